@@ -1,0 +1,199 @@
+//! Wiring: builds the stages from a config, spawns the poller, the pipeline
+//! loop and one worker per sink, and stops them in order on shutdown.
+//!
+//! Only the poller watches the shutdown token. When it stops, the poll
+//! senders drop, the pipeline drains and exits, and then the sink workers
+//! deliver what is due and close, within the configured grace period.
+
+mod pipeline;
+mod poll;
+mod poller;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::sync::{mpsc, Notify};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub use pipeline::PipelineReport;
+pub use poll::{FeedSpec, PollContext, PollOutcome, PollReport};
+
+use crate::config::Config;
+use crate::fetch::Fetcher;
+use crate::matcher::Matcher;
+use crate::service;
+use crate::sink::worker::{Worker, WorkerReport};
+use crate::store::{DeliveryState, Store};
+
+/// Capacity of the channel from poll tasks to the pipeline loop.
+const POLL_CHANNEL: usize = 256;
+
+/// What a run did, for the summary line.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunReport {
+    /// Poll and alert totals.
+    pub pipeline: PipelineReport,
+    /// Delivery totals over all sinks.
+    pub deliveries: WorkerReport,
+    /// Deliveries still pending at exit (waiting for a retry).
+    pub pending: i64,
+}
+
+/// The built stages, ready to run.
+pub struct App {
+    config: Arc<Config>,
+    store: Store,
+    context: Arc<PollContext>,
+    feeds: Vec<FeedSpec>,
+}
+
+impl App {
+    /// Opens the store and builds every stage. Fails on what the operator
+    /// must fix: an unusable state directory or database, a bad sink.
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        let state_dir = config.state_directory(|k| std::env::var(k).ok());
+        if config.state.database.is_none() {
+            create_private_dir(&state_dir)?;
+        }
+        let store = Store::open(&config.database_url(&state_dir)).await?;
+        let matcher = Arc::new(Matcher::new(&config.watches)?);
+        let fetcher = Fetcher::new(&config.poll)?;
+        let context = Arc::new(PollContext {
+            fetcher,
+            matcher,
+            store: store.clone(),
+            sinks: config.sinks.clone(),
+            jitter: config.poll.jitter,
+        });
+        let feeds = FeedSpec::all(&config);
+        Ok(App {
+            config: Arc::new(config),
+            store,
+            context,
+            feeds,
+        })
+    }
+
+    /// The store (for commands that inspect it).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Polls every feed once, delivers what is due, and returns.
+    pub async fn run_once(self) -> anyhow::Result<RunReport> {
+        let (workers, drain, wakers) = self.start_workers().await?;
+        let (tx, rx) = mpsc::channel(POLL_CHANNEL);
+        let pipeline = tokio::spawn(pipeline::run(self.store.clone(), rx, wakers, None));
+        poller::poll_all_once(&self.context, &self.feeds, self.config.poll.concurrency, tx).await;
+        let pipeline = pipeline.await.context("pipeline task failed")?;
+        drain.cancel();
+        let deliveries = join_workers(workers, None).await;
+        self.finish(pipeline, deliveries).await
+    }
+
+    /// Runs the daemon until `shutdown` is cancelled (SIGTERM/SIGINT).
+    pub async fn run_daemon(self, shutdown: CancellationToken) -> anyhow::Result<RunReport> {
+        let (workers, drain, wakers) = self.start_workers().await?;
+        let (tx, rx) = mpsc::channel(POLL_CHANNEL);
+        let (done_tx, done_rx) = mpsc::unbounded_channel();
+        let pipeline = tokio::spawn(pipeline::run(self.store.clone(), rx, wakers, Some(done_tx)));
+        let poller = poller::Poller::start(
+            Arc::clone(&self.context),
+            self.feeds.clone(),
+            &self.config.poll,
+            tx,
+            done_rx,
+        )
+        .await?;
+        service::notify("READY=1");
+        tracing::info!(feeds = self.feeds.len(), lists = self.config.watches.len(), sinks = self.config.sinks.len(), "newswatch running");
+        poller.run(shutdown).await;
+        service::notify("STOPPING=1");
+        tracing::info!("stopping: draining the pipeline and due deliveries");
+        let grace = self.config.daemon.shutdown_grace.0;
+        let deadline = tokio::time::Instant::now() + grace;
+        let pipeline = match tokio::time::timeout_at(deadline, pipeline).await {
+            Ok(joined) => joined.context("pipeline task failed")?,
+            Err(_) => {
+                tracing::warn!("pipeline did not drain within the grace period");
+                PipelineReport::default()
+            }
+        };
+        drain.cancel();
+        let deliveries = join_workers(workers, Some(deadline)).await;
+        self.finish(pipeline, deliveries).await
+    }
+
+    async fn start_workers(
+        &self,
+    ) -> anyhow::Result<(JoinSet<WorkerReport>, CancellationToken, HashMap<String, Arc<Notify>>)> {
+        let drain = CancellationToken::new();
+        let mut workers = JoinSet::new();
+        let mut wakers = HashMap::new();
+        for config in &self.config.sinks {
+            let sink: Arc<dyn crate::sink::Sink> = Arc::from(config.build()?);
+            sink.healthcheck()
+                .await
+                .with_context(|| format!("sink {:?} failed its health check", config.name()))?;
+            let wake = Arc::new(Notify::new());
+            wakers.insert(config.name().to_string(), Arc::clone(&wake));
+            let worker = Worker::new(sink, self.store.clone(), wake, config.retry_schedule());
+            workers.spawn(worker.run(drain.clone()));
+        }
+        Ok((workers, drain, wakers))
+    }
+
+    async fn finish(&self, pipeline: PipelineReport, deliveries: WorkerReport) -> anyhow::Result<RunReport> {
+        let pending = self.store.count_deliveries(None, DeliveryState::Pending).await?;
+        self.store.close().await;
+        Ok(RunReport {
+            pipeline,
+            deliveries,
+            pending,
+        })
+    }
+}
+
+/// Waits for the workers, aborting them at `deadline` if given.
+async fn join_workers(mut workers: JoinSet<WorkerReport>, deadline: Option<tokio::time::Instant>) -> WorkerReport {
+    let mut total = WorkerReport::default();
+    loop {
+        let next = match deadline {
+            Some(deadline) => match tokio::time::timeout_at(deadline, workers.join_next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    tracing::warn!("sinks did not finish within the grace period; pending deliveries stay queued");
+                    workers.abort_all();
+                    break;
+                }
+            },
+            None => workers.join_next().await,
+        };
+        match next {
+            Some(Ok(report)) => {
+                total.delivered += report.delivered;
+                total.retried += report.retried;
+                total.dead += report.dead;
+            }
+            Some(Err(error)) => tracing::error!(error = %error, "a sink worker failed"),
+            None => break,
+        }
+    }
+    total
+}
+
+/// Creates the state directory, readable by the owner only.
+fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("cannot create the state directory {}", dir.display()))
+}
+
+/// How long the poller waits when nothing is scheduled at all.
+pub(crate) const IDLE_WAIT: Duration = Duration::from_secs(3600);

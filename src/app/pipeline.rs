@@ -1,0 +1,68 @@
+//! The pipeline loop: takes finished polls, writes each in one transaction
+//! (feed state, seen marks, alerts, deliveries), wakes the sinks that got
+//! work, and tells the poller when the feed is due again. It stops when
+//! every poll sender is gone and the channel is drained.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::mpsc::{Receiver, UnboundedSender};
+use tokio::sync::Notify;
+
+use super::poll::{PollOutcome, PollReport};
+use crate::store::Store;
+
+/// Totals of what the pipeline wrote.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PipelineReport {
+    /// Polls that fetched new content.
+    pub fetched: u64,
+    /// Polls that found nothing new.
+    pub unchanged: u64,
+    /// Polls that failed.
+    pub failed: u64,
+    /// New alerts recorded.
+    pub alerts: u64,
+}
+
+/// Runs the pipeline until `polls` closes.
+pub async fn run(
+    store: Store,
+    mut polls: Receiver<PollReport>,
+    wakers: HashMap<String, Arc<Notify>>,
+    done: Option<UnboundedSender<(usize, i64)>>,
+) -> PipelineReport {
+    let mut report = PipelineReport::default();
+    while let Some(poll) = polls.recv().await {
+        match poll.outcome {
+            PollOutcome::Fetched => report.fetched += 1,
+            PollOutcome::Unchanged => report.unchanged += 1,
+            PollOutcome::Failed => report.failed += 1,
+        }
+        let feed_id = poll.record.state.feed_id.clone();
+        match store.record_poll(&poll.record).await {
+            Ok(fresh) => {
+                report.alerts += fresh.len() as u64;
+                for alert in &fresh {
+                    tracing::info!(feed = %alert.feed, lists = %alert.lists.join(","), title = %alert.title, "alert");
+                }
+                let routed = poll.record.alerts.iter().filter(|a| fresh.iter().any(|f| f.id == a.alert.id));
+                for new in routed {
+                    for sink in &new.sinks {
+                        if let Some(wake) = wakers.get(sink) {
+                            wake.notify_one();
+                        }
+                    }
+                }
+            }
+            Err(error) => {
+                // Nothing was marked seen: the items alert on a later poll.
+                tracing::error!(feed = %feed_id, error = %error, "cannot record the poll");
+            }
+        }
+        if let (Some(done), Some(next)) = (&done, poll.record.state.next_due_at) {
+            let _ = done.send((poll.feed, next));
+        }
+    }
+    report
+}

@@ -1,0 +1,179 @@
+//! The poller: launches polls when feeds are due, at most `concurrency` at
+//! a time, and stops launching when shutdown is asked for. In-flight polls
+//! are abandoned then: nothing is written until the pipeline has a report.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc::{Sender, UnboundedReceiver, UnboundedSender};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_cron_scheduler::JobScheduler;
+use tokio_util::sync::CancellationToken;
+
+use super::poll::{FeedSpec, PollContext, PollReport};
+use super::IDLE_WAIT;
+use crate::config::PollConfig;
+use crate::schedule::{first_poll_at, start_cron, Timers};
+use crate::sink::worker::now_ms;
+
+/// Polls every feed once (for `newswatch once`), then drops `reports`.
+pub async fn poll_all_once(
+    context: &Arc<PollContext>,
+    feeds: &[FeedSpec],
+    concurrency: usize,
+    reports: Sender<PollReport>,
+) {
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let mut tasks = JoinSet::new();
+    for feed in feeds.iter().cloned() {
+        tasks.spawn(poll_task(Arc::clone(context), feed, Arc::clone(&permits), reports.clone()));
+    }
+    drop(reports);
+    while let Some(joined) = tasks.join_next().await {
+        if let Err(error) = joined {
+            tracing::error!(error = %error, "a poll task failed");
+        }
+    }
+}
+
+async fn poll_task(context: Arc<PollContext>, feed: FeedSpec, permits: Arc<Semaphore>, reports: Sender<PollReport>) {
+    let Ok(_permit) = permits.acquire_owned().await else {
+        return;
+    };
+    let report = context.poll(&feed).await;
+    // The pipeline is gone only during shutdown; the poll is then moot.
+    let _ = reports.send(report).await;
+}
+
+/// The daemon's poller.
+pub struct Poller {
+    context: Arc<PollContext>,
+    feeds: Vec<FeedSpec>,
+    timers: Timers,
+    in_flight: Vec<bool>,
+    task_feeds: std::collections::HashMap<tokio::task::Id, usize>,
+    permits: Arc<Semaphore>,
+    reports: Sender<PollReport>,
+    done: UnboundedReceiver<(usize, i64)>,
+    cron_due: UnboundedReceiver<usize>,
+    // Kept so the cron jobs keep firing; shut down when the poller stops.
+    cron: Option<JobScheduler>,
+    _cron_sender: UnboundedSender<usize>,
+}
+
+impl Poller {
+    /// Sets every interval feed's first due time (from the store, spread)
+    /// and starts the cron jobs.
+    pub async fn start(
+        context: Arc<PollContext>,
+        feeds: Vec<FeedSpec>,
+        poll: &PollConfig,
+        reports: Sender<PollReport>,
+        done: UnboundedReceiver<(usize, i64)>,
+    ) -> anyhow::Result<Poller> {
+        let stored = context.store.feed_states().await?;
+        let now = now_ms();
+        let mut timers = Timers::new(feeds.len());
+        let mut cron_jobs = Vec::new();
+        for feed in &feeds {
+            match &feed.schedule {
+                Some(schedule) => cron_jobs.push((feed.index, schedule.expression.clone())),
+                None => {
+                    let due = stored.iter().find(|s| s.feed_id == feed.id).and_then(|s| s.next_due_at);
+                    timers.set(feed.index, first_poll_at(now, due, feed.interval, poll.startup_spread.0));
+                }
+            }
+        }
+        let (cron_sender, cron_due) = tokio::sync::mpsc::unbounded_channel();
+        let cron = start_cron(&cron_jobs, cron_sender.clone()).await?;
+        Ok(Poller {
+            context,
+            in_flight: vec![false; feeds.len()],
+            task_feeds: std::collections::HashMap::new(),
+            feeds,
+            timers,
+            permits: Arc::new(Semaphore::new(poll.concurrency)),
+            reports,
+            done,
+            cron_due,
+            cron,
+            _cron_sender: cron_sender,
+        })
+    }
+
+    /// Runs until `shutdown` is cancelled.
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        let mut tasks = JoinSet::new();
+        loop {
+            let wait = self
+                .timers
+                .next_due()
+                .map_or(IDLE_WAIT, |at| std::time::Duration::from_millis((at - now_ms()).max(0) as u64));
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break,
+                Some((feed, next_due)) = self.done.recv() => {
+                    if let Some(flag) = self.in_flight.get_mut(feed) {
+                        *flag = false;
+                    }
+                    if self.feeds.get(feed).is_some_and(|f| f.schedule.is_none()) {
+                        self.timers.set(feed, next_due);
+                    }
+                }
+                Some(feed) = self.cron_due.recv() => self.launch(feed, &mut tasks),
+                _ = tokio::time::sleep(wait) => {
+                    for feed in self.timers.pop_due(now_ms()) {
+                        self.launch(feed, &mut tasks);
+                    }
+                }
+                Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
+                    self.reap(joined);
+                }
+            }
+        }
+        if let Some(mut cron) = self.cron.take() {
+            if let Err(error) = cron.shutdown().await {
+                tracing::warn!(error = %error, "cron scheduler did not stop cleanly");
+            }
+        }
+        tasks.abort_all();
+    }
+
+    /// Forgets a finished task; if it died, its feed is freed and rescheduled
+    /// so one bad poll never silences a feed.
+    fn reap(&mut self, joined: Result<(tokio::task::Id, ()), tokio::task::JoinError>) {
+        let id = match joined {
+            Ok((id, ())) => {
+                self.task_feeds.remove(&id);
+                return;
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "a poll task failed");
+                error.id()
+            }
+        };
+        if let Some(feed) = self.task_feeds.remove(&id) {
+            self.in_flight[feed] = false;
+            if let Some(spec) = self.feeds.get(feed).filter(|f| f.schedule.is_none()) {
+                self.timers.set(feed, now_ms() + spec.interval.as_millis() as i64);
+            }
+        }
+    }
+
+    fn launch(&mut self, feed: usize, tasks: &mut JoinSet<()>) {
+        let Some(spec) = self.feeds.get(feed).cloned() else {
+            return;
+        };
+        if std::mem::replace(&mut self.in_flight[feed], true) {
+            tracing::debug!(feed = %spec.name, "still polling; skipping this activation");
+            return;
+        }
+        let handle = tasks.spawn(poll_task(
+            Arc::clone(&self.context),
+            spec,
+            Arc::clone(&self.permits),
+            self.reports.clone(),
+        ));
+        self.task_feeds.insert(handle.id(), feed);
+    }
+}

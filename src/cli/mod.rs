@@ -1,0 +1,143 @@
+//! The command line: `run`, `once`, `check` and `test`, and how each maps
+//! onto the library. Exit codes: 0 fine, 78 bad config (EX_CONFIG), 1 any
+//! other failure (clap uses 2 for bad usage).
+
+mod check;
+mod test_feed;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::App;
+use crate::config::{locate, Config, ConfigError};
+use crate::service;
+
+/// Exit code for a bad config (sysexits' EX_CONFIG); systemd is told not to
+/// restart on it.
+pub const EXIT_CONFIG: u8 = 78;
+
+/// newswatch watches news feeds, matches items against watch lists and
+/// reports every story once, to stdout, files or webhooks.
+#[derive(Debug, Parser)]
+#[command(name = "newswatch", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file. Default: $NEWSWATCH_CONFIG, else
+    /// /etc/newswatch/newswatch.toml, else ./config/newswatch.toml.
+    #[arg(long, short, global = true, env = "NEWSWATCH_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon: poll feeds on schedule and deliver alerts until stopped
+    /// (SIGTERM or Ctrl-C).
+    Run,
+    /// Poll every feed once, deliver the resulting alerts, and exit. Failing
+    /// feeds are reported on stderr but do not change the exit code.
+    Once,
+    /// Check the config and print a short summary; exit 78 with
+    /// path:line:column if it is wrong.
+    Check,
+    /// Fetch or read one feed and show which items match which lists and
+    /// why. Stores and delivers nothing.
+    Test {
+        /// A feed URL (http/https) or a file path.
+        source: String,
+        /// One JSON object per item per line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A command's failure, carrying its exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// The config is missing or wrong.
+    Config(ConfigError),
+    /// Anything else.
+    Other(anyhow::Error),
+}
+
+impl From<ConfigError> for Failure {
+    fn from(error: ConfigError) -> Self {
+        Failure::Config(error)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        match error.downcast::<ConfigError>() {
+            Ok(config) => Failure::Config(config),
+            Err(other) => Failure::Other(other),
+        }
+    }
+}
+
+impl Failure {
+    /// Prints the failure on stderr and gives the exit code.
+    pub fn report(self) -> ExitCode {
+        match self {
+            Failure::Config(error) => {
+                eprintln!("{error}");
+                ExitCode::from(EXIT_CONFIG)
+            }
+            Failure::Other(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn execute(cli: Cli) -> Result<(), Failure> {
+    service::init_logging();
+    let path = locate(cli.config.as_deref())?;
+    let config = Config::load(&path)?;
+    match cli.command {
+        Command::Check => check::run(&config),
+        Command::Test { source, json } => runtime()?.block_on(test_feed::run(&config, &source, json)),
+        Command::Once => runtime()?.block_on(once(config)),
+        Command::Run => runtime()?.block_on(daemon(config)),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start the async runtime: {e}")))
+}
+
+async fn once(config: Config) -> Result<(), Failure> {
+    let feeds = config.feeds.len();
+    let report = App::build(config).await?.run_once().await?;
+    let p = report.pipeline;
+    let d = report.deliveries;
+    eprintln!(
+        "polled {feeds} feeds: {} fetched, {} unchanged, {} failed; {} new alerts; \
+         {} delivered, {} dead, {} pending",
+        p.fetched, p.unchanged, p.failed, p.alerts, d.delivered, d.dead, report.pending
+    );
+    Ok(())
+}
+
+async fn daemon(config: Config) -> Result<(), Failure> {
+    let shutdown = service::shutdown_on_signals()
+        .map_err(|e| Failure::Other(anyhow::anyhow!("cannot install signal handlers: {e}")))?;
+    let report = App::build(config).await?.run_daemon(shutdown).await?;
+    tracing::info!(
+        alerts = report.pipeline.alerts,
+        delivered = report.deliveries.delivered,
+        pending = report.pending,
+        "stopped"
+    );
+    Ok(())
+}

@@ -1,0 +1,546 @@
+//! The operator's TOML config: serde structs, loading, and a pure
+//! validation pass whose errors name the file, line and column.
+//!
+//! Sink configs live with the sinks (`crate::sink::SinkConfig`); everything
+//! else a config can say is declared here.
+
+mod error;
+mod units;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub use error::{line_column, narrow, ConfigError};
+pub use units::{ByteSize, CronSchedule, HumanDuration};
+
+use crate::matcher::fold;
+use crate::sink::SinkConfig;
+
+/// Where the config is looked for when `--config` and `$NEWSWATCH_CONFIG`
+/// are both absent, in order.
+pub const DEFAULT_CONFIG_PATHS: [&str; 2] =
+    ["/etc/newswatch/newswatch.toml", "./config/newswatch.toml"];
+
+/// A loaded, validated config.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from (for messages).
+    pub path: PathBuf,
+    /// Where state lives.
+    pub state: StateConfig,
+    /// How feeds are polled by default.
+    pub poll: PollConfig,
+    /// Process-level settings.
+    pub daemon: DaemonConfig,
+    /// The feeds to watch.
+    pub feeds: Vec<FeedConfig>,
+    /// The watch lists.
+    pub watches: Vec<WatchConfig>,
+    /// Where alerts go.
+    pub sinks: Vec<SinkConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    state: StateConfig,
+    #[serde(default)]
+    poll: PollConfig,
+    #[serde(default)]
+    daemon: DaemonConfig,
+    #[serde(default)]
+    feed: Vec<Spanned<FeedConfig>>,
+    #[serde(default)]
+    watch: Vec<Spanned<WatchConfig>>,
+    #[serde(default)]
+    sink: Vec<Spanned<SinkConfig>>,
+}
+
+/// `[state]`: where the database lives.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateConfig {
+    /// State directory; default `$STATE_DIRECTORY`, else
+    /// `$XDG_STATE_HOME/newswatch`, else `~/.local/state/newswatch`.
+    pub directory: Option<PathBuf>,
+    /// Database URL; default a SQLite file `newswatch.db` in the directory.
+    pub database: Option<String>,
+}
+
+/// `[poll]`: defaults for every feed, and limits on the poller.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PollConfig {
+    /// Time between polls of a feed that sets no interval of its own.
+    pub interval: HumanDuration,
+    /// Random spread added to each interval, as a fraction of it (0.1 = up to 10 %).
+    pub jitter: f64,
+    /// How many feeds are fetched at the same time at most.
+    pub concurrency: usize,
+    /// Time allowed to open a connection.
+    pub connect_timeout: HumanDuration,
+    /// Time allowed between two reads of the response.
+    pub read_timeout: HumanDuration,
+    /// Time allowed for the whole exchange.
+    pub timeout: HumanDuration,
+    /// Largest body accepted, counted after decompression.
+    pub max_body: ByteSize,
+    /// The User-Agent header; default names newswatch and its version.
+    pub user_agent: Option<String>,
+    /// At start-up, feeds that are due (or were never polled) get their
+    /// first poll at a random point within this window (at most their
+    /// interval), so a start does not hit every server at once.
+    pub startup_spread: HumanDuration,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        PollConfig {
+            interval: HumanDuration::secs(15 * 60),
+            jitter: 0.1,
+            concurrency: 16,
+            connect_timeout: HumanDuration::secs(10),
+            read_timeout: HumanDuration::secs(30),
+            timeout: HumanDuration::secs(60),
+            max_body: ByteSize(10 << 20),
+            user_agent: None,
+            startup_spread: HumanDuration::secs(60),
+        }
+    }
+}
+
+/// `[daemon]`: process-level settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DaemonConfig {
+    /// How long shutdown may spend delivering what is due.
+    pub shutdown_grace: HumanDuration,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        DaemonConfig {
+            shutdown_grace: HumanDuration::secs(10),
+        }
+    }
+}
+
+/// `[[feed]]`: one feed to poll.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    /// The feed's address (http or https). Also its identity in the store.
+    pub url: FeedUrl,
+    /// Display name; default the URL's host and path.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Poll interval for this feed (overrides `[poll] interval`).
+    #[serde(default)]
+    pub interval: Option<HumanDuration>,
+    /// Cron schedule instead of an interval (UTC).
+    #[serde(default)]
+    pub schedule: Option<CronSchedule>,
+}
+
+impl FeedConfig {
+    /// The name shown in logs and alerts.
+    pub fn display_name(&self) -> String {
+        match &self.name {
+            Some(name) => name.clone(),
+            None => {
+                let url = &self.url.0;
+                format!("{}{}", url.host_str().unwrap_or(""), url.path())
+            }
+        }
+    }
+}
+
+/// An http(s) URL, checked when read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedUrl(pub url::Url);
+
+impl FeedUrl {
+    /// The URL as text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl<'de> Deserialize<'de> for FeedUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse_http_url(&text).map(FeedUrl).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Parses an absolute http or https URL, with a message fit for the operator.
+pub fn parse_http_url(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text.trim()).map_err(|e| format!("invalid URL {text:?}: {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some() => Ok(url),
+        _ => Err(format!("URL {text:?} must be http:// or https:// with a host")),
+    }
+}
+
+/// How a term must sit in the text to count as a hit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TermMode {
+    /// A whole word or phrase: boundaries on both sides.
+    #[default]
+    Word,
+    /// The start of a word: "kosov" hits Kosovo, Kosova, Kosovu.
+    Prefix,
+    /// Anywhere, even inside a word.
+    Substring,
+}
+
+/// `[[watch]]`: one named watch list.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchConfig {
+    /// The list's name, used in alerts and in sink routing.
+    pub name: Spanned<String>,
+    /// Default mode for its terms.
+    #[serde(default)]
+    pub mode: TermMode,
+    /// The terms; any one hitting makes the list match.
+    pub terms: Vec<Spanned<TermConfig>>,
+}
+
+/// One term: a plain string, or `{ term = "...", mode = "prefix" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum TermConfig {
+    /// A term in the list's default mode.
+    Plain(String),
+    /// A term with its own mode.
+    Detailed(DetailedTerm),
+}
+
+/// The table form of a term.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetailedTerm {
+    /// The term as the operator writes it.
+    pub term: String,
+    /// Its mode; default the list's.
+    #[serde(default)]
+    pub mode: Option<TermMode>,
+}
+
+impl TermConfig {
+    /// The term as written.
+    pub fn text(&self) -> &str {
+        match self {
+            TermConfig::Plain(text) => text,
+            TermConfig::Detailed(detailed) => &detailed.term,
+        }
+    }
+
+    /// The term's mode, given the list's default.
+    pub fn mode(&self, default: TermMode) -> TermMode {
+        match self {
+            TermConfig::Plain(_) => default,
+            TermConfig::Detailed(detailed) => detailed.mode.unwrap_or(default),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates the config at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates config text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            ConfigError::at(path, text, e.span(), e.message().trim().to_string())
+        })?;
+        let check = Checker { path, text };
+        check.poll(&raw.poll)?;
+        check.feeds(&raw.feed)?;
+        let list_names = check.watches(&raw.watch)?;
+        check.sinks(&raw.sink, &list_names)?;
+        Ok(Config {
+            path: path.to_path_buf(),
+            state: raw.state,
+            poll: raw.poll,
+            daemon: raw.daemon,
+            feeds: raw.feed.into_iter().map(Spanned::into_inner).collect(),
+            watches: raw.watch.into_iter().map(Spanned::into_inner).collect(),
+            sinks: raw.sink.into_iter().map(Spanned::into_inner).collect(),
+        })
+    }
+
+    /// The poll interval of a feed (its own, else the default).
+    pub fn interval_of(&self, feed: &FeedConfig) -> std::time::Duration {
+        feed.interval.unwrap_or(self.poll.interval).0
+    }
+
+    /// The state directory, from the config or the environment.
+    pub fn state_directory(&self, env: impl Fn(&str) -> Option<String>) -> PathBuf {
+        if let Some(dir) = &self.state.directory {
+            return dir.clone();
+        }
+        let non_empty = |key: &str| env(key).filter(|v| !v.is_empty());
+        if let Some(dir) = non_empty("STATE_DIRECTORY") {
+            // systemd may pass several, colon-separated; the first is ours.
+            return PathBuf::from(dir.split(':').next().unwrap_or(&dir));
+        }
+        if let Some(dir) = non_empty("XDG_STATE_HOME") {
+            return PathBuf::from(dir).join("newswatch");
+        }
+        let home = non_empty("HOME").unwrap_or_else(|| ".".to_string());
+        PathBuf::from(home).join(".local/state/newswatch")
+    }
+
+    /// The database URL: configured, else a SQLite file in the state directory.
+    pub fn database_url(&self, state_directory: &Path) -> String {
+        match &self.state.database {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                state_directory.join("newswatch.db").display()
+            ),
+        }
+    }
+}
+
+/// Finds the config file: `--config` (or `$NEWSWATCH_CONFIG`, which clap
+/// folds into it), else the first of [`DEFAULT_CONFIG_PATHS`] that exists.
+pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
+    if let Some(path) = explicit {
+        return Ok(path.to_path_buf());
+    }
+    DEFAULT_CONFIG_PATHS
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .ok_or_else(|| ConfigError::NotFound {
+            tried: format!("--config, $NEWSWATCH_CONFIG, {}", DEFAULT_CONFIG_PATHS.join(", ")),
+        })
+}
+
+/// The validation pass: pure, and every error points into the text.
+struct Checker<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Checker<'_> {
+    fn error(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> ConfigError {
+        ConfigError::at(self.path, self.text, Some(span), message)
+    }
+
+    /// Points at `needle` inside the span if it is there.
+    fn error_near(
+        &self,
+        span: std::ops::Range<usize>,
+        needle: &str,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        self.error(narrow(self.text, span, needle), message)
+    }
+
+    fn poll(&self, poll: &PollConfig) -> Result<(), ConfigError> {
+        let whole = 0..self.text.len();
+        if !(0.0..=1.0).contains(&poll.jitter) {
+            return Err(self.error_near(whole.clone(), "jitter", "[poll] jitter must be between 0.0 and 1.0"));
+        }
+        if poll.concurrency == 0 {
+            return Err(self.error_near(whole.clone(), "concurrency", "[poll] concurrency must be at least 1"));
+        }
+        if poll.interval.0.as_secs() < 1 {
+            return Err(self.error_near(whole, "interval", "[poll] interval must be at least 1s"));
+        }
+        Ok(())
+    }
+
+    fn feeds(&self, feeds: &[Spanned<FeedConfig>]) -> Result<(), ConfigError> {
+        let mut seen = HashSet::new();
+        for feed in feeds {
+            let span = feed.span();
+            let feed = feed.get_ref();
+            let url = feed.url.as_str();
+            if !seen.insert(url.to_string()) {
+                return Err(self.error_near(span, "url", format!("feed {url} is listed twice")));
+            }
+            if feed.interval.is_some() && feed.schedule.is_some() {
+                return Err(self.error_near(
+                    span,
+                    "schedule",
+                    format!("feed {url}: set either interval or schedule, not both"),
+                ));
+            }
+            if feed.interval.is_some_and(|i| i.0.as_secs() < 1) {
+                return Err(self.error_near(span, "interval", format!("feed {url}: interval must be at least 1s")));
+            }
+            if feed.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+                return Err(self.error_near(span, "name", format!("feed {url}: name is empty")));
+            }
+        }
+        Ok(())
+    }
+
+    fn watches(&self, watches: &[Spanned<WatchConfig>]) -> Result<HashSet<String>, ConfigError> {
+        let mut names = HashSet::new();
+        for watch in watches {
+            let watch = watch.get_ref();
+            let name = watch.name.get_ref();
+            if name.is_empty()
+                || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            {
+                return Err(self.error(
+                    watch.name.span(),
+                    format!("watch list name {name:?} must be letters, digits, '-', '_' or '.'"),
+                ));
+            }
+            if !names.insert(name.clone()) {
+                return Err(self.error(watch.name.span(), format!("watch list {name:?} is defined twice")));
+            }
+            if watch.terms.is_empty() {
+                return Err(self.error(watch.name.span(), format!("watch list {name:?} has no terms")));
+            }
+            for term in &watch.terms {
+                let text = term.get_ref().text();
+                if fold(text).trim().is_empty() {
+                    return Err(self.error(
+                        term.span(),
+                        format!("watch list {name:?}: term {text:?} is empty once folded"),
+                    ));
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    fn sinks(&self, sinks: &[Spanned<SinkConfig>], lists: &HashSet<String>) -> Result<(), ConfigError> {
+        let mut names: HashMap<String, ()> = HashMap::new();
+        for sink in sinks {
+            let span = sink.span();
+            let sink = sink.get_ref();
+            let name = sink.name();
+            if names.insert(name.to_string(), ()).is_some() {
+                return Err(self.error_near(
+                    span,
+                    "type",
+                    format!("two sinks are named {name:?}; give each sink its own name = \"...\""),
+                ));
+            }
+            for list in sink.lists().unwrap_or_default() {
+                if !lists.contains(list) {
+                    return Err(self.error_near(
+                        span,
+                        &format!("\"{list}\""),
+                        format!("sink {name:?}: lists names unknown watch list {list:?}"),
+                    ));
+                }
+            }
+            sink.validate()
+                .map_err(|(field, message)| self.error_near(span, field, format!("sink {name:?}: {message}")))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("test.toml"))
+    }
+
+    const MINIMAL: &str = r#"
+[[feed]]
+url = "https://example.org/rss.xml"
+
+[[watch]]
+name = "kosovo"
+mode = "prefix"
+terms = ["kosov", { term = "Priština", mode = "word" }]
+
+[[sink]]
+type = "stdout"
+"#;
+
+    #[test]
+    fn minimal_config_parses_with_defaults() {
+        let config = parse(MINIMAL).expect("valid");
+        assert_eq!(config.feeds.len(), 1);
+        assert_eq!(config.interval_of(&config.feeds[0]).as_secs(), 900);
+        assert_eq!(config.watches[0].terms[1].get_ref().mode(TermMode::Prefix), TermMode::Word);
+        assert_eq!(config.sinks[0].name(), "stdout");
+    }
+
+    fn error_position(text: &str) -> (usize, usize, String) {
+        match parse(text) {
+            Err(ConfigError::Invalid { line, column, message, .. }) => (line, column, message),
+            other => panic!("expected an invalid-config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_at_their_position() {
+        let (line, column, message) = error_position("[[feed]]\nurl = \"https://a.example/\"\nintervall = \"5m\"\n");
+        assert_eq!((line, column), (3, 1), "{message}");
+        assert!(message.contains("intervall"), "{message}");
+    }
+
+    #[test]
+    fn bad_values_point_at_the_value() {
+        let (line, column, message) = error_position("[[feed]]\nurl = \"https://a.example/\"\ninterval = \"soon\"\n");
+        assert_eq!((line, column), (3, 12), "{message}");
+        let (line, _, message) = error_position("[[feed]]\nurl = \"ftp://a.example/\"\n");
+        assert_eq!(line, 2, "{message}");
+        let (line, _, message) = error_position("[[feed]]\nurl = \"https://a.example/\"\nschedule = \"0 61 * * * *\"\n");
+        assert_eq!(line, 3, "{message}");
+    }
+
+    #[test]
+    fn cross_references_are_checked() {
+        let text = format!("{MINIMAL}lists = [\"kosvo\"]\n");
+        let (line, column, message) = error_position(&text);
+        assert!(message.contains("kosvo"), "{message}");
+        assert_eq!((line, column), (12, 10));
+        let (_, _, message) = error_position(&format!("{MINIMAL}\n[[sink]]\ntype = \"stdout\"\n"));
+        assert!(message.contains("named \"stdout\""), "{message}");
+    }
+
+    #[test]
+    fn terms_that_fold_to_nothing_are_errors() {
+        let (line, _, message) = error_position("[[watch]]\nname = \"x\"\nterms = [\"ok\", \"\u{00AD} \"]\n");
+        assert_eq!(line, 3);
+        assert!(message.contains("empty once folded"), "{message}");
+    }
+
+    #[test]
+    fn state_directory_follows_the_documented_order() {
+        let config = parse(MINIMAL).expect("valid");
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string())
+        };
+        assert_eq!(
+            config.state_directory(env(&[("STATE_DIRECTORY", "/var/lib/newswatch"), ("HOME", "/h")])),
+            PathBuf::from("/var/lib/newswatch")
+        );
+        assert_eq!(
+            config.state_directory(env(&[("XDG_STATE_HOME", "/x"), ("HOME", "/h")])),
+            PathBuf::from("/x/newswatch")
+        );
+        assert_eq!(
+            config.state_directory(env(&[("HOME", "/h")])),
+            PathBuf::from("/h/.local/state/newswatch")
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! Value types the config reads from strings: durations, byte sizes and cron
+//! schedules. Each checks itself while the TOML is read, so a bad value is
+//! reported at its own line and column.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+/// A duration written the human way: "90s", "15m", "1h 30m", "2days".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HumanDuration(pub Duration);
+
+impl HumanDuration {
+    /// Builds one from whole seconds (for defaults).
+    pub const fn secs(secs: u64) -> Self {
+        HumanDuration(Duration::from_secs(secs))
+    }
+}
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        humantime::parse_duration(text.trim())
+            .map(HumanDuration)
+            .map_err(|e| {
+                de::Error::custom(format!(
+                    "invalid duration {text:?} ({e}); write it like \"90s\", \"15m\" or \"1h 30m\""
+                ))
+            })
+    }
+}
+
+/// A size in bytes: an integer, or a string like "10MiB", "512 KiB", "2MB".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ByteSize(pub u64);
+
+impl ByteSize {
+    /// Parses "10MiB", "512 KiB", "2MB", "100" (bytes).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let number: u64 = number
+            .parse()
+            .map_err(|_| format!("invalid size {text:?}; write it like \"10MiB\" or \"512KiB\""))?;
+        let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1,
+            "k" | "kb" => 1_000,
+            "kib" => 1 << 10,
+            "m" | "mb" => 1_000_000,
+            "mib" => 1 << 20,
+            "g" | "gb" => 1_000_000_000,
+            "gib" => 1 << 30,
+            other => return Err(format!("unknown size unit {other:?} in {text:?}; use B, KiB, MiB or GiB")),
+        };
+        number
+            .checked_mul(factor)
+            .map(ByteSize)
+            .ok_or_else(|| format!("size {text:?} is too large"))
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SizeVisitor;
+        impl Visitor<'_> for SizeVisitor {
+            type Value = ByteSize;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a size in bytes, or a string like \"10MiB\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ByteSize, E> {
+                u64::try_from(v)
+                    .map(ByteSize)
+                    .map_err(|_| E::custom("a size cannot be negative"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ByteSize, E> {
+                ByteSize::parse(v).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(SizeVisitor)
+    }
+}
+
+/// A cron schedule, checked when read. Six fields with seconds first
+/// ("0 */10 * * * *"), or the classic five fields ("*/10 * * * *"), which
+/// gets second 0 added. Times are UTC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CronSchedule {
+    /// The six-field form handed to the cron scheduler.
+    pub expression: String,
+}
+
+impl CronSchedule {
+    /// Checks and normalises a cron string.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let fields = text.split_whitespace().count();
+        let expression = match fields {
+            5 => format!("0 {}", text.trim()),
+            6 | 7 => text.split_whitespace().collect::<Vec<_>>().join(" "),
+            _ => {
+                return Err(format!(
+                    "invalid cron schedule {text:?}: expected 6 fields (sec min hour day month weekday) or 5 (min hour day month weekday), found {fields}"
+                ));
+            }
+        };
+        cron_parser()
+            .parse(&expression)
+            .map_err(|e| format!("invalid cron schedule {text:?}: {e}"))?;
+        Ok(CronSchedule { expression })
+    }
+
+    /// The next time this schedule fires after `after`.
+    pub fn next_after(
+        &self,
+        after: chrono::DateTime<chrono::Utc>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        cron_parser()
+            .parse(&self.expression)
+            .ok()?
+            .find_next_occurrence(&after, false)
+            .ok()
+    }
+}
+
+/// The parser the cron scheduler itself uses, so what we accept it accepts.
+fn cron_parser() -> croner::parser::CronParser {
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+}
+
+impl<'de> Deserialize<'de> for CronSchedule {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        CronSchedule::parse(&text).map_err(de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_units() {
+        assert_eq!(ByteSize::parse("10MiB"), Ok(ByteSize(10 << 20)));
+        assert_eq!(ByteSize::parse("512 KiB"), Ok(ByteSize(512 << 10)));
+        assert_eq!(ByteSize::parse("2MB"), Ok(ByteSize(2_000_000)));
+        assert_eq!(ByteSize::parse("100"), Ok(ByteSize(100)));
+        assert!(ByteSize::parse("ten").is_err());
+        assert!(ByteSize::parse("10 parsecs").is_err());
+    }
+
+    #[test]
+    fn cron_accepts_six_and_five_fields() {
+        assert_eq!(
+            CronSchedule::parse("*/10 * * * *").map(|c| c.expression),
+            Ok("0 */10 * * * *".to_string())
+        );
+        assert!(CronSchedule::parse("0 0 */2 * * *").is_ok());
+        assert!(CronSchedule::parse("every tuesday").is_err());
+        assert!(CronSchedule::parse("0 99 * * * *").is_err());
+    }
+}

@@ -1,0 +1,302 @@
+//! Text folding: the one normal form that both watch terms and item text are
+//! put into before matching.
+//!
+//! Serbian Cyrillic becomes Gaj Latin by a fixed table, then NFKD, combining
+//! marks dropped, lowercase, `đ` to `dj`. Whitespace runs (including
+//! non-breaking spaces and line breaks) become one space, soft hyphens and
+//! zero-width characters vanish, typographic apostrophes and dashes become
+//! their ASCII forms. So "Vučić", "VUCIC" and "Вучић" all fold to "vucic".
+//!
+//! [`Folded`] also keeps, for every folded byte, the byte offset of the
+//! original character it came from, so hits can be shown in the original.
+
+use std::ops::Range;
+
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+
+/// Folds `text` into a new string (for terms and tests; the hot path reuses a
+/// [`Folded`] buffer instead).
+pub fn fold(text: &str) -> String {
+    let mut folded = Folded::default();
+    folded.fold_from(text);
+    folded.text
+}
+
+/// A folded text with a map back to the original: a reusable buffer.
+#[derive(Debug, Default, Clone)]
+pub struct Folded {
+    text: String,
+    /// For every byte of `text`, the byte offset in the original of the
+    /// character that produced it.
+    origin: Vec<u32>,
+    /// Whether the last pushed character was a (folded) space.
+    after_space: bool,
+}
+
+impl Folded {
+    /// The folded text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Replaces the buffer's contents with the folding of `source`.
+    pub fn fold_from(&mut self, source: &str) {
+        self.text.clear();
+        self.origin.clear();
+        self.after_space = false;
+        // Offsets are u32: texts are capped far below 4 GiB by the fetch limit.
+        for (offset, ch) in source.char_indices() {
+            let offset = offset as u32;
+            if ch.is_ascii() {
+                self.push_ascii(ch as u8, offset);
+            } else {
+                self.push_other(ch, offset);
+            }
+        }
+    }
+
+    /// Maps a byte range of the folded text back to the original text's byte
+    /// range, widened to whole original characters.
+    pub fn original_range(&self, folded: Range<usize>, source: &str) -> Range<usize> {
+        if self.origin.is_empty() || folded.start >= folded.end {
+            return 0..0;
+        }
+        let last = folded.end.min(self.origin.len()) - 1;
+        let start = self.origin[folded.start.min(last)] as usize;
+        let last_start = self.origin[last] as usize;
+        let end = source[last_start..]
+            .chars()
+            .next()
+            .map_or(last_start, |c| last_start + c.len_utf8());
+        start..end
+    }
+
+    fn push_ascii(&mut self, byte: u8, offset: u32) {
+        if byte.is_ascii_whitespace() || byte == 0x0b {
+            self.push_space(offset);
+        } else {
+            self.after_space = false;
+            self.text.push(byte.to_ascii_lowercase() as char);
+            self.origin.push(offset);
+        }
+    }
+
+    fn push_space(&mut self, offset: u32) {
+        if !self.after_space {
+            self.after_space = true;
+            self.text.push(' ');
+            self.origin.push(offset);
+        }
+    }
+
+    fn push_folded_str(&mut self, folded: &str, offset: u32) {
+        self.after_space = false;
+        self.text.push_str(folded);
+        self.origin.extend(std::iter::repeat_n(offset, folded.len()));
+    }
+
+    fn push_other(&mut self, ch: char, offset: u32) {
+        if ch.is_whitespace() {
+            return self.push_space(offset);
+        }
+        if is_invisible(ch) {
+            return;
+        }
+        if let Some(latin) = cyrillic_to_latin(ch) {
+            return self.push_folded_str(latin, offset);
+        }
+        if let Some(ascii) = punctuation_to_ascii(ch) {
+            return self.push_ascii(ascii, offset);
+        }
+        decompose_compatible(ch, |part| {
+            for lower in part.to_lowercase() {
+                self.push_decomposed(lower, offset);
+            }
+        });
+    }
+
+    fn push_decomposed(&mut self, ch: char, offset: u32) {
+        if ch.is_ascii() {
+            return self.push_ascii(ch as u8, offset);
+        }
+        if is_combining_mark(ch) || is_invisible(ch) {
+            return;
+        }
+        if ch.is_whitespace() {
+            return self.push_space(offset);
+        }
+        match ch {
+            'đ' => self.push_folded_str("dj", offset),
+            // Letters without a decomposition that users type without the stroke.
+            'ł' => self.push_folded_str("l", offset),
+            'ø' => self.push_folded_str("o", offset),
+            'ı' => self.push_folded_str("i", offset),
+            _ => {
+                if let Some(latin) = cyrillic_to_latin(ch) {
+                    return self.push_folded_str(latin, offset);
+                }
+                self.after_space = false;
+                let before = self.text.len();
+                self.text.push(ch);
+                let added = self.text.len() - before;
+                self.origin.extend(std::iter::repeat_n(offset, added));
+            }
+        }
+    }
+}
+
+/// Characters that carry no letters: soft hyphen, zero-width spaces and
+/// joiners, word joiner, byte order mark.
+fn is_invisible(ch: char) -> bool {
+    matches!(
+        ch,
+        '\u{00AD}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+    )
+}
+
+/// Typographic apostrophes, quotes and dashes to their ASCII forms, so
+/// "KFOR’s" and "KFOR's", "Kosovo–Serbia" and "Kosovo-Serbia" fold equal.
+fn punctuation_to_ascii(ch: char) -> Option<u8> {
+    match ch {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{02BC}' | '\u{2032}' => Some(b'\''),
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{00AB}' | '\u{00BB}' => Some(b'"'),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => Some(b'-'),
+        _ => None,
+    }
+}
+
+/// Serbian Cyrillic (and the other common Cyrillic letters) to folded Gaj
+/// Latin, by a fixed table: Љ -> lj, Њ -> nj, Џ -> dž -> dz, Ђ -> đ -> dj,
+/// Ћ -> ć -> c, Ч -> č -> c, Ш -> š -> s, Ж -> ž -> z. Already folded, so the
+/// output needs no further work.
+fn cyrillic_to_latin(ch: char) -> Option<&'static str> {
+    let lower = match ch {
+        '\u{0400}'..='\u{040F}' => char::from_u32(ch as u32 + 0x50)?,
+        '\u{0410}'..='\u{042F}' => char::from_u32(ch as u32 + 0x20)?,
+        '\u{0430}'..='\u{045F}' => ch,
+        'Ґ' | 'ґ' => return Some("g"),
+        _ => return None,
+    };
+    Some(match lower {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'д' => "d",
+        'ђ' => "dj",
+        'е' => "e",
+        'ж' => "z",
+        'з' => "z",
+        'и' => "i",
+        'ј' => "j",
+        'к' => "k",
+        'л' => "l",
+        'љ' => "lj",
+        'м' => "m",
+        'н' => "n",
+        'њ' => "nj",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'ћ' => "c",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "h",
+        'ц' => "c",
+        'ч' => "c",
+        'џ' => "dz",
+        'ш' => "s",
+        // Macedonian, Russian, Ukrainian and Belarusian letters, so text in
+        // neighbouring languages folds consistently too.
+        'ѓ' => "gj",
+        'ќ' => "kj",
+        'ѕ' => "dz",
+        'й' => "j",
+        'ё' => "e",
+        'ы' => "y",
+        'э' => "e",
+        'ю' => "ju",
+        'я' => "ja",
+        'щ' => "sc",
+        'ї' => "ji",
+        'і' => "i",
+        'є' => "je",
+        'ў' => "u",
+        'ъ' | 'ь' => "",
+        'ѐ' => "e",
+        'ѝ' => "i",
+        _ => return None,
+    })
+}
+
+/// Whether `ch` is part of a word, for the boundary checks of term modes.
+pub fn is_word_char(ch: char) -> bool {
+    ch.is_alphanumeric()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serbian_names_fold_equal_across_scripts_and_diacritics() {
+        for spelling in ["Vučić", "VUČIĆ", "Vucic", "Вучић", "ВУЧИЋ"] {
+            assert_eq!(fold(spelling), "vucic", "{spelling}");
+        }
+        for spelling in ["Priština", "Pristina", "Приштина", "PRIŠTINA"] {
+            assert_eq!(fold(spelling), "pristina", "{spelling}");
+        }
+    }
+
+    #[test]
+    fn digraph_letters_follow_the_serbian_table() {
+        assert_eq!(fold("Љубљана"), "ljubljana");
+        assert_eq!(fold("Његош"), "njegos");
+        assert_eq!(fold("Џаковица"), "dzakovica");
+        assert_eq!(fold("Ђорђе"), "djordje");
+        assert_eq!(fold("Đorđe"), "djordje");
+        assert_eq!(fold("Звечан"), "zvecan");
+        assert_eq!(fold("Zvečan"), "zvecan");
+    }
+
+    #[test]
+    fn albanian_and_compatibility_forms_fold() {
+        assert_eq!(fold("Prishtinë"), "prishtine");
+        assert_eq!(fold("Kosovës"), "kosoves");
+        assert_eq!(fold("Çeliku"), "celiku");
+        assert_eq!(fold("ＫＦＯＲ"), "kfor");
+        assert_eq!(fold("ﬁle"), "file");
+    }
+
+    #[test]
+    fn whitespace_and_invisible_characters_fold_to_single_spaces() {
+        assert_eq!(fold("Kosovo\u{00A0}\n\t Force"), "kosovo force");
+        assert_eq!(fold("li\u{00AD}cence  plates"), "licence plates");
+        assert_eq!(fold("KFOR\u{2019}s"), "kfor's");
+        assert_eq!(fold("Kosovo\u{2013}Serbia"), "kosovo-serbia");
+    }
+
+    #[test]
+    fn folding_is_idempotent_on_examples() {
+        for text in ["Вучић у Приштини", "Kosovës", "ＫＦＯＲ’s  mission", "Đakovica"] {
+            let once = fold(text);
+            assert_eq!(fold(&once), once);
+        }
+    }
+
+    #[test]
+    fn offsets_map_back_to_original_characters() {
+        let source = "Председник Вучић, Srbija";
+        let mut folded = Folded::default();
+        folded.fold_from(source);
+        let start = folded.as_str().find("vucic").expect("folded name");
+        let range = folded.original_range(start..start + 5, source);
+        assert_eq!(&source[range], "Вучић");
+        // A range ending inside a digraph widens to the whole original letter.
+        let mut lj = Folded::default();
+        lj.fold_from("Љ");
+        assert_eq!(lj.original_range(0..1, "Љ"), 0..2);
+    }
+}

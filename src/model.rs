@@ -1,0 +1,227 @@
+//! Plain data that flows through the pipeline: items, their keys, hits and
+//! alerts. Nothing here does I/O; every stage speaks in these types.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// A stable identity for one news item, independent of feed-rs generated ids.
+///
+/// It is a hex digest of where the identity came from (source id, canonical
+/// link, or feed + folded title + date), so keys are compact in the store and
+/// equal keys mean "the same item" across polls and restarts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ItemKey(String);
+
+impl ItemKey {
+    /// Builds a key from a kind tag ("id", "link", "hash") and the identifying text.
+    pub fn from_parts(kind: &str, parts: &[&str]) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(kind.as_bytes());
+        for part in parts {
+            hasher.update([0u8]);
+            hasher.update(part.as_bytes());
+        }
+        let digest = hasher.finalize();
+        let mut hex = String::with_capacity(32);
+        for byte in &digest[..16] {
+            hex.push_str(&format!("{byte:02x}"));
+        }
+        ItemKey(hex)
+    }
+
+    /// Wraps a key read back from the store.
+    pub fn from_stored(key: String) -> Self {
+        ItemKey(key)
+    }
+
+    /// The key as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ItemKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One parsed news item with its text already cleaned of HTML and entities.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    /// Our own stable key (see [`ItemKey`]).
+    pub key: ItemKey,
+    /// The id the source gave the item (guid or Atom id), if it gave one.
+    pub source_id: Option<String>,
+    /// Headline, plain text.
+    pub title: String,
+    /// Absolute link to the story, if any.
+    pub link: Option<String>,
+    /// Summary or description, plain text.
+    pub summary: String,
+    /// Full content, plain text (often empty).
+    pub content: String,
+    /// Publication (or else update) time, if the feed gave one we could read.
+    pub published: Option<DateTime<Utc>>,
+}
+
+impl Item {
+    /// The text of one field, for matching and snippets.
+    pub fn field(&self, field: Field) -> &str {
+        match field {
+            Field::Title => &self.title,
+            Field::Summary => &self.summary,
+            Field::Content => &self.content,
+        }
+    }
+}
+
+/// The parts of an item a watch list can look at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Field {
+    /// The headline.
+    Title,
+    /// The summary or description.
+    Summary,
+    /// The full content.
+    Content,
+}
+
+impl Field {
+    /// Every field, in the order they are searched.
+    pub const ALL: [Field; 3] = [Field::Title, Field::Summary, Field::Content];
+
+    /// The field's name as written in the config and in alerts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Summary => "summary",
+            Field::Content => "content",
+        }
+    }
+}
+
+/// Why an item matched: one term of one list, found in one field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Hit {
+    /// The watch list's name.
+    pub list: String,
+    /// The term as written in the config.
+    pub term: String,
+    /// Where it was found.
+    pub field: Field,
+    /// The original text around the hit, with the hit marked `**like this**`.
+    pub snippet: String,
+}
+
+/// One alert: what the sinks receive, and what the store keeps.
+///
+/// Its JSON form is the documented alert schema (see README.md).
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct Alert {
+    /// Stable alert id (time-ordered UUID); the same on every delivery attempt.
+    pub id: String,
+    /// The feed's display name.
+    pub feed: String,
+    /// The feed's configured URL.
+    pub feed_url: String,
+    /// Headline.
+    pub title: String,
+    /// Link to the story, if any.
+    pub link: Option<String>,
+    /// Publication time (RFC 3339), if known.
+    pub published: Option<String>,
+    /// Lists that matched, sorted.
+    pub lists: Vec<String>,
+    /// Terms that matched, as written in the config, sorted and unique.
+    pub terms: Vec<String>,
+    /// The first hit's snippet, for one-line displays.
+    pub snippet: String,
+    /// Every hit, explaining the alert.
+    pub hits: Vec<AlertHit>,
+    /// When newswatch detected the item (RFC 3339).
+    pub detected_at: String,
+    /// The item's stable key.
+    pub item_key: String,
+}
+
+/// A hit as carried in an alert (owned strings, serialisable both ways).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct AlertHit {
+    /// The watch list's name.
+    pub list: String,
+    /// The term as written in the config.
+    pub term: String,
+    /// `title`, `summary` or `content`.
+    pub field: String,
+    /// Original text around the hit, hit marked `**like this**`.
+    pub snippet: String,
+}
+
+impl Alert {
+    /// Builds the alert for a matched item.
+    pub fn new(
+        id: String,
+        feed: &str,
+        feed_url: &str,
+        item: &Item,
+        hits: &[Hit],
+        detected_at: DateTime<Utc>,
+    ) -> Self {
+        let mut lists: Vec<String> = hits.iter().map(|h| h.list.clone()).collect();
+        lists.sort();
+        lists.dedup();
+        let mut terms: Vec<String> = hits.iter().map(|h| h.term.clone()).collect();
+        terms.sort();
+        terms.dedup();
+        Alert {
+            id,
+            feed: feed.to_string(),
+            feed_url: feed_url.to_string(),
+            title: item.title.clone(),
+            link: item.link.clone(),
+            published: item.published.map(rfc3339),
+            lists,
+            terms,
+            snippet: hits.first().map(|h| h.snippet.clone()).unwrap_or_default(),
+            hits: hits
+                .iter()
+                .map(|h| AlertHit {
+                    list: h.list.clone(),
+                    term: h.term.clone(),
+                    field: h.field.as_str().to_string(),
+                    snippet: h.snippet.clone(),
+                })
+                .collect(),
+            detected_at: rfc3339(detected_at),
+            item_key: item.key.to_string(),
+        }
+    }
+}
+
+/// Formats a time the way every alert and listing shows it.
+pub fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_keys_are_stable_and_distinguish_kinds() {
+        let a = ItemKey::from_parts("id", &["https://example.org/1"]);
+        let b = ItemKey::from_parts("id", &["https://example.org/1"]);
+        let c = ItemKey::from_parts("link", &["https://example.org/1"]);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a.as_str().len(), 32);
+        // Parts are separated, so ("ab","c") and ("a","bc") differ.
+        assert_ne!(
+            ItemKey::from_parts("hash", &["ab", "c"]),
+            ItemKey::from_parts("hash", &["a", "bc"])
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! HTML to plain text for matching and display: tags removed (scripts and
+//! styles with their contents), block elements turned into spaces, entities
+//! decoded, whitespace collapsed.
+
+/// Turns an HTML fragment (or plain text with entities) into plain text.
+pub fn to_plain_text(html: &str) -> String {
+    let stripped = strip_tags(html);
+    let decoded = html_escape::decode_html_entities(&stripped);
+    collapse_whitespace(&decoded)
+}
+
+/// Elements whose content is never text for a reader.
+const SKIPPED_ELEMENTS: [&str; 4] = ["script", "style", "head", "template"];
+
+fn strip_tags(html: &str) -> String {
+    if !html.contains('<') {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(first) = after.chars().next() else {
+            out.push('<');
+            rest = after;
+            break;
+        };
+        if !(first.is_ascii_alphabetic() || matches!(first, '/' | '!' | '?')) {
+            // A lone "<" in text, as in "a < b".
+            out.push('<');
+            rest = after;
+            continue;
+        }
+        if let Some(comment) = after.strip_prefix("!--") {
+            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+            continue;
+        }
+        let Some(close) = tag_end(after) else {
+            // An unterminated tag: drop the remainder, it is markup.
+            rest = "";
+            break;
+        };
+        let tag = &after[..close];
+        let name = tag_name(tag);
+        rest = &after[close + 1..];
+        if !tag.starts_with('/') && SKIPPED_ELEMENTS.contains(&name.as_str()) {
+            rest = skip_element(rest, &name);
+        }
+        // Block-level and line-break tags separate words.
+        out.push(' ');
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Index of the '>' ending a tag, honouring quoted attribute values.
+fn tag_end(tag: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    for (index, ch) in tag.char_indices() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(ch),
+            (None, '>') => return Some(index),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn tag_name(tag: &str) -> String {
+    tag.trim_start_matches('/')
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// Skips past `</name>` (case-insensitive); everything if it never closes.
+fn skip_element<'a>(rest: &'a str, name: &str) -> &'a str {
+    let closing = format!("</{name}");
+    let lower = rest.to_ascii_lowercase();
+    match lower.find(&closing) {
+        Some(at) => {
+            let after = &rest[at..];
+            after.find('>').map_or("", |end| &after[end + 1..])
+        }
+        None => "",
+    }
+}
+
+/// Collapses whitespace runs (including non-breaking spaces) to one space
+/// and trims the ends.
+pub fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split(|c: char| c.is_whitespace()) {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_removed_and_entities_decoded() {
+        assert_eq!(
+            to_plain_text("<p>KFOR&nbsp;troops in <b>Zvečan</b></p><p>Second&amp;more</p>"),
+            "KFOR troops in Zvečan Second&more"
+        );
+    }
+
+    #[test]
+    fn scripts_styles_and_comments_vanish() {
+        assert_eq!(
+            to_plain_text("a<script>var kosovo = 1;</script>b<!-- Serbia --><STYLE>x{}</STYLE>c"),
+            "a b c"
+        );
+    }
+
+    #[test]
+    fn plain_text_with_angle_brackets_survives() {
+        assert_eq!(to_plain_text("1 < 2 and 3 > 2"), "1 < 2 and 3 > 2");
+        assert_eq!(to_plain_text("<a href=\"x>y\">link</a> text"), "link text");
+        assert_eq!(to_plain_text("broken <b"), "broken");
+    }
+}

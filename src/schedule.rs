@@ -1,0 +1,174 @@
+//! Scheduling: when each feed is due. Interval feeds run on our own timers
+//! (a heap of due times); cron feeds are driven by tokio-cron-scheduler,
+//! whose jobs only enqueue the feed. Failures back off exponentially.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
+
+/// The longest a failing feed waits between attempts (unless its interval is longer).
+pub const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
+
+/// Due times of interval-driven feeds (by feed index), in milliseconds.
+#[derive(Debug, Default)]
+pub struct Timers {
+    heap: BinaryHeap<Reverse<(i64, usize)>>,
+    due_at: Vec<Option<i64>>,
+}
+
+impl Timers {
+    /// Timers for `feeds` feeds, none set.
+    pub fn new(feeds: usize) -> Self {
+        Timers {
+            heap: BinaryHeap::with_capacity(feeds),
+            due_at: vec![None; feeds],
+        }
+    }
+
+    /// Sets (or moves) a feed's due time.
+    pub fn set(&mut self, feed: usize, at_ms: i64) {
+        if let Some(slot) = self.due_at.get_mut(feed) {
+            *slot = Some(at_ms);
+            self.heap.push(Reverse((at_ms, feed)));
+        }
+    }
+
+    /// The earliest due time, if any feed is waiting.
+    pub fn next_due(&mut self) -> Option<i64> {
+        self.drop_stale();
+        self.heap.peek().map(|Reverse((at, _))| *at)
+    }
+
+    /// Removes and returns the feeds due at `now_ms`, earliest first.
+    pub fn pop_due(&mut self, now_ms: i64) -> Vec<usize> {
+        let mut due = Vec::new();
+        while let Some(at) = self.next_due() {
+            if at > now_ms {
+                break;
+            }
+            if let Some(Reverse((_, feed))) = self.heap.pop() {
+                self.due_at[feed] = None;
+                due.push(feed);
+            }
+        }
+        due
+    }
+
+    /// Drops heap entries that a later `set` replaced.
+    fn drop_stale(&mut self) {
+        while let Some(Reverse((at, feed))) = self.heap.peek() {
+            if self.due_at.get(*feed).copied().flatten() == Some(*at) {
+                break;
+            }
+            self.heap.pop();
+        }
+    }
+}
+
+/// When a feed polled at `now_ms` is due next: its interval plus jitter on
+/// success; on failure, the interval doubled per consecutive failure, capped
+/// at [`MAX_BACKOFF`] (or the interval, if longer).
+pub fn next_poll_after(now_ms: i64, interval: Duration, jitter: f64, failures: u32) -> i64 {
+    let base = if failures == 0 {
+        interval
+    } else {
+        let cap = MAX_BACKOFF.max(interval);
+        let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(20));
+        interval.saturating_mul(factor).min(cap)
+    };
+    let spread = base.mul_f64(jitter.clamp(0.0, 1.0) * fastrand::f64());
+    now_ms + (base + spread).as_millis() as i64
+}
+
+/// When a feed is first polled after start-up: its stored due time if that
+/// is still ahead (never later than one interval from now), else a random
+/// point within `spread` (at most the interval), so a start does not poll
+/// everything at once.
+pub fn first_poll_at(now_ms: i64, stored_due: Option<i64>, interval: Duration, spread: Duration) -> i64 {
+    let interval_ms = interval.as_millis() as i64;
+    match stored_due {
+        Some(due) if due > now_ms => due.min(now_ms + interval_ms),
+        _ => {
+            let window = spread.min(interval).as_millis() as u64;
+            now_ms + fastrand::u64(0..=window) as i64
+        }
+    }
+}
+
+/// Starts the cron scheduler for the feeds that have a `schedule`. Each
+/// activation only sends the feed's index to `due`; the poller does the work.
+/// The activation channel is sized to the number of jobs, so activations
+/// that fire together are not dropped.
+pub async fn start_cron(
+    schedules: &[(usize, String)],
+    due: UnboundedSender<usize>,
+) -> Result<Option<JobScheduler>, JobSchedulerError> {
+    if schedules.is_empty() {
+        return Ok(None);
+    }
+    let channel = (schedules.len() * 2).max(1024);
+    let scheduler = JobScheduler::new_with_channel_size(channel).await?;
+    for (feed, expression) in schedules {
+        let feed = *feed;
+        let due = due.clone();
+        let job = Job::new_async(expression.as_str(), move |_id, _scheduler| {
+            let due = due.clone();
+            Box::pin(async move {
+                // The poller may be gone during shutdown; nothing to do then.
+                let _ = due.send(feed);
+            })
+        })?;
+        scheduler.add(job).await?;
+    }
+    scheduler.start().await?;
+    Ok(Some(scheduler))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timers_pop_in_order_and_forget_replaced_times() {
+        let mut timers = Timers::new(3);
+        timers.set(0, 300);
+        timers.set(1, 100);
+        timers.set(2, 200);
+        timers.set(2, 500); // moved later
+        assert_eq!(timers.next_due(), Some(100));
+        assert_eq!(timers.pop_due(350), vec![1, 0]);
+        assert_eq!(timers.next_due(), Some(500));
+        assert!(timers.pop_due(499).is_empty());
+        assert_eq!(timers.pop_due(500), vec![2]);
+        assert_eq!(timers.next_due(), None);
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let minute = Duration::from_secs(60);
+        let at = |failures| next_poll_after(0, minute, 0.0, failures);
+        assert_eq!(at(0), 60_000);
+        assert_eq!(at(1), 60_000);
+        assert_eq!(at(2), 120_000);
+        assert_eq!(at(3), 240_000);
+        assert_eq!(at(30), MAX_BACKOFF.as_millis() as i64);
+        let jittered = next_poll_after(0, minute, 0.5, 0);
+        assert!((60_000..=90_000).contains(&jittered));
+    }
+
+    #[test]
+    fn first_polls_respect_stored_times_and_spread_the_rest() {
+        let interval = Duration::from_secs(900);
+        let spread = Duration::from_secs(60);
+        assert_eq!(first_poll_at(1_000, Some(5_000), interval, spread), 5_000);
+        // A stored time far ahead (interval since shortened) is capped.
+        assert_eq!(first_poll_at(0, Some(10_000_000), interval, spread), 900_000);
+        for _ in 0..100 {
+            let at = first_poll_at(1_000, Some(500), interval, spread);
+            assert!((1_000..=61_000).contains(&at));
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! Sinks: where alerts go. A serde-tagged config enum (`type = "stdout" |
+//! "file" | "webhook"`) whose `validate()` does no I/O and whose `build()`
+//! gives a `Box<dyn Sink>`; the small async [`Sink`] trait; and the worker
+//! that feeds one sink from the outbox.
+
+mod file;
+mod stdout;
+mod webhook;
+pub mod worker;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::config::HumanDuration;
+use crate::model::Alert;
+
+pub use file::FileSink;
+pub use stdout::{StdoutSink, LineFormat};
+pub use webhook::WebhookSink;
+
+/// A boxed future, so [`Sink`] can be used as a trait object.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The default retry schedule (the Standard Webhooks one): the delay before
+/// each retry after a failed attempt. When it runs out the delivery is dead.
+pub const DEFAULT_RETRY_SCHEDULE: [Duration; 8] = [
+    Duration::from_secs(0),
+    Duration::from_secs(5),
+    Duration::from_secs(5 * 60),
+    Duration::from_secs(30 * 60),
+    Duration::from_secs(2 * 3600),
+    Duration::from_secs(5 * 3600),
+    Duration::from_secs(10 * 3600),
+    Duration::from_secs(10 * 3600),
+];
+
+/// One alert to hand to a sink.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Stable across retries; receivers can drop repeats by it.
+    pub id: String,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// The alert.
+    pub alert: Alert,
+    /// The alert's JSON exactly as stored.
+    pub body: String,
+}
+
+/// Why a delivery failed, and whether trying again may help.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    /// Try again later (network trouble, 5xx, 429, a full disk).
+    #[error("{message}")]
+    Retryable {
+        /// What went wrong.
+        message: String,
+        /// When the receiver asked us to come back, if it did.
+        retry_after: Option<Duration>,
+    },
+    /// Trying again will not help (4xx, a rejected payload).
+    #[error("{message}")]
+    Permanent {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl SinkError {
+    /// Whether the worker should schedule a retry.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, SinkError::Retryable { .. })
+    }
+
+    /// A retryable error without a server-given delay.
+    pub fn retryable(message: impl Into<String>) -> Self {
+        SinkError::Retryable {
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+}
+
+/// A destination for alerts.
+pub trait Sink: Send + Sync {
+    /// The sink's configured name (its key in the outbox).
+    fn name(&self) -> &str;
+
+    /// Delivers one alert; `Ok` only once the destination has it.
+    fn deliver<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<(), SinkError>>;
+
+    /// Checks the sink can work at all (called before the daemon is ready).
+    fn healthcheck(&self) -> BoxFuture<'_, Result<(), SinkError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Flushes and releases what the sink holds (called on shutdown).
+    fn close(&self) -> BoxFuture<'_, Result<(), SinkError>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// `[[sink]]` in the config.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum SinkConfig {
+    /// Alerts on standard output.
+    Stdout(StdoutConfig),
+    /// Alerts appended to a JSON Lines file.
+    File(FileConfig),
+    /// Alerts POSTed to a URL.
+    Webhook(WebhookConfig),
+}
+
+/// `type = "stdout"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StdoutConfig {
+    /// Sink name; default "stdout".
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Only these watch lists; default all.
+    #[serde(default)]
+    pub lists: Option<Vec<String>>,
+    /// `text` (one readable line, default) or `json` (JSON Lines).
+    #[serde(default)]
+    pub format: LineFormat,
+    /// Retry delays after failures; default the Standard Webhooks schedule.
+    #[serde(default)]
+    pub retry: Option<Vec<HumanDuration>>,
+}
+
+/// `type = "file"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Sink name; default "file".
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Only these watch lists; default all.
+    #[serde(default)]
+    pub lists: Option<Vec<String>>,
+    /// The JSON Lines file alerts are appended to.
+    pub path: PathBuf,
+    /// Retry delays after failures; default the Standard Webhooks schedule.
+    #[serde(default)]
+    pub retry: Option<Vec<HumanDuration>>,
+}
+
+/// `type = "webhook"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Sink name; default "webhook".
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Only these watch lists; default all.
+    #[serde(default)]
+    pub lists: Option<Vec<String>>,
+    /// Where alerts are POSTed.
+    pub url: String,
+    /// Extra request headers.
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Time allowed for one request; default 15s.
+    #[serde(default)]
+    pub timeout: Option<HumanDuration>,
+    /// Retry delays after failures; default the Standard Webhooks schedule.
+    #[serde(default)]
+    pub retry: Option<Vec<HumanDuration>>,
+}
+
+impl SinkConfig {
+    /// The sink's name: configured, else its type.
+    pub fn name(&self) -> &str {
+        let (name, default) = match self {
+            SinkConfig::Stdout(c) => (&c.name, "stdout"),
+            SinkConfig::File(c) => (&c.name, "file"),
+            SinkConfig::Webhook(c) => (&c.name, "webhook"),
+        };
+        name.as_deref().unwrap_or(default)
+    }
+
+    /// The lists routed to this sink (`None`: all).
+    pub fn lists(&self) -> Option<&[String]> {
+        match self {
+            SinkConfig::Stdout(c) => c.lists.as_deref(),
+            SinkConfig::File(c) => c.lists.as_deref(),
+            SinkConfig::Webhook(c) => c.lists.as_deref(),
+        }
+    }
+
+    /// Whether an alert for these lists goes to this sink.
+    pub fn routes(&self, alert_lists: &[String]) -> bool {
+        match self.lists() {
+            None => true,
+            Some(lists) => alert_lists.iter().any(|l| lists.contains(l)),
+        }
+    }
+
+    /// The retry delays for this sink.
+    pub fn retry_schedule(&self) -> Vec<Duration> {
+        let configured = match self {
+            SinkConfig::Stdout(c) => &c.retry,
+            SinkConfig::File(c) => &c.retry,
+            SinkConfig::Webhook(c) => &c.retry,
+        };
+        match configured {
+            Some(delays) => delays.iter().map(|d| d.0).collect(),
+            None => DEFAULT_RETRY_SCHEDULE.to_vec(),
+        }
+    }
+
+    /// Checks the sink's own settings without I/O. The error names the field
+    /// (for locating it) and says what is wrong.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        if self.name().trim().is_empty() {
+            return Err(("name", "name is empty".to_string()));
+        }
+        match self {
+            SinkConfig::Stdout(_) => Ok(()),
+            SinkConfig::File(c) => {
+                if c.path.as_os_str().is_empty() {
+                    Err(("path", "path is empty".to_string()))
+                } else {
+                    Ok(())
+                }
+            }
+            SinkConfig::Webhook(c) => {
+                crate::config::parse_http_url(&c.url).map_err(|e| ("url", e))?;
+                for (name, value) in &c.headers {
+                    reqwest::header::HeaderName::from_bytes(name.as_bytes())
+                        .map_err(|_| ("headers", format!("invalid header name {name:?}")))?;
+                    reqwest::header::HeaderValue::from_str(value)
+                        .map_err(|_| ("headers", format!("invalid value for header {name:?}")))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Builds the sink. May do I/O (opening files, building clients).
+    pub fn build(&self) -> anyhow::Result<Box<dyn Sink>> {
+        Ok(match self {
+            SinkConfig::Stdout(c) => Box::new(StdoutSink::new(self.name(), c.format)),
+            SinkConfig::File(c) => Box::new(FileSink::new(self.name(), c.path.clone())),
+            SinkConfig::Webhook(c) => Box::new(WebhookSink::new(self.name(), c)?),
+        })
+    }
+}

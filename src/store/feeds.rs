@@ -1,0 +1,106 @@
+//! Per-feed state: validators for conditional GET, last outcome, next due
+//! time and failure count, so a restart forgets nothing.
+
+use sqlx::{AssertSqlSafe, Row};
+
+use super::{Store, StoreError};
+
+/// What the store remembers about one feed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedState {
+    /// The configured URL (the feed's identity).
+    pub feed_id: String,
+    /// The URL polled now (differs after a permanent redirect).
+    pub current_url: String,
+    /// Last `ETag`.
+    pub etag: Option<String>,
+    /// Last `Last-Modified`.
+    pub last_modified: Option<String>,
+    /// Hash of the last body parsed, to skip unchanged 200s.
+    pub body_hash: Option<String>,
+    /// When it was last polled (ms).
+    pub last_poll_at: Option<i64>,
+    /// When it last succeeded (ms).
+    pub last_success_at: Option<i64>,
+    /// Short outcome of the last poll ("200", "304", "error").
+    pub last_status: Option<String>,
+    /// The last error, if the last poll failed.
+    pub last_error: Option<String>,
+    /// When it is due next (ms).
+    pub next_due_at: Option<i64>,
+    /// Consecutive failures.
+    pub failures: i64,
+    /// Why the feed is disabled, if it is.
+    pub disabled_reason: Option<String>,
+}
+
+const COLUMNS: &str = "feed_id, current_url, etag, last_modified, body_hash, last_poll_at, \
+    last_success_at, last_status, last_error, next_due_at, failures, disabled_reason";
+
+impl Store {
+    /// The stored state of one feed, if it was ever polled.
+    pub async fn feed_state(&self, feed_id: &str) -> Result<Option<FeedState>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM feeds WHERE feed_id = $1")))
+            .bind(feed_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| state_from_row(&r)).transpose()
+    }
+
+    /// Every stored feed state.
+    pub async fn feed_states(&self) -> Result<Vec<FeedState>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM feeds ORDER BY feed_id")))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(state_from_row).collect()
+    }
+}
+
+fn state_from_row(row: &sqlx::any::AnyRow) -> Result<FeedState, StoreError> {
+    Ok(FeedState {
+        feed_id: row.try_get("feed_id")?,
+        current_url: row.try_get("current_url")?,
+        etag: row.try_get("etag")?,
+        last_modified: row.try_get("last_modified")?,
+        body_hash: row.try_get("body_hash")?,
+        last_poll_at: row.try_get("last_poll_at")?,
+        last_success_at: row.try_get("last_success_at")?,
+        last_status: row.try_get("last_status")?,
+        last_error: row.try_get("last_error")?,
+        next_due_at: row.try_get("next_due_at")?,
+        failures: row.try_get("failures")?,
+        disabled_reason: row.try_get("disabled_reason")?,
+    })
+}
+
+/// Writes a feed's state inside an open transaction (upsert).
+pub(super) async fn save_state(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    state: &FeedState,
+) -> Result<(), StoreError> {
+    // COLUMNS is a constant: the SQL text never contains outside input.
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO feeds ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (feed_id) DO UPDATE SET current_url = excluded.current_url, \
+         etag = excluded.etag, last_modified = excluded.last_modified, \
+         body_hash = excluded.body_hash, last_poll_at = excluded.last_poll_at, \
+         last_success_at = excluded.last_success_at, last_status = excluded.last_status, \
+         last_error = excluded.last_error, next_due_at = excluded.next_due_at, \
+         failures = excluded.failures, disabled_reason = excluded.disabled_reason"
+    )))
+    .bind(&state.feed_id)
+    .bind(&state.current_url)
+    .bind(&state.etag)
+    .bind(&state.last_modified)
+    .bind(&state.body_hash)
+    .bind(state.last_poll_at)
+    .bind(state.last_success_at)
+    .bind(&state.last_status)
+    .bind(&state.last_error)
+    .bind(state.next_due_at)
+    .bind(state.failures)
+    .bind(&state.disabled_reason)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! The outbox: the only path from a detected alert to a sink.
+//!
+//! Each sink's worker claims deliveries in detection order with a lease, and
+//! only the sink's confirmation marks one done. A delivery waiting for a
+//! retry holds back the ones behind it, so every sink sees its alerts in the
+//! order they were detected.
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::model::Alert;
+
+/// A claimed delivery, with its alert.
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    /// The delivery's id (a time-ordered UUID): stable across retries, so
+    /// receivers can drop repeats.
+    pub delivery_id: String,
+    /// How many attempts were made before this one.
+    pub attempts: u32,
+    /// The alert to deliver.
+    pub alert: Alert,
+    /// The alert's JSON exactly as stored.
+    pub body: String,
+}
+
+/// What a sink's queue looks like right now.
+#[derive(Debug)]
+pub enum QueueHead {
+    /// These are claimed for us; deliver them in order.
+    Ready(Vec<ClaimedDelivery>),
+    /// Nothing can go before this time (ms): the head waits for a retry or
+    /// someone else's lease.
+    WaitUntil(i64),
+    /// Nothing pending.
+    Empty,
+}
+
+/// A delivery's state in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    /// Not yet confirmed by the sink.
+    Pending,
+    /// Confirmed.
+    Done,
+    /// Given up on; kept for inspection and redelivery.
+    Dead,
+}
+
+impl DeliveryState {
+    /// The state's name as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Done => "done",
+            DeliveryState::Dead => "dead",
+        }
+    }
+}
+
+/// A delivery as listed for operators and tests.
+#[derive(Debug, Clone)]
+pub struct DeliveryRow {
+    /// The delivery's id.
+    pub delivery_id: String,
+    /// The alert's id.
+    pub alert_id: String,
+    /// The sink's name.
+    pub sink: String,
+    /// `pending`, `done` or `dead`.
+    pub state: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// The last error, if any.
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    /// Claims up to `limit` deliveries at the head of `sink`'s queue that are
+    /// due at `now_ms`, leasing them until `lease_until_ms`.
+    pub async fn claim_head(
+        &self,
+        sink: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: i64,
+    ) -> Result<QueueHead, StoreError> {
+        // One statement, so claiming is atomic on both backends. Only rows
+        // before the first blocked one (not due, or leased by another
+        // instance) are taken: order is kept per sink.
+        let claimed = sqlx::query(
+            "UPDATE deliveries SET lease_until = $3, lease_owner = $4 \
+             WHERE (lease_until IS NULL OR lease_until < $2 OR lease_owner = $4) \
+             AND delivery_id IN ( \
+               SELECT delivery_id FROM deliveries \
+               WHERE sink = $1 AND state = 'pending' AND due_at <= $2 \
+               AND (lease_until IS NULL OR lease_until < $2 OR lease_owner = $4) \
+               AND delivery_id < COALESCE(( \
+                 SELECT MIN(delivery_id) FROM deliveries \
+                 WHERE sink = $1 AND state = 'pending' \
+                 AND (due_at > $2 OR (lease_until >= $2 AND lease_owner <> $4))), '~') \
+               ORDER BY delivery_id LIMIT $5) \
+             RETURNING delivery_id, alert_id, attempts",
+        )
+        .bind(sink)
+        .bind(now_ms)
+        .bind(lease_until_ms)
+        .bind(&self.instance)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        if claimed.is_empty() {
+            return self.queue_wait(sink).await;
+        }
+        let mut deliveries = Vec::with_capacity(claimed.len());
+        for row in &claimed {
+            let delivery_id: String = row.try_get("delivery_id")?;
+            let alert_id: String = row.try_get("alert_id")?;
+            let attempts: i64 = row.try_get("attempts")?;
+            let body: String = sqlx::query("SELECT body FROM alerts WHERE alert_id = $1")
+                .bind(&alert_id)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("body")?;
+            let alert: Alert = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+                alert_id: alert_id.clone(),
+                message: e.to_string(),
+            })?;
+            deliveries.push(ClaimedDelivery {
+                delivery_id,
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                alert,
+                body,
+            });
+        }
+        deliveries.sort_by(|a, b| a.delivery_id.cmp(&b.delivery_id));
+        Ok(QueueHead::Ready(deliveries))
+    }
+
+    async fn queue_wait(&self, sink: &str) -> Result<QueueHead, StoreError> {
+        let head = sqlx::query(
+            "SELECT due_at, lease_until FROM deliveries WHERE sink = $1 AND state = 'pending' \
+             ORDER BY delivery_id LIMIT 1",
+        )
+        .bind(sink)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match head {
+            None => QueueHead::Empty,
+            Some(row) => {
+                let due: i64 = row.try_get("due_at")?;
+                let lease: Option<i64> = row.try_get("lease_until")?;
+                QueueHead::WaitUntil(due.max(lease.unwrap_or(0)))
+            }
+        })
+    }
+
+    /// The sink confirmed the delivery.
+    pub async fn mark_done(&self, delivery_id: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.finish(delivery_id, DeliveryState::Done, now_ms, None).await
+    }
+
+    /// The delivery failed for good; keep it as a dead letter.
+    pub async fn mark_dead(&self, delivery_id: &str, now_ms: i64, error: &str) -> Result<(), StoreError> {
+        self.finish(delivery_id, DeliveryState::Dead, now_ms, Some(error)).await
+    }
+
+    async fn finish(
+        &self,
+        delivery_id: &str,
+        state: DeliveryState,
+        now_ms: i64,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET state = $2, attempts = attempts + 1, finished_at = $3, \
+             last_error = $4, lease_until = NULL, lease_owner = NULL WHERE delivery_id = $1",
+        )
+        .bind(delivery_id)
+        .bind(state.as_str())
+        .bind(now_ms)
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The delivery failed but may succeed later: try again at `due_ms`.
+    pub async fn schedule_retry(&self, delivery_id: &str, due_ms: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET attempts = attempts + 1, due_at = $2, last_error = $3, \
+             lease_until = NULL, lease_owner = NULL WHERE delivery_id = $1",
+        )
+        .bind(delivery_id)
+        .bind(due_ms)
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Voids every lease (SQLite start-up: the previous process is gone).
+    pub async fn release_all_leases(&self) -> Result<(), StoreError> {
+        sqlx::query("UPDATE deliveries SET lease_until = NULL, lease_owner = NULL WHERE lease_until IS NOT NULL")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// How many deliveries are pending, for all sinks or one.
+    pub async fn count_deliveries(&self, sink: Option<&str>, state: DeliveryState) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM deliveries WHERE state = $1 AND ($2 IS NULL OR sink = $2)",
+        )
+        .bind(state.as_str())
+        .bind(sink)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// Deliveries in detection order, filtered by sink and state.
+    pub async fn list_deliveries(
+        &self,
+        sink: Option<&str>,
+        state: Option<DeliveryState>,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT delivery_id, alert_id, sink, state, attempts, last_error FROM deliveries \
+             WHERE ($1 IS NULL OR sink = $1) AND ($2 IS NULL OR state = $2) \
+             ORDER BY delivery_id LIMIT $3",
+        )
+        .bind(sink)
+        .bind(state.map(DeliveryState::as_str))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DeliveryRow {
+                    delivery_id: row.try_get("delivery_id")?,
+                    alert_id: row.try_get("alert_id")?,
+                    sink: row.try_get("sink")?,
+                    state: row.try_get("state")?,
+                    attempts: row.try_get("attempts")?,
+                    last_error: row.try_get("last_error")?,
+                })
+            })
+            .collect()
+    }
+}
