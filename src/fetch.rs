@@ -5,8 +5,10 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 use reqwest::StatusCode;
+use reqwest::header::{
+    CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+};
 
 use crate::config::PollConfig;
 
@@ -88,6 +90,8 @@ impl FetchError {
     }
 
     fn from_reqwest(error: reqwest::Error) -> Self {
+        // The URL is logged next to the error already.
+        let error = error.without_url();
         let text = error_chain(&error);
         if error.is_timeout() {
             FetchError::Timeout(text)
@@ -137,7 +141,10 @@ pub struct Fetcher {
 impl Fetcher {
     /// Builds the client: timeouts, redirect limit, compression, User-Agent.
     pub fn new(poll: &PollConfig) -> Result<Fetcher, ClientError> {
-        let user_agent = poll.user_agent.clone().unwrap_or_else(|| USER_AGENT.to_string());
+        let user_agent = poll
+            .user_agent
+            .clone()
+            .unwrap_or_else(|| USER_AGENT.to_string());
         let client = client_builder()
             .user_agent(user_agent)
             .connect_timeout(poll.connect_timeout.0)
@@ -154,7 +161,11 @@ impl Fetcher {
     }
 
     /// One conditional GET of `url`.
-    pub async fn fetch(&self, url: &str, validators: &Validators) -> Result<FetchOutcome, FetchError> {
+    pub async fn fetch(
+        &self,
+        url: &str,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
         let mut request = self.client.get(url).header(
             reqwest::header::ACCEPT,
             "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
@@ -171,7 +182,9 @@ impl Fetcher {
             return Ok(FetchOutcome::NotModified);
         }
         if !status.is_success() {
-            return Err(FetchError::Status { status: status.as_u16() });
+            return Err(FetchError::Status {
+                status: status.as_u16(),
+            });
         }
         let headers = response.headers().clone();
         let final_url = response.url().to_string();

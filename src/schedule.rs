@@ -87,7 +87,12 @@ pub fn next_poll_after(now_ms: i64, interval: Duration, jitter: f64, failures: u
 /// is still ahead (never later than one interval from now), else a random
 /// point within `spread` (at most the interval), so a start does not poll
 /// everything at once.
-pub fn first_poll_at(now_ms: i64, stored_due: Option<i64>, interval: Duration, spread: Duration) -> i64 {
+pub fn first_poll_at(
+    now_ms: i64,
+    stored_due: Option<i64>,
+    interval: Duration,
+    spread: Duration,
+) -> i64 {
     let interval_ms = interval.as_millis() as i64;
     match stored_due {
         Some(due) if due > now_ms => due.min(now_ms + interval_ms),
@@ -165,7 +170,10 @@ mod tests {
         let spread = Duration::from_secs(60);
         assert_eq!(first_poll_at(1_000, Some(5_000), interval, spread), 5_000);
         // A stored time far ahead (interval since shortened) is capped.
-        assert_eq!(first_poll_at(0, Some(10_000_000), interval, spread), 900_000);
+        assert_eq!(
+            first_poll_at(0, Some(10_000_000), interval, spread),
+            900_000
+        );
         for _ in 0..100 {
             let at = first_poll_at(1_000, Some(500), interval, spread);
             assert!((1_000..=61_000).contains(&at));

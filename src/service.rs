@@ -5,12 +5,16 @@ use std::os::unix::net::UnixDatagram;
 
 use tokio_util::sync::CancellationToken;
 
+/// The log filter when `RUST_LOG` is unset: our info lines, and only
+/// warnings from the cron scheduler, which is chatty at info.
+const DEFAULT_LOG_FILTER: &str = "info,tokio_cron_scheduler=warn";
+
 /// Sets up logging to stderr, filtered by `RUST_LOG` (default `info`).
 /// Under journald (`JOURNAL_STREAM` set) lines carry no timestamp or colour:
 /// the journal adds its own.
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
     let under_journald = std::env::var_os("JOURNAL_STREAM").is_some();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -29,7 +33,7 @@ pub fn init_logging() {
 
 /// A token cancelled on the first SIGTERM or SIGINT.
 pub fn shutdown_on_signals() -> std::io::Result<CancellationToken> {
-    use tokio::signal::unix::{signal, SignalKind};
+    use tokio::signal::unix::{SignalKind, signal};
     let token = CancellationToken::new();
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -109,7 +109,12 @@ impl App {
         )
         .await?;
         service::notify("READY=1");
-        tracing::info!(feeds = self.feeds.len(), lists = self.config.watches.len(), sinks = self.config.sinks.len(), "newswatch running");
+        tracing::info!(
+            feeds = self.feeds.len(),
+            lists = self.config.watches.len(),
+            sinks = self.config.sinks.len(),
+            "newswatch running"
+        );
         poller.run(shutdown).await;
         service::notify("STOPPING=1");
         tracing::info!("stopping: draining the pipeline and due deliveries");
@@ -129,7 +134,11 @@ impl App {
 
     async fn start_workers(
         &self,
-    ) -> anyhow::Result<(JoinSet<WorkerReport>, CancellationToken, HashMap<String, Arc<Notify>>)> {
+    ) -> anyhow::Result<(
+        JoinSet<WorkerReport>,
+        CancellationToken,
+        HashMap<String, Arc<Notify>>,
+    )> {
         let drain = CancellationToken::new();
         let mut workers = JoinSet::new();
         let mut wakers = HashMap::new();
@@ -146,8 +155,15 @@ impl App {
         Ok((workers, drain, wakers))
     }
 
-    async fn finish(&self, pipeline: PipelineReport, deliveries: WorkerReport) -> anyhow::Result<RunReport> {
-        let pending = self.store.count_deliveries(None, DeliveryState::Pending).await?;
+    async fn finish(
+        &self,
+        pipeline: PipelineReport,
+        deliveries: WorkerReport,
+    ) -> anyhow::Result<RunReport> {
+        let pending = self
+            .store
+            .count_deliveries(None, DeliveryState::Pending)
+            .await?;
         self.store.close().await;
         Ok(RunReport {
             pipeline,
@@ -158,14 +174,19 @@ impl App {
 }
 
 /// Waits for the workers, aborting them at `deadline` if given.
-async fn join_workers(mut workers: JoinSet<WorkerReport>, deadline: Option<tokio::time::Instant>) -> WorkerReport {
+async fn join_workers(
+    mut workers: JoinSet<WorkerReport>,
+    deadline: Option<tokio::time::Instant>,
+) -> WorkerReport {
     let mut total = WorkerReport::default();
     loop {
         let next = match deadline {
             Some(deadline) => match tokio::time::timeout_at(deadline, workers.join_next()).await {
                 Ok(next) => next,
                 Err(_) => {
-                    tracing::warn!("sinks did not finish within the grace period; pending deliveries stay queued");
+                    tracing::warn!(
+                        "sinks did not finish within the grace period; pending deliveries stay queued"
+                    );
                     workers.abort_all();
                     break;
                 }

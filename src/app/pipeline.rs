@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tokio::sync::mpsc::{Receiver, UnboundedSender};
 use tokio::sync::Notify;
+use tokio::sync::mpsc::{Receiver, UnboundedSender};
 
 use super::poll::{PollOutcome, PollReport};
 use crate::store::Store;
@@ -46,7 +46,11 @@ pub async fn run(
                 for alert in &fresh {
                     tracing::info!(feed = %alert.feed, lists = %alert.lists.join(","), title = %alert.title, "alert");
                 }
-                let routed = poll.record.alerts.iter().filter(|a| fresh.iter().any(|f| f.id == a.alert.id));
+                let routed = poll
+                    .record
+                    .alerts
+                    .iter()
+                    .filter(|a| fresh.iter().any(|f| f.id == a.alert.id));
                 for new in routed {
                     for sink in &new.sinks {
                         if let Some(wake) = wakers.get(sink) {

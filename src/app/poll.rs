@@ -124,7 +124,10 @@ impl PollContext {
                     succeed(&mut state, "200 unchanged", now.timestamp_millis());
                     (PollOutcome::Unchanged, Vec::new())
                 } else {
-                    match self.parse_and_match(feed, &state.current_url, body.bytes).await {
+                    match self
+                        .parse_and_match(feed, &state.current_url, body.bytes)
+                        .await
+                    {
                         Ok(alerts) => {
                             state.etag = body.validators.etag;
                             state.last_modified = body.validators.last_modified;
@@ -159,9 +162,10 @@ impl PollContext {
     fn next_due(&self, feed: &FeedSpec, now: chrono::DateTime<Utc>, failures: i64) -> i64 {
         let failures = u32::try_from(failures).unwrap_or(u32::MAX);
         match &feed.schedule {
-            Some(schedule) if failures == 0 => schedule
-                .next_after(now)
-                .map_or(now.timestamp_millis() + feed.interval.as_millis() as i64, |t| t.timestamp_millis()),
+            Some(schedule) if failures == 0 => schedule.next_after(now).map_or(
+                now.timestamp_millis() + feed.interval.as_millis() as i64,
+                |t| t.timestamp_millis(),
+            ),
             _ => next_poll_after(now.timestamp_millis(), feed.interval, self.jitter, failures),
         }
     }

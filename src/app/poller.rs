@@ -4,16 +4,16 @@
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc::{Sender, UnboundedReceiver, UnboundedSender};
 use tokio::sync::Semaphore;
+use tokio::sync::mpsc::{Sender, UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinSet;
 use tokio_cron_scheduler::JobScheduler;
 use tokio_util::sync::CancellationToken;
 
-use super::poll::{FeedSpec, PollContext, PollReport};
 use super::IDLE_WAIT;
+use super::poll::{FeedSpec, PollContext, PollReport};
 use crate::config::PollConfig;
-use crate::schedule::{first_poll_at, start_cron, Timers};
+use crate::schedule::{Timers, first_poll_at, start_cron};
 use crate::sink::worker::now_ms;
 
 /// Polls every feed once (for `newswatch once`), then drops `reports`.
@@ -26,7 +26,12 @@ pub async fn poll_all_once(
     let permits = Arc::new(Semaphore::new(concurrency));
     let mut tasks = JoinSet::new();
     for feed in feeds.iter().cloned() {
-        tasks.spawn(poll_task(Arc::clone(context), feed, Arc::clone(&permits), reports.clone()));
+        tasks.spawn(poll_task(
+            Arc::clone(context),
+            feed,
+            Arc::clone(&permits),
+            reports.clone(),
+        ));
     }
     drop(reports);
     while let Some(joined) = tasks.join_next().await {
@@ -36,7 +41,12 @@ pub async fn poll_all_once(
     }
 }
 
-async fn poll_task(context: Arc<PollContext>, feed: FeedSpec, permits: Arc<Semaphore>, reports: Sender<PollReport>) {
+async fn poll_task(
+    context: Arc<PollContext>,
+    feed: FeedSpec,
+    permits: Arc<Semaphore>,
+    reports: Sender<PollReport>,
+) {
     let Ok(_permit) = permits.acquire_owned().await else {
         return;
     };
@@ -79,8 +89,14 @@ impl Poller {
             match &feed.schedule {
                 Some(schedule) => cron_jobs.push((feed.index, schedule.expression.clone())),
                 None => {
-                    let due = stored.iter().find(|s| s.feed_id == feed.id).and_then(|s| s.next_due_at);
-                    timers.set(feed.index, first_poll_at(now, due, feed.interval, poll.startup_spread.0));
+                    let due = stored
+                        .iter()
+                        .find(|s| s.feed_id == feed.id)
+                        .and_then(|s| s.next_due_at);
+                    timers.set(
+                        feed.index,
+                        first_poll_at(now, due, feed.interval, poll.startup_spread.0),
+                    );
                 }
             }
         }
@@ -105,10 +121,9 @@ impl Poller {
     pub async fn run(mut self, shutdown: CancellationToken) {
         let mut tasks = JoinSet::new();
         loop {
-            let wait = self
-                .timers
-                .next_due()
-                .map_or(IDLE_WAIT, |at| std::time::Duration::from_millis((at - now_ms()).max(0) as u64));
+            let wait = self.timers.next_due().map_or(IDLE_WAIT, |at| {
+                std::time::Duration::from_millis((at - now_ms()).max(0) as u64)
+            });
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => break,
@@ -131,10 +146,10 @@ impl Poller {
                 }
             }
         }
-        if let Some(mut cron) = self.cron.take() {
-            if let Err(error) = cron.shutdown().await {
-                tracing::warn!(error = %error, "cron scheduler did not stop cleanly");
-            }
+        if let Some(mut cron) = self.cron.take()
+            && let Err(error) = cron.shutdown().await
+        {
+            tracing::warn!(error = %error, "cron scheduler did not stop cleanly");
         }
         tasks.abort_all();
     }
@@ -155,7 +170,8 @@ impl Poller {
         if let Some(feed) = self.task_feeds.remove(&id) {
             self.in_flight[feed] = false;
             if let Some(spec) = self.feeds.get(feed).filter(|f| f.schedule.is_none()) {
-                self.timers.set(feed, now_ms() + spec.interval.as_millis() as i64);
+                self.timers
+                    .set(feed, now_ms() + spec.interval.as_millis() as i64);
             }
         }
     }

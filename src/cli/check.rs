@@ -1,37 +1,46 @@
 //! `newswatch check`: the config is valid; here is what it says.
 
-use super::Failure;
+use super::{Failure, output};
 use crate::config::Config;
 use crate::sink::SinkConfig;
 
 /// Prints a short summary of a valid config (and warnings for a config
 /// that is valid but cannot do anything useful).
 pub fn run(config: &Config) -> Result<(), Failure> {
-    println!("{}: OK", config.path.display());
+    output::line(&format!("{}: OK", config.path.display()))?;
     let cron = config.feeds.iter().filter(|f| f.schedule.is_some()).count();
-    println!(
+    output::line(&format!(
         "  feeds: {} ({} on cron schedules), default interval {}",
         config.feeds.len(),
         cron,
         humantime::format_duration(config.poll.interval.0)
-    );
+    ))?;
     let lists: Vec<String> = config
         .watches
         .iter()
         .map(|w| format!("{} ({} terms)", w.name.get_ref(), w.terms.len()))
         .collect();
-    println!("  watch lists: {}", lists.join(", "));
+    output::line(&format!("  watch lists: {}", lists.join(", ")))?;
     let sinks: Vec<String> = config.sinks.iter().map(describe_sink).collect();
-    println!("  sinks: {}", sinks.join(", "));
+    output::line(&format!("  sinks: {}", sinks.join(", ")))?;
     let state_dir = config.state_directory(|k| std::env::var(k).ok());
-    println!("  state: {}", config.database_url(&state_dir));
+    output::line(&format!("  state: {}", config.database_url(&state_dir)))?;
     for (missing, what) in [
-        (config.feeds.is_empty(), "no [[feed]]: nothing will be polled"),
-        (config.watches.is_empty(), "no [[watch]] list: nothing will match"),
-        (config.sinks.is_empty(), "no [[sink]]: alerts are recorded but go nowhere"),
+        (
+            config.feeds.is_empty(),
+            "no [[feed]]: nothing will be polled",
+        ),
+        (
+            config.watches.is_empty(),
+            "no [[watch]] list: nothing will match",
+        ),
+        (
+            config.sinks.is_empty(),
+            "no [[sink]]: alerts are recorded but go nowhere",
+        ),
     ] {
         if missing {
-            println!("  warning: {what}");
+            output::line(&format!("  warning: {what}"))?;
         }
     }
     Ok(())
@@ -43,6 +52,8 @@ fn describe_sink(sink: &SinkConfig) -> String {
         SinkConfig::File(c) => format!("file {}", c.path.display()),
         SinkConfig::Webhook(c) => format!("webhook {}", c.url),
     };
-    let lists = sink.lists().map_or("all lists".to_string(), |l| l.join("+"));
+    let lists = sink
+        .lists()
+        .map_or("all lists".to_string(), |l| l.join("+"));
     format!("{} ({kind}, {lists})", sink.name())
 }

@@ -3,6 +3,7 @@
 //! other failure (clap uses 2 for bad usage).
 
 mod check;
+mod output;
 mod test_feed;
 
 use std::path::PathBuf;
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::app::App;
-use crate::config::{locate, Config, ConfigError};
+use crate::config::{Config, ConfigError, locate};
 use crate::service;
 
 /// Exit code for a bad config (sysexits' EX_CONFIG); systemd is told not to
@@ -25,7 +26,13 @@ pub const EXIT_CONFIG: u8 = 78;
 pub struct Cli {
     /// Config file. Default: $NEWSWATCH_CONFIG, else
     /// /etc/newswatch/newswatch.toml, else ./config/newswatch.toml.
-    #[arg(long, short, global = true, env = "NEWSWATCH_CONFIG", value_name = "PATH")]
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "NEWSWATCH_CONFIG",
+        value_name = "PATH"
+    )]
     pub config: Option<PathBuf>,
 
     /// What to do.
@@ -63,6 +70,8 @@ pub enum Failure {
     Config(ConfigError),
     /// Anything else.
     Other(anyhow::Error),
+    /// Whoever read our output went away (a closed pipe): stop quietly.
+    OutputClosed,
 }
 
 impl From<ConfigError> for Failure {
@@ -92,6 +101,7 @@ impl Failure {
                 eprintln!("error: {error:#}");
                 ExitCode::FAILURE
             }
+            Failure::OutputClosed => ExitCode::SUCCESS,
         }
     }
 }
@@ -103,7 +113,9 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
     let config = Config::load(&path)?;
     match cli.command {
         Command::Check => check::run(&config),
-        Command::Test { source, json } => runtime()?.block_on(test_feed::run(&config, &source, json)),
+        Command::Test { source, json } => {
+            runtime()?.block_on(test_feed::run(&config, &source, json))
+        }
         Command::Once => runtime()?.block_on(once(config)),
         Command::Run => runtime()?.block_on(daemon(config)),
     }

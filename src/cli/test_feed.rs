@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 
-use super::Failure;
+use super::{Failure, output};
 use crate::config::Config;
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
 use crate::matcher::{MatchScratch, Matcher};
-use crate::model::{rfc3339, Hit, Item};
+use crate::model::{Hit, Item, rfc3339};
 use crate::parse::parse_feed;
 
 /// One line of `--json` output.
@@ -31,11 +31,11 @@ pub async fn run(config: &Config, source: &str, json: bool) -> Result<(), Failur
     let mut scratch = MatchScratch::default();
     let mut matching = 0;
     if !json {
-        println!(
+        output::line(&format!(
             "{} ({} items)",
             parsed.title.as_deref().unwrap_or(source),
             parsed.items.len()
-        );
+        ))?;
     }
     for item in &parsed.items {
         let hits = matcher.find(item, &mut scratch);
@@ -43,13 +43,13 @@ pub async fn run(config: &Config, source: &str, json: bool) -> Result<(), Failur
             matching += 1;
         }
         if json {
-            println!("{}", json_line(item, &hits));
+            output::line(&json_line(item, &hits))?;
         } else {
-            print_item(item, &hits);
+            print_item(item, &hits)?;
         }
     }
     if !json {
-        println!("{matching} of {} items match", parsed.items.len());
+        output::line(&format!("{matching} of {} items match", parsed.items.len()))?;
     }
     Ok(())
 }
@@ -75,17 +75,23 @@ fn json_line(item: &Item, hits: &[Hit]) -> String {
     serde_json::to_string(&line).unwrap_or_else(|_| "{}".to_string())
 }
 
-fn print_item(item: &Item, hits: &[Hit]) {
+fn print_item(item: &Item, hits: &[Hit]) -> Result<(), Failure> {
     let mut lists: Vec<&str> = hits.iter().map(|h| h.list.as_str()).collect();
     lists.dedup();
     if hits.is_empty() {
-        println!("  -  {}", item.title);
-        return;
+        return output::line(&format!("  -  {}", item.title));
     }
-    println!("  +  [{}] {}", lists.join(", "), item.title);
+    output::line(&format!("  +  [{}] {}", lists.join(", "), item.title))?;
     for hit in hits {
-        println!("       {} / {:?} in {}: {}", hit.list, hit.term, hit.field.as_str(), hit.snippet);
+        output::line(&format!(
+            "       {} / {:?} in {}: {}",
+            hit.list,
+            hit.term,
+            hit.field.as_str(),
+            hit.snippet
+        ))?;
     }
+    Ok(())
 }
 
 /// The feed's bytes and the base URL for its relative links.
@@ -94,7 +100,9 @@ async fn load(config: &Config, source: &str) -> Result<(Vec<u8>, String), Failur
         let fetcher = Fetcher::new(&config.poll).map_err(anyhow::Error::from)?;
         return match fetcher.fetch(source, &Validators::default()).await {
             Ok(FetchOutcome::Fetched(body)) => Ok((body.bytes, body.final_url)),
-            Ok(FetchOutcome::NotModified) => Err(anyhow::anyhow!("{source}: unexpected 304").into()),
+            Ok(FetchOutcome::NotModified) => {
+                Err(anyhow::anyhow!("{source}: unexpected 304").into())
+            }
             Err(error) => Err(anyhow::anyhow!("{source}: {error}").into()),
         };
     }

@@ -36,7 +36,12 @@ pub enum ConfigError {
 
 impl ConfigError {
     /// An error at a byte span of the file's text.
-    pub fn at(path: &Path, text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+    pub fn at(
+        path: &Path,
+        text: &str,
+        span: Option<Range<usize>>,
+        message: impl Into<String>,
+    ) -> Self {
         let (line, column) = span.map_or((1, 1), |s| line_column(text, s.start));
         ConfigError::Invalid {
             path: path.to_path_buf(),

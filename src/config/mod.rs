@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-pub use error::{line_column, narrow, ConfigError};
+pub use error::{ConfigError, line_column, narrow};
 pub use units::{ByteSize, CronSchedule, HumanDuration};
 
 use crate::matcher::fold;
@@ -173,7 +173,9 @@ impl FeedUrl {
 impl<'de> Deserialize<'de> for FeedUrl {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        parse_http_url(&text).map(FeedUrl).map_err(serde::de::Error::custom)
+        parse_http_url(&text)
+            .map(FeedUrl)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -182,7 +184,9 @@ pub fn parse_http_url(text: &str) -> Result<url::Url, String> {
     let url = url::Url::parse(text.trim()).map_err(|e| format!("invalid URL {text:?}: {e}"))?;
     match url.scheme() {
         "http" | "https" if url.host_str().is_some() => Ok(url),
-        _ => Err(format!("URL {text:?} must be http:// or https:// with a host")),
+        _ => Err(format!(
+            "URL {text:?} must be http:// or https:// with a host"
+        )),
     }
 }
 
@@ -263,9 +267,8 @@ impl Config {
 
     /// Parses and validates config text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            ConfigError::at(path, text, e.span(), e.message().trim().to_string())
-        })?;
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| ConfigError::at(path, text, e.span(), e.message().trim().to_string()))?;
         let check = Checker { path, text };
         check.poll(&raw.poll)?;
         check.feeds(&raw.feed)?;
@@ -327,7 +330,10 @@ pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
         .map(PathBuf::from)
         .find(|p| p.is_file())
         .ok_or_else(|| ConfigError::NotFound {
-            tried: format!("--config, $NEWSWATCH_CONFIG, {}", DEFAULT_CONFIG_PATHS.join(", ")),
+            tried: format!(
+                "--config, $NEWSWATCH_CONFIG, {}",
+                DEFAULT_CONFIG_PATHS.join(", ")
+            ),
         })
 }
 
@@ -355,10 +361,18 @@ impl Checker<'_> {
     fn poll(&self, poll: &PollConfig) -> Result<(), ConfigError> {
         let whole = 0..self.text.len();
         if !(0.0..=1.0).contains(&poll.jitter) {
-            return Err(self.error_near(whole.clone(), "jitter", "[poll] jitter must be between 0.0 and 1.0"));
+            return Err(self.error_near(
+                whole.clone(),
+                "jitter",
+                "[poll] jitter must be between 0.0 and 1.0",
+            ));
         }
         if poll.concurrency == 0 {
-            return Err(self.error_near(whole.clone(), "concurrency", "[poll] concurrency must be at least 1"));
+            return Err(self.error_near(
+                whole.clone(),
+                "concurrency",
+                "[poll] concurrency must be at least 1",
+            ));
         }
         if poll.interval.0.as_secs() < 1 {
             return Err(self.error_near(whole, "interval", "[poll] interval must be at least 1s"));
@@ -383,7 +397,11 @@ impl Checker<'_> {
                 ));
             }
             if feed.interval.is_some_and(|i| i.0.as_secs() < 1) {
-                return Err(self.error_near(span, "interval", format!("feed {url}: interval must be at least 1s")));
+                return Err(self.error_near(
+                    span,
+                    "interval",
+                    format!("feed {url}: interval must be at least 1s"),
+                ));
             }
             if feed.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
                 return Err(self.error_near(span, "name", format!("feed {url}: name is empty")));
@@ -398,7 +416,9 @@ impl Checker<'_> {
             let watch = watch.get_ref();
             let name = watch.name.get_ref();
             if name.is_empty()
-                || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
             {
                 return Err(self.error(
                     watch.name.span(),
@@ -406,10 +426,16 @@ impl Checker<'_> {
                 ));
             }
             if !names.insert(name.clone()) {
-                return Err(self.error(watch.name.span(), format!("watch list {name:?} is defined twice")));
+                return Err(self.error(
+                    watch.name.span(),
+                    format!("watch list {name:?} is defined twice"),
+                ));
             }
             if watch.terms.is_empty() {
-                return Err(self.error(watch.name.span(), format!("watch list {name:?} has no terms")));
+                return Err(self.error(
+                    watch.name.span(),
+                    format!("watch list {name:?} has no terms"),
+                ));
             }
             for term in &watch.terms {
                 let text = term.get_ref().text();
@@ -424,7 +450,11 @@ impl Checker<'_> {
         Ok(names)
     }
 
-    fn sinks(&self, sinks: &[Spanned<SinkConfig>], lists: &HashSet<String>) -> Result<(), ConfigError> {
+    fn sinks(
+        &self,
+        sinks: &[Spanned<SinkConfig>],
+        lists: &HashSet<String>,
+    ) -> Result<(), ConfigError> {
         let mut names: HashMap<String, ()> = HashMap::new();
         for sink in sinks {
             let span = sink.span();
@@ -446,8 +476,9 @@ impl Checker<'_> {
                     ));
                 }
             }
-            sink.validate()
-                .map_err(|(field, message)| self.error_near(span, field, format!("sink {name:?}: {message}")))?;
+            sink.validate().map_err(|(field, message)| {
+                self.error_near(span, field, format!("sink {name:?}: {message}"))
+            })?;
         }
         Ok(())
     }
@@ -479,31 +510,42 @@ type = "stdout"
         let config = parse(MINIMAL).expect("valid");
         assert_eq!(config.feeds.len(), 1);
         assert_eq!(config.interval_of(&config.feeds[0]).as_secs(), 900);
-        assert_eq!(config.watches[0].terms[1].get_ref().mode(TermMode::Prefix), TermMode::Word);
+        assert_eq!(
+            config.watches[0].terms[1].get_ref().mode(TermMode::Prefix),
+            TermMode::Word
+        );
         assert_eq!(config.sinks[0].name(), "stdout");
     }
 
     fn error_position(text: &str) -> (usize, usize, String) {
         match parse(text) {
-            Err(ConfigError::Invalid { line, column, message, .. }) => (line, column, message),
+            Err(ConfigError::Invalid {
+                line,
+                column,
+                message,
+                ..
+            }) => (line, column, message),
             other => panic!("expected an invalid-config error, got {other:?}"),
         }
     }
 
     #[test]
     fn unknown_keys_are_rejected_at_their_position() {
-        let (line, column, message) = error_position("[[feed]]\nurl = \"https://a.example/\"\nintervall = \"5m\"\n");
+        let (line, column, message) =
+            error_position("[[feed]]\nurl = \"https://a.example/\"\nintervall = \"5m\"\n");
         assert_eq!((line, column), (3, 1), "{message}");
         assert!(message.contains("intervall"), "{message}");
     }
 
     #[test]
     fn bad_values_point_at_the_value() {
-        let (line, column, message) = error_position("[[feed]]\nurl = \"https://a.example/\"\ninterval = \"soon\"\n");
+        let (line, column, message) =
+            error_position("[[feed]]\nurl = \"https://a.example/\"\ninterval = \"soon\"\n");
         assert_eq!((line, column), (3, 12), "{message}");
         let (line, _, message) = error_position("[[feed]]\nurl = \"ftp://a.example/\"\n");
         assert_eq!(line, 2, "{message}");
-        let (line, _, message) = error_position("[[feed]]\nurl = \"https://a.example/\"\nschedule = \"0 61 * * * *\"\n");
+        let (line, _, message) =
+            error_position("[[feed]]\nurl = \"https://a.example/\"\nschedule = \"0 61 * * * *\"\n");
         assert_eq!(line, 3, "{message}");
     }
 
@@ -519,7 +561,8 @@ type = "stdout"
 
     #[test]
     fn terms_that_fold_to_nothing_are_errors() {
-        let (line, _, message) = error_position("[[watch]]\nname = \"x\"\nterms = [\"ok\", \"\u{00AD} \"]\n");
+        let (line, _, message) =
+            error_position("[[watch]]\nname = \"x\"\nterms = [\"ok\", \"\u{00AD} \"]\n");
         assert_eq!(line, 3);
         assert!(message.contains("empty once folded"), "{message}");
     }
@@ -528,10 +571,18 @@ type = "stdout"
     fn state_directory_follows_the_documented_order() {
         let config = parse(MINIMAL).expect("valid");
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string())
+            move |key: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| v.to_string())
+            }
         };
         assert_eq!(
-            config.state_directory(env(&[("STATE_DIRECTORY", "/var/lib/newswatch"), ("HOME", "/h")])),
+            config.state_directory(env(&[
+                ("STATE_DIRECTORY", "/var/lib/newswatch"),
+                ("HOME", "/h")
+            ])),
             PathBuf::from("/var/lib/newswatch")
         );
         assert_eq!(

@@ -5,8 +5,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 
 /// A duration written the human way: "90s", "15m", "1h 30m", "2days".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,7 +55,11 @@ impl ByteSize {
             "mib" => 1 << 20,
             "g" | "gb" => 1_000_000_000,
             "gib" => 1 << 30,
-            other => return Err(format!("unknown size unit {other:?} in {text:?}; use B, KiB, MiB or GiB")),
+            other => {
+                return Err(format!(
+                    "unknown size unit {other:?} in {text:?}; use B, KiB, MiB or GiB"
+                ));
+            }
         };
         number
             .checked_mul(factor)

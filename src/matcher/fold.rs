@@ -92,7 +92,8 @@ impl Folded {
     fn push_folded_str(&mut self, folded: &str, offset: u32) {
         self.after_space = false;
         self.text.push_str(folded);
-        self.origin.extend(std::iter::repeat_n(offset, folded.len()));
+        self.origin
+            .extend(std::iter::repeat_n(offset, folded.len()));
     }
 
     fn push_other(&mut self, ch: char, offset: u32) {
@@ -280,7 +281,12 @@ mod tests {
 
     #[test]
     fn folding_is_idempotent_on_examples() {
-        for text in ["Вучић у Приштини", "Kosovës", "ＫＦＯＲ’s  mission", "Đakovica"] {
+        for text in [
+            "Вучић у Приштини",
+            "Kosovës",
+            "ＫＦＯＲ’s  mission",
+            "Đakovica",
+        ] {
             let once = fold(text);
             assert_eq!(fold(&once), once);
         }

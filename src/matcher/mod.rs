@@ -9,7 +9,7 @@ pub mod fold;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-pub use fold::{fold, Folded};
+pub use fold::{Folded, fold};
 
 use crate::config::{TermMode, WatchConfig};
 use crate::model::{Field, Hit, Item};
@@ -72,7 +72,10 @@ impl Matcher {
             for (term_index, term) in watch.terms.iter().enumerate() {
                 let term = term.get_ref();
                 let folded = fold(term.text()).trim().to_string();
-                let target = PatternTarget { list: list_index, term: term_index };
+                let target = PatternTarget {
+                    list: list_index,
+                    term: term_index,
+                };
                 match patterns.iter().position(|p| *p == folded) {
                     Some(existing) => targets[existing].push(target),
                     None => {
@@ -117,7 +120,12 @@ impl Matcher {
         for (index, field) in Field::ALL.into_iter().enumerate() {
             let folded = &mut scratch.fields[index];
             folded.fold_from(item.field(field));
-            self.scan(field, folded.as_str(), &mut scratch.first, &mut scratch.touched);
+            self.scan(
+                field,
+                folded.as_str(),
+                &mut scratch.first,
+                &mut scratch.touched,
+            );
         }
         if scratch.touched.is_empty() {
             return Vec::new();
@@ -165,7 +173,11 @@ impl Matcher {
     }
 
     fn slot(&self, list: usize, term: usize) -> usize {
-        self.lists[..list].iter().map(|l| l.terms.len()).sum::<usize>() + term
+        self.lists[..list]
+            .iter()
+            .map(|l| l.terms.len())
+            .sum::<usize>()
+            + term
     }
 
     fn slot_owner(&self, mut slot: usize) -> (usize, usize) {
@@ -196,7 +208,12 @@ pub fn on_boundaries(text: &str, start: usize, end: usize, mode: TermMode) -> bo
             .next_back()
             .is_none_or(|c| !fold::is_word_char(c))
     };
-    let right_ok = || text[end..].chars().next().is_none_or(|c| !fold::is_word_char(c));
+    let right_ok = || {
+        text[end..]
+            .chars()
+            .next()
+            .is_none_or(|c| !fold::is_word_char(c))
+    };
     match mode {
         TermMode::Substring => true,
         TermMode::Prefix => left_ok(),
@@ -227,15 +244,15 @@ pub fn snippet(source: &str, hit: std::ops::Range<usize>) -> String {
         end = hit.end + index + ch.len_utf8();
     }
     // Do not cut words in half at either edge.
-    if start > 0 {
-        if let Some(space) = source[start..hit.start].find(char::is_whitespace) {
-            start += space;
-        }
+    if start > 0
+        && let Some(space) = source[start..hit.start].find(char::is_whitespace)
+    {
+        start += space;
     }
-    if end < source.len() {
-        if let Some(space) = source[hit.end..end].rfind(char::is_whitespace) {
-            end = hit.end + space;
-        }
+    if end < source.len()
+        && let Some(space) = source[hit.end..end].rfind(char::is_whitespace)
+    {
+        end = hit.end + space;
     }
     let mut out = String::with_capacity(end - start + 8);
     if start > 0 {
@@ -323,8 +340,14 @@ terms = ["Vučić", "Srbija", { term = "serb", mode = "prefix" }]
         assert!(lists_hit(&m, "The workforce grew").is_empty());
         assert!(lists_hit(&m, "KFORM Industries shares rose").is_empty());
         assert_eq!(lists_hit(&m, "KFOR’s commander spoke"), ["kfor"]);
-        assert_eq!(lists_hit(&m, "Србија тражи од КФОР-а дозволу"), ["kfor", "serbia"]);
-        assert_eq!(lists_hit(&m, "NATO's Kosovo\u{00A0}Force boosts patrols"), ["kfor", "kosovo"]);
+        assert_eq!(
+            lists_hit(&m, "Србија тражи од КФОР-а дозволу"),
+            ["kfor", "serbia"]
+        );
+        assert_eq!(
+            lists_hit(&m, "NATO's Kosovo\u{00A0}Force boosts patrols"),
+            ["kfor", "kosovo"]
+        );
     }
 
     #[test]
@@ -341,7 +364,10 @@ terms = ["Vučić", "Srbija", { term = "serb", mode = "prefix" }]
     fn hits_explain_themselves_in_the_original_text() {
         let m = matcher(LISTS);
         let mut scratch = MatchScratch::default();
-        let hits = m.find(&item("Председник Вучић разговарао са командантом КФОР-а"), &mut scratch);
+        let hits = m.find(
+            &item("Председник Вучић разговарао са командантом КФОР-а"),
+            &mut scratch,
+        );
         let vucic = hits.iter().find(|h| h.term == "Vučić").expect("Vučić hit");
         assert_eq!(vucic.list, "serbia");
         assert_eq!(vucic.field, Field::Title);
@@ -352,8 +378,18 @@ terms = ["Vučić", "Srbija", { term = "serb", mode = "prefix" }]
 
     #[test]
     fn boundaries_are_checked_on_characters() {
-        assert!(on_boundaries("čkfor", "č".len(), "č".len() + 4, TermMode::Substring));
-        assert!(!on_boundaries("čkfor", "č".len(), "č".len() + 4, TermMode::Word));
+        assert!(on_boundaries(
+            "čkfor",
+            "č".len(),
+            "č".len() + 4,
+            TermMode::Substring
+        ));
+        assert!(!on_boundaries(
+            "čkfor",
+            "č".len(),
+            "č".len() + 4,
+            TermMode::Word
+        ));
         assert!(on_boundaries("-kfor-", 1, 5, TermMode::Word));
     }
 

@@ -2,7 +2,15 @@
 //! the same wherever it is linked from.
 
 /// Query parameters that only track the reader, never select the story.
-const TRACKING_PARAMETERS: [&str; 7] = ["fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid", "at_medium"];
+const TRACKING_PARAMETERS: [&str; 7] = [
+    "fbclid",
+    "gclid",
+    "mc_cid",
+    "mc_eid",
+    "ocid",
+    "cmpid",
+    "at_medium",
+];
 
 /// The canonical form of an absolute http(s) link: scheme and host
 /// lowercased, default port and fragment dropped, tracking parameters

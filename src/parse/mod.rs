@@ -34,13 +34,8 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError
         // Leave missing ids empty: generated ones are not stable.
         .id_generator(|_, _, _| String::new())
         .build();
-    let feed = parser
-        .parse(bytes)
-        .map_err(|e| ParseError(e.to_string()))?;
-    let title = feed
-        .title
-        .as_ref()
-        .map(|t| html::to_plain_text(&t.content));
+    let feed = parser.parse(bytes).map_err(|e| ParseError(e.to_string()))?;
+    let title = feed.title.as_ref().map(|t| html::to_plain_text(&t.content));
     let items = feed
         .entries
         .into_iter()
@@ -69,7 +64,13 @@ fn item_from_entry(entry: feed_rs::model::Entry, feed_url: &str) -> Item {
     let link = best_link(&entry.links);
     let published = entry.published.or(entry.updated);
     let source_id = Some(entry.id.trim().to_string()).filter(|id| !id.is_empty());
-    let key = item_key(feed_url, source_id.as_deref(), link.as_deref(), &title, published);
+    let key = item_key(
+        feed_url,
+        source_id.as_deref(),
+        link.as_deref(),
+        &title,
+        published,
+    );
     Item {
         key,
         source_id,
@@ -111,7 +112,9 @@ pub fn item_key(
     if let Some(canonical) = link.and_then(link::canonical_link) {
         return ItemKey::from_parts("link", &[&canonical]);
     }
-    let date = published.map(|d| d.timestamp().to_string()).unwrap_or_default();
+    let date = published
+        .map(|d| d.timestamp().to_string())
+        .unwrap_or_default();
     ItemKey::from_parts("hash", &[feed_url, fold(title).trim(), &date])
 }
 
@@ -146,13 +149,19 @@ mod tests {
         assert_ne!(first.items[0].key, other.items[0].key);
         // A link-only item is keyed by its canonical link, whatever the feed.
         assert_eq!(first.items[2].key, other.items[2].key);
-        assert_eq!(first.items[2].key, ItemKey::from_parts("link", &["https://n.example/c"]));
+        assert_eq!(
+            first.items[2].key,
+            ItemKey::from_parts("link", &["https://n.example/c"])
+        );
     }
 
     #[test]
     fn relative_links_resolve_and_text_is_clean() {
         let feed = parse_feed(RSS.as_bytes(), "https://n.example/feed").expect("parses");
-        assert_eq!(feed.items[1].link.as_deref(), Some("https://n.example/relative/b?utm_source=x"));
+        assert_eq!(
+            feed.items[1].link.as_deref(),
+            Some("https://n.example/relative/b?utm_source=x")
+        );
         assert_eq!(feed.items[3].title, "Bare bold");
         assert_eq!(feed.items[3].summary, "KFOR patrol");
     }

@@ -81,9 +81,9 @@ impl Sink for FileSink {
         Box::pin(async move {
             let mut slot = self.file.lock().await;
             if let Some(file) = slot.take() {
-                file.sync_all()
-                    .await
-                    .map_err(|e| SinkError::retryable(format!("cannot sync {}: {e}", self.path.display())))?;
+                file.sync_all().await.map_err(|e| {
+                    SinkError::retryable(format!("cannot sync {}: {e}", self.path.display()))
+                })?;
             }
             Ok(())
         })

@@ -19,7 +19,7 @@ use crate::config::HumanDuration;
 use crate::model::Alert;
 
 pub use file::FileSink;
-pub use stdout::{StdoutSink, LineFormat};
+pub use stdout::{LineFormat, StdoutSink};
 pub use webhook::WebhookSink;
 
 /// A boxed future, so [`Sink`] can be used as a trait object.

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 
 use super::{BoxFuture, Delivery, Sink, SinkError, WebhookConfig};
-use crate::fetch::{client_builder, error_chain, USER_AGENT};
+use crate::fetch::{USER_AGENT, client_builder, error_chain};
 
 /// POSTs alerts to one endpoint.
 #[derive(Debug)]
@@ -22,7 +22,10 @@ impl WebhookSink {
     pub fn new(name: &str, config: &WebhookConfig) -> anyhow::Result<Self> {
         let mut headers = HeaderMap::new();
         for (key, value) in &config.headers {
-            headers.insert(HeaderName::from_bytes(key.as_bytes())?, HeaderValue::from_str(value)?);
+            headers.insert(
+                HeaderName::from_bytes(key.as_bytes())?,
+                HeaderValue::from_str(value)?,
+            );
         }
         let timeout = config.timeout.map_or(Duration::from_secs(15), |t| t.0);
         let client = client_builder()
@@ -66,7 +69,9 @@ impl Sink for WebhookSink {
                 .body(delivery.body.clone())
                 .send()
                 .await
-                .map_err(|e| SinkError::retryable(format!("POST {}: {}", self.url, error_chain(&e))))?;
+                .map_err(|e| {
+                    SinkError::retryable(format!("POST {}: {}", self.url, error_chain(&e)))
+                })?;
             let status = response.status();
             if status.is_success() {
                 return Ok(());

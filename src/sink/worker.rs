@@ -39,7 +39,12 @@ pub struct Worker {
 
 impl Worker {
     /// A worker for `sink`; `wake` is notified when new deliveries are queued.
-    pub fn new(sink: Arc<dyn Sink>, store: Store, wake: Arc<Notify>, retry_schedule: Vec<Duration>) -> Self {
+    pub fn new(
+        sink: Arc<dyn Sink>,
+        store: Store,
+        wake: Arc<Notify>,
+        retry_schedule: Vec<Duration>,
+    ) -> Self {
         Worker {
             sink,
             store,
@@ -64,7 +69,9 @@ impl Worker {
                     self.deliver_in_order(deliveries, &mut report).await;
                     continue;
                 }
-                Ok(QueueHead::WaitUntil(at)) => Some(Duration::from_millis((at - now).max(0) as u64)),
+                Ok(QueueHead::WaitUntil(at)) => {
+                    Some(Duration::from_millis((at - now).max(0) as u64))
+                }
                 Ok(QueueHead::Empty) => None,
                 Err(error) => {
                     tracing::error!(sink = %name, error = %error, "cannot read the outbox");
@@ -106,7 +113,9 @@ impl Worker {
                     self.store.mark_done(&delivery.id, now_ms()).await
                 }
                 Err(error) => {
-                    let retry = self.failure(&delivery, attempts_before, &error, report).await;
+                    let retry = self
+                        .failure(&delivery, attempts_before, &error, report)
+                        .await;
                     if retry {
                         return;
                     }
@@ -121,7 +130,13 @@ impl Worker {
     }
 
     /// Records a failure; true when a retry was scheduled.
-    async fn failure(&self, delivery: &Delivery, attempts_before: u32, error: &SinkError, report: &mut WorkerReport) -> bool {
+    async fn failure(
+        &self,
+        delivery: &Delivery,
+        attempts_before: u32,
+        error: &SinkError,
+        report: &mut WorkerReport,
+    ) -> bool {
         let sink = self.sink.name();
         let delay = match error {
             SinkError::Retryable { retry_after, .. } => self

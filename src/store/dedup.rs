@@ -2,7 +2,7 @@
 //! not seen before, the seen mark, the alert and its deliveries, all in one
 //! transaction. Nothing can be marked seen without its alert being queued.
 
-use super::{feeds, Store, StoreError};
+use super::{Store, StoreError, feeds};
 use crate::model::Alert;
 
 /// One matched item, ready to be recorded.

@@ -40,18 +40,22 @@ const COLUMNS: &str = "feed_id, current_url, etag, last_modified, body_hash, las
 impl Store {
     /// The stored state of one feed, if it was ever polled.
     pub async fn feed_state(&self, feed_id: &str) -> Result<Option<FeedState>, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM feeds WHERE feed_id = $1")))
-            .bind(feed_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM feeds WHERE feed_id = $1"
+        )))
+        .bind(feed_id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| state_from_row(&r)).transpose()
     }
 
     /// Every stored feed state.
     pub async fn feed_states(&self) -> Result<Vec<FeedState>, StoreError> {
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM feeds ORDER BY feed_id")))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM feeds ORDER BY feed_id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(state_from_row).collect()
     }
 }

@@ -157,12 +157,19 @@ impl Store {
 
     /// The sink confirmed the delivery.
     pub async fn mark_done(&self, delivery_id: &str, now_ms: i64) -> Result<(), StoreError> {
-        self.finish(delivery_id, DeliveryState::Done, now_ms, None).await
+        self.finish(delivery_id, DeliveryState::Done, now_ms, None)
+            .await
     }
 
     /// The delivery failed for good; keep it as a dead letter.
-    pub async fn mark_dead(&self, delivery_id: &str, now_ms: i64, error: &str) -> Result<(), StoreError> {
-        self.finish(delivery_id, DeliveryState::Dead, now_ms, Some(error)).await
+    pub async fn mark_dead(
+        &self,
+        delivery_id: &str,
+        now_ms: i64,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.finish(delivery_id, DeliveryState::Dead, now_ms, Some(error))
+            .await
     }
 
     async fn finish(
@@ -186,7 +193,12 @@ impl Store {
     }
 
     /// The delivery failed but may succeed later: try again at `due_ms`.
-    pub async fn schedule_retry(&self, delivery_id: &str, due_ms: i64, error: &str) -> Result<(), StoreError> {
+    pub async fn schedule_retry(
+        &self,
+        delivery_id: &str,
+        due_ms: i64,
+        error: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE deliveries SET attempts = attempts + 1, due_at = $2, last_error = $3, \
              lease_until = NULL, lease_owner = NULL WHERE delivery_id = $1",
@@ -208,7 +220,11 @@ impl Store {
     }
 
     /// How many deliveries are pending, for all sinks or one.
-    pub async fn count_deliveries(&self, sink: Option<&str>, state: DeliveryState) -> Result<i64, StoreError> {
+    pub async fn count_deliveries(
+        &self,
+        sink: Option<&str>,
+        state: DeliveryState,
+    ) -> Result<i64, StoreError> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n FROM deliveries WHERE state = $1 AND ($2 IS NULL OR sink = $2)",
         )

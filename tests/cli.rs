@@ -1,0 +1,164 @@
+//! The command line as a newcomer meets it: `check`, `test`, exit codes.
+
+mod support;
+
+use support::{describe, newswatch, newswatch_command};
+
+fn shipped_config() -> String {
+    format!("{}/config/newswatch.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn check_accepts_the_shipped_config_and_summarises_it() {
+    let output = newswatch(&["check", "--config", &shipped_config()]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(": OK"), "{stdout}");
+    for list in ["kosovo (", "kfor (", "serbia ("] {
+        assert!(stdout.contains(list), "missing {list}: {stdout}");
+    }
+    assert!(stdout.contains("stdout (stdout, all lists)"), "{stdout}");
+}
+
+#[test]
+fn a_broken_config_exits_78_with_path_line_and_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("broken.toml");
+    std::fs::write(
+        &path,
+        "[[feed]]\nurl = \"https://example.org/rss\"\ninterval = \"every so often\"\n",
+    )
+    .expect("write");
+    let path = path.to_string_lossy().into_owned();
+    for command in ["check", "once", "run"] {
+        let output = newswatch(&[command, "--config", &path]);
+        assert_eq!(
+            output.status.code(),
+            Some(78),
+            "{command}: {}",
+            describe(&output)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("{path}:3:12:")),
+            "{command}: {stderr}"
+        );
+        assert!(stderr.contains("invalid duration"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_toml_syntax_error_points_at_its_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("syntax.toml");
+    std::fs::write(
+        &path,
+        "[[watch]]\nname = \"kfor\"\nterms = [\"KFOR\",\n\n[[sink]]\n",
+    )
+    .expect("write");
+    let output = newswatch(&["check", "--config", &path.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(78), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("syntax.toml:5:"), "{stderr}");
+}
+
+#[test]
+fn a_missing_config_file_is_a_config_error() {
+    let output = newswatch(&["check", "--config", "/nonexistent/newswatch.toml"]);
+    assert_eq!(output.status.code(), Some(78), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/newswatch.toml"));
+}
+
+#[test]
+fn the_config_is_found_through_the_environment() {
+    let output = newswatch_command(&["check"])
+        .env("NEWSWATCH_CONFIG", shipped_config())
+        .current_dir("/")
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", describe(&output));
+}
+
+#[test]
+fn test_json_prints_every_item_with_sorted_lists() {
+    let output = newswatch(&[
+        "test",
+        "--json",
+        "--config",
+        &shipped_config(),
+        &fixture("rss2.xml"),
+    ]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 4, "every item, matching or not");
+    for line in &lines {
+        for field in ["id", "title", "link", "published", "lists", "terms"] {
+            assert!(line.get(field).is_some(), "{field} missing in {line}");
+        }
+    }
+    assert_eq!(lines[0]["id"], "wire-1001");
+    assert_eq!(lines[0]["lists"], serde_json::json!(["kfor", "kosovo"]));
+    assert_eq!(
+        lines[1]["lists"],
+        serde_json::json!(["kfor", "kosovo", "serbia"])
+    );
+    assert_eq!(
+        lines[2]["lists"],
+        serde_json::json!([]),
+        "workforce is not KFOR"
+    );
+    assert_eq!(lines[3]["lists"], serde_json::json!([]));
+}
+
+#[test]
+fn test_text_explains_each_hit() {
+    let output = newswatch(&["test", "--config", &shipped_config(), &fixture("atom.xml")]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(
+            "kosovo / \"kosov\" in title: Barricades go up at border crossings as **Kosov**o Serbs"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  -  Shares of KFORM Industries"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 of 3 items match"), "{stdout}");
+}
+
+#[test]
+fn test_on_an_unparseable_file_names_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("junk.xml");
+    std::fs::write(&path, "this is not a feed").expect("write");
+    let output = newswatch(&[
+        "test",
+        "--config",
+        &shipped_config(),
+        &path.to_string_lossy(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("junk.xml"));
+}
+
+#[test]
+fn help_explains_every_subcommand() {
+    let output = newswatch(&["--help"]);
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for command in ["run", "once", "check", "test"] {
+        assert!(
+            help.contains(&format!("  {command} ")),
+            "{command} missing: {help}"
+        );
+    }
+}

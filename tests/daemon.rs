@@ -1,0 +1,80 @@
+//! The daemon: polls on its interval, alerts once, keeps polling with
+//! conditional GETs, and stops cleanly on SIGTERM.
+
+mod support;
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{TEST_LISTS, TestServer, newswatch_command, read_json_lines, wait_until};
+
+fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "daemon did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_daemon_polls_on_schedule_and_stops_on_sigterm() {
+    let server = TestServer::start();
+    server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
+    server.serve_fixture("/feed.json", "feed.json", "application/feed+json");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let alerts = dir.path().join("alerts.jsonl");
+    let config = format!(
+        "[state]\ndirectory = {:?}\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\n\n\
+         [[feed]]\nurl = {:?}\n\n[[feed]]\nurl = {:?}\nschedule = \"* * * * * *\"\n{TEST_LISTS}\n\
+         [[sink]]\ntype = \"file\"\npath = {:?}\n",
+        dir.path().join("state"),
+        server.url("/rss2.xml"),
+        server.url("/feed.json"),
+        alerts,
+    );
+    let config_path = dir.path().join("newswatch.toml");
+    std::fs::write(&config_path, config).expect("config");
+
+    let log_path = dir.path().join("daemon.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut child = newswatch_command(&["run", "--config", &config_path.to_string_lossy()])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start daemon");
+
+    // Two matching items in rss2.xml, one in feed.json (cron, every second).
+    wait_until(Duration::from_secs(20), "three alerts", || {
+        read_json_lines(&alerts).len() >= 3
+    });
+    // Both feeds are polled again, conditionally, and alert nothing new.
+    wait_until(Duration::from_secs(20), "repeat polls answered 304", || {
+        ["/rss2.xml", "/feed.json"].iter().all(|path| {
+            server
+                .requests(path)
+                .iter()
+                .filter(|r| r.status == 304)
+                .count()
+                >= 2
+        })
+    });
+    assert_eq!(read_json_lines(&alerts).len(), 3);
+
+    let status = terminate(&mut child);
+    let stderr = std::fs::read_to_string(&log_path).expect("log");
+    assert!(status.success(), "exit {status:?}\n{stderr}");
+    assert!(stderr.contains("shutdown requested"), "{stderr}");
+    assert!(stderr.contains("stopped"), "{stderr}");
+}

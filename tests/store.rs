@@ -1,0 +1,197 @@
+//! The store against a real SQLite file: dedup in one transaction, the
+//! outbox's order and leases, state kept across reopening.
+
+use newswatch::model::{Alert, Item, ItemKey};
+use newswatch::store::{DeliveryState, FeedState, NewAlert, PollRecord, QueueHead, Store};
+
+fn alert(id: &str, key: &str) -> Alert {
+    let item = Item {
+        key: ItemKey::from_stored(key.to_string()),
+        source_id: None,
+        title: format!("title {key}"),
+        link: None,
+        summary: String::new(),
+        content: String::new(),
+        published: None,
+    };
+    Alert::new(
+        id.to_string(),
+        "Feed",
+        "https://f.example/rss",
+        &item,
+        &[],
+        chrono::Utc::now(),
+    )
+}
+
+fn record(now_ms: i64, alerts: &[(&str, &str)], sinks: &[&str]) -> PollRecord {
+    PollRecord {
+        state: FeedState {
+            feed_id: "https://f.example/rss".into(),
+            current_url: "https://f.example/rss".into(),
+            etag: Some("\"v1\"".into()),
+            next_due_at: Some(now_ms + 60_000),
+            ..FeedState::default()
+        },
+        alerts: alerts
+            .iter()
+            .map(|(id, key)| NewAlert {
+                alert: alert(id, key),
+                sinks: sinks.iter().map(|s| s.to_string()).collect(),
+            })
+            .collect(),
+        now_ms,
+    }
+}
+
+async fn open(dir: &tempfile::TempDir) -> Store {
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+    Store::open(&url).await.expect("open store")
+}
+
+/// Records a poll with these (alert id, item key) pairs routed to `sinks`;
+/// returns the ids of the alerts that were new.
+async fn record_ids(
+    store: &Store,
+    now_ms: i64,
+    alerts: &[(&str, &str)],
+    sinks: &[&str],
+) -> Vec<String> {
+    let fresh = store
+        .record_poll(&record(now_ms, alerts, sinks))
+        .await
+        .expect("record");
+    fresh.into_iter().map(|a| a.id).collect()
+}
+
+/// Claims the head of `sink`'s queue at `now_ms` (lease far ahead).
+async fn claim(store: &Store, sink: &str, now_ms: i64) -> QueueHead {
+    store
+        .claim_head(sink, now_ms, now_ms + 1_000_000, 10)
+        .await
+        .expect("claim")
+}
+
+/// The (alert id, delivery id) pairs of a claim that must be ready.
+fn ready(head: QueueHead) -> Vec<(String, String)> {
+    match head {
+        QueueHead::Ready(deliveries) => deliveries
+            .into_iter()
+            .map(|d| (d.alert.id, d.delivery_id))
+            .collect(),
+        other => panic!("expected ready deliveries, got {other:?}"),
+    }
+}
+
+fn alert_ids(claimed: &[(String, String)]) -> Vec<&str> {
+    claimed.iter().map(|(alert, _)| alert.as_str()).collect()
+}
+
+#[tokio::test]
+async fn a_key_alerts_once_even_across_reopening() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    assert_eq!(
+        record_ids(&store, 1_000, &[("a1", "k1"), ("a2", "k2")], &["s"]).await,
+        ["a1", "a2"]
+    );
+    assert!(
+        record_ids(&store, 2_000, &[("a3", "k1")], &["s"])
+            .await
+            .is_empty(),
+        "k1 was already alerted"
+    );
+    store.close().await;
+
+    let store = open(&dir).await;
+    assert!(store.is_seen("k1").await.expect("seen"));
+    let state = store
+        .feed_state("https://f.example/rss")
+        .await
+        .expect("state")
+        .expect("present");
+    assert_eq!(state.etag.as_deref(), Some("\"v1\""));
+    assert_eq!(state.next_due_at, Some(62_000));
+    assert_eq!(
+        record_ids(&store, 3_000, &[("a4", "k1"), ("a5", "k3")], &["s"]).await,
+        ["a5"]
+    );
+}
+
+#[tokio::test]
+async fn each_sink_gets_its_own_ordered_queue() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    record_ids(
+        &store,
+        1_000,
+        &[("a1", "k1"), ("a2", "k2"), ("a3", "k3")],
+        &["fast", "slow"],
+    )
+    .await;
+    assert_eq!(
+        alert_ids(&ready(claim(&store, "fast", 1_000).await)),
+        ["a1", "a2", "a3"]
+    );
+
+    // On "slow", the head fails and waits: nothing behind it may overtake.
+    let slow = ready(claim(&store, "slow", 1_000).await);
+    store
+        .schedule_retry(&slow[0].1, 50_000, "HTTP 503")
+        .await
+        .expect("retry");
+    match claim(&store, "slow", 2_000).await {
+        QueueHead::WaitUntil(at) => assert_eq!(at, 50_000),
+        other => panic!("expected a wait, got {other:?}"),
+    }
+    // Once due, the whole queue goes, in order.
+    assert_eq!(
+        alert_ids(&ready(claim(&store, "slow", 50_000).await)),
+        ["a1", "a2", "a3"]
+    );
+}
+
+#[tokio::test]
+async fn done_and_dead_deliveries_leave_the_queue() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    record_ids(&store, 1_000, &[("a1", "k1"), ("a2", "k2")], &["s"]).await;
+    let claimed = ready(claim(&store, "s", 1_000).await);
+    store.mark_done(&claimed[0].1, 2_000).await.expect("done");
+    store
+        .mark_dead(&claimed[1].1, 2_000, "HTTP 400")
+        .await
+        .expect("dead");
+    assert!(matches!(claim(&store, "s", 3_000).await, QueueHead::Empty));
+    let dead = store
+        .list_deliveries(Some("s"), Some(DeliveryState::Dead), 10)
+        .await
+        .expect("list");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].last_error.as_deref(), Some("HTTP 400"));
+    assert_eq!(dead[0].attempts, 1);
+}
+
+#[tokio::test]
+async fn a_claim_is_leased_to_its_process_until_the_store_is_reopened() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    record_ids(&store, 1_000, &[("a1", "k1")], &["s"]).await;
+    assert_eq!(alert_ids(&ready(claim(&store, "s", 1_000).await)), ["a1"]);
+    store.close().await;
+    // A new process (new instance id) can claim it at once: the old
+    // process is gone, and with SQLite there is one process at a time.
+    let store = open(&dir).await;
+    assert_eq!(alert_ids(&ready(claim(&store, "s", 2_000).await)), ["a1"]);
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_be_opened_says_where() {
+    let error = Store::open("sqlite:///nonexistent-dir/sub/x.db?mode=rwc")
+        .await
+        .expect_err("must fail");
+    assert!(
+        error.to_string().contains("/nonexistent-dir/sub/x.db"),
+        "{error}"
+    );
+}

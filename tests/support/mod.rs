@@ -1,0 +1,298 @@
+//! Shared test helpers: a real HTTP server on 127.0.0.1:0 (hyper) that
+//! serves feeds with ETags and records webhook calls, a runner for the
+//! `newswatch` binary, and a condition waiter with a deadline.
+
+#![allow(dead_code)]
+
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+
+/// One request the server saw.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// Request path (with query).
+    pub path: String,
+    /// Header names lowercased.
+    pub headers: HashMap<String, String>,
+    /// Request body.
+    pub body: Vec<u8>,
+    /// The status the server answered.
+    pub status: u16,
+}
+
+#[derive(Debug, Clone)]
+struct FeedRoute {
+    body: Vec<u8>,
+    content_type: String,
+    etag: String,
+}
+
+#[derive(Debug, Clone)]
+struct HookRoute {
+    script: VecDeque<u16>,
+    then: u16,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    feeds: HashMap<String, FeedRoute>,
+    hooks: HashMap<String, HookRoute>,
+    seen: Vec<Recorded>,
+}
+
+/// An HTTP/1.1 server on loopback, run on its own thread.
+pub struct TestServer {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    /// Starts a server on 127.0.0.1 with a free port.
+    pub fn start() -> TestServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("local addr");
+        let state = Arc::new(Mutex::new(State::default()));
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let shared = Arc::clone(&state);
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("test server runtime");
+            runtime.block_on(serve(listener, shared, stopped));
+        });
+        TestServer {
+            addr,
+            state,
+            stop: Some(stop),
+        }
+    }
+
+    /// The absolute URL of `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Serves `body` at `path` with a strong ETag derived from the body;
+    /// answers 304 to a matching `If-None-Match`.
+    pub fn serve_feed(&self, path: &str, body: Vec<u8>, content_type: &str) {
+        let etag = format!("\"{:016x}\"", fnv1a(&body));
+        self.lock().feeds.insert(
+            path.to_string(),
+            FeedRoute {
+                body,
+                content_type: content_type.to_string(),
+                etag,
+            },
+        );
+    }
+
+    /// Serves a fixture file from tests/fixtures.
+    pub fn serve_fixture(&self, path: &str, fixture: &str, content_type: &str) {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(fixture);
+        self.serve_feed(path, std::fs::read(file).expect("fixture"), content_type);
+    }
+
+    /// A webhook receiver at `path`: answers the scripted statuses in turn,
+    /// then `then` forever.
+    pub fn hook(&self, path: &str, script: &[u16], then: u16) {
+        self.lock().hooks.insert(
+            path.to_string(),
+            HookRoute {
+                script: script.iter().copied().collect(),
+                then,
+            },
+        );
+    }
+
+    /// Every request seen for `path`, in order.
+    pub fn requests(&self, path: &str) -> Vec<Recorded> {
+        self.lock()
+            .seen
+            .iter()
+            .filter(|r| r.path == path)
+            .cloned()
+            .collect()
+    }
+
+    /// Bodies of the webhook calls at `path` that were answered 2xx, as JSON.
+    pub fn accepted_json(&self, path: &str) -> Vec<serde_json::Value> {
+        self.requests(path)
+            .into_iter()
+            .filter(|r| (200..300).contains(&r.status))
+            .map(|r| serde_json::from_slice(&r.body).expect("webhook body is JSON"))
+            .collect()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn serve(
+    listener: std::net::TcpListener,
+    state: Arc<Mutex<State>>,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+    loop {
+        let accepted = tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((stream, _)) = accepted else { continue };
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let service = service_fn(move |request| respond(request, Arc::clone(&state)));
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn respond(
+    request: Request<Incoming>,
+    state: Arc<Mutex<State>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = request
+        .uri()
+        .path_and_query()
+        .map_or("/".to_string(), |p| p.as_str().to_string());
+    let headers: HashMap<String, String> = request
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let body = request
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
+    let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+    let mut response = Response::builder();
+    let (status, payload) = if let Some(feed) = state.feeds.get(&path) {
+        if headers.get("if-none-match") == Some(&feed.etag) {
+            (304, Vec::new())
+        } else {
+            response = response
+                .header("content-type", &feed.content_type)
+                .header("etag", &feed.etag);
+            (200, feed.body.clone())
+        }
+    } else if let Some(hook) = state.hooks.get_mut(&path) {
+        (hook.script.pop_front().unwrap_or(hook.then), b"ok".to_vec())
+    } else {
+        (404, b"not found".to_vec())
+    };
+    state.seen.push(Recorded {
+        path,
+        headers,
+        body,
+        status,
+    });
+    let response = response
+        .status(status)
+        .body(Full::new(Bytes::from(payload)))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())));
+    Ok(response)
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325u64, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+    })
+}
+
+/// A `newswatch` command with a clean environment (no inherited config,
+/// state or systemd variables).
+pub fn newswatch_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_newswatch"));
+    command
+        .args(args)
+        .env_remove("NEWSWATCH_CONFIG")
+        .env_remove("STATE_DIRECTORY")
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("JOURNAL_STREAM")
+        .env("RUST_LOG", "info");
+    command
+}
+
+/// Runs `newswatch` to completion.
+pub fn newswatch(args: &[&str]) -> Output {
+    newswatch_command(args).output().expect("run newswatch")
+}
+
+/// Stdout and stderr of a run, for assertion messages.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Waits until `condition` holds, checking every 20 ms, failing the test
+/// with `what` after `limit`.
+pub fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Watch lists used by the integration tests (a small version of the
+/// shipped ones).
+pub const TEST_LISTS: &str = r#"
+[[watch]]
+name = "kosovo"
+terms = [{ term = "kosov", mode = "prefix" }, { term = "prishtin", mode = "prefix" }, "Jarinje", { term = "zvecan", mode = "prefix" }]
+
+[[watch]]
+name = "kfor"
+terms = ["KFOR", "Kosovo Force"]
+
+[[watch]]
+name = "serbia"
+terms = [{ term = "serb", mode = "prefix" }, { term = "srbij", mode = "prefix" }, { term = "vucic", mode = "prefix" }, "Belgrade"]
+"#;
+
+/// Lines of a JSON Lines file, parsed (empty if the file does not exist).
+pub fn read_json_lines(path: &Path) -> Vec<serde_json::Value> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => text
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
