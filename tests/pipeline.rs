@@ -35,20 +35,28 @@ fn serve_fixtures() -> TestServer {
     server
 }
 
-fn write_config(dir: &Path, server: &TestServer) -> String {
+/// Writes a config polling every fixture feed with the test lists and the
+/// given `[[sink]]` tables; returns its path.
+fn write_config_with_sinks(dir: &Path, server: &TestServer, sinks: &str) -> String {
     let mut config = format!("[state]\ndirectory = {:?}\n\n", dir.join("state"));
     for (path, _, _) in FEEDS {
         config.push_str(&format!("[[feed]]\nurl = {:?}\n\n", server.url(path)));
     }
     config.push_str(TEST_LISTS);
-    config.push_str(&format!(
-        "\n[[sink]]\ntype = \"file\"\npath = {:?}\n\n[[sink]]\ntype = \"webhook\"\nurl = {:?}\n",
-        dir.join("alerts.jsonl"),
-        server.url("/hook")
-    ));
+    config.push_str(sinks);
     let path = dir.join("newswatch.toml");
     std::fs::write(&path, config).expect("write config");
     path.to_string_lossy().into_owned()
+}
+
+/// A config with a file sink (alerts.jsonl) and a webhook sink (/hook).
+fn write_config(dir: &Path, server: &TestServer) -> String {
+    let sinks = format!(
+        "\n[[sink]]\ntype = \"file\"\npath = {:?}\n\n[[sink]]\ntype = \"webhook\"\nurl = {:?}\n",
+        dir.join("alerts.jsonl"),
+        server.url("/hook")
+    );
+    write_config_with_sinks(dir, server, &sinks)
 }
 
 fn titles(alerts: &[serde_json::Value]) -> BTreeSet<String> {
@@ -197,5 +205,39 @@ fn an_unreachable_feed_is_reported_and_does_not_stop_the_others() {
     assert_eq!(
         read_json_lines(&dir.path().join("alerts.jsonl")).len(),
         EXPECTED.len()
+    );
+}
+
+fn stdout_of_once(format: &str) -> Vec<String> {
+    let server = serve_fixtures();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sinks = format!("\n[[sink]]\ntype = \"stdout\"\nformat = \"{format}\"\n");
+    let config = write_config_with_sinks(dir.path(), &server, &sinks);
+    let output = newswatch(&["once", "--config", &config]);
+    assert!(output.status.success(), "{}", describe(&output));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_stdout_sink_writes_readable_lines_or_json_lines() {
+    let text = stdout_of_once("text");
+    assert_eq!(text.len(), EXPECTED.len(), "{text:#?}");
+    assert!(
+        text.iter()
+            .any(|l| l.starts_with("[kfor,kosovo] KFOR says it will act")
+                && l.ends_with("?utm_source=rss")),
+        "{text:#?}"
+    );
+    let json = stdout_of_once("json");
+    let alerts: Vec<serde_json::Value> = json
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(
+        titles(&alerts),
+        EXPECTED.iter().map(|s| s.to_string()).collect()
     );
 }
