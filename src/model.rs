@@ -78,7 +78,9 @@ impl Item {
 }
 
 /// The parts of an item a watch list can look at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Field {
     /// The headline.
@@ -92,6 +94,15 @@ pub enum Field {
 impl Field {
     /// Every field, in the order they are searched.
     pub const ALL: [Field; 3] = [Field::Title, Field::Summary, Field::Content];
+
+    /// The field's position in [`Field::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Field::Title => 0,
+            Field::Summary => 1,
+            Field::Content => 2,
+        }
+    }
 
     /// The field's name as written in the config and in alerts.
     pub fn as_str(self) -> &'static str {

@@ -62,7 +62,13 @@ fn json_line(item: &Item, hits: &[Hit]) -> String {
     terms.sort_unstable();
     terms.dedup();
     let line = ItemLine {
-        id: item.source_id.as_deref().unwrap_or(item.key.as_str()),
+        // What identifies the item in its feed: its id, else its link
+        // (RSS 1.0 items are identified by their link), else our key.
+        id: item
+            .source_id
+            .as_deref()
+            .or(item.link.as_deref())
+            .unwrap_or(item.key.as_str()),
         key: item.key.as_str(),
         title: &item.title,
         link: item.link.as_deref(),

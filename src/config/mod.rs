@@ -6,6 +6,7 @@
 
 mod error;
 mod units;
+mod watch;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -15,8 +16,8 @@ use toml::Spanned;
 
 pub use error::{ConfigError, line_column, narrow};
 pub use units::{ByteSize, CronSchedule, HumanDuration};
+pub use watch::{DetailedTerm, TermConfig, TermMode, WatchConfig};
 
-use crate::matcher::fold;
 use crate::sink::SinkConfig;
 
 /// Where the config is looked for when `--config` and `$NEWSWATCH_CONFIG`
@@ -190,71 +191,6 @@ pub fn parse_http_url(text: &str) -> Result<url::Url, String> {
     }
 }
 
-/// How a term must sit in the text to count as a hit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TermMode {
-    /// A whole word or phrase: boundaries on both sides.
-    #[default]
-    Word,
-    /// The start of a word: "kosov" hits Kosovo, Kosova, Kosovu.
-    Prefix,
-    /// Anywhere, even inside a word.
-    Substring,
-}
-
-/// `[[watch]]`: one named watch list.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WatchConfig {
-    /// The list's name, used in alerts and in sink routing.
-    pub name: Spanned<String>,
-    /// Default mode for its terms.
-    #[serde(default)]
-    pub mode: TermMode,
-    /// The terms; any one hitting makes the list match.
-    pub terms: Vec<Spanned<TermConfig>>,
-}
-
-/// One term: a plain string, or `{ term = "...", mode = "prefix" }`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum TermConfig {
-    /// A term in the list's default mode.
-    Plain(String),
-    /// A term with its own mode.
-    Detailed(DetailedTerm),
-}
-
-/// The table form of a term.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DetailedTerm {
-    /// The term as the operator writes it.
-    pub term: String,
-    /// Its mode; default the list's.
-    #[serde(default)]
-    pub mode: Option<TermMode>,
-}
-
-impl TermConfig {
-    /// The term as written.
-    pub fn text(&self) -> &str {
-        match self {
-            TermConfig::Plain(text) => text,
-            TermConfig::Detailed(detailed) => &detailed.term,
-        }
-    }
-
-    /// The term's mode, given the list's default.
-    pub fn mode(&self, default: TermMode) -> TermMode {
-        match self {
-            TermConfig::Plain(_) => default,
-            TermConfig::Detailed(detailed) => detailed.mode.unwrap_or(default),
-        }
-    }
-}
-
 impl Config {
     /// Reads and validates the config at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -338,7 +274,7 @@ pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
 }
 
 /// The validation pass: pure, and every error points into the text.
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     path: &'a Path,
     text: &'a str,
 }
@@ -408,46 +344,6 @@ impl Checker<'_> {
             }
         }
         Ok(())
-    }
-
-    fn watches(&self, watches: &[Spanned<WatchConfig>]) -> Result<HashSet<String>, ConfigError> {
-        let mut names = HashSet::new();
-        for watch in watches {
-            let watch = watch.get_ref();
-            let name = watch.name.get_ref();
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-            {
-                return Err(self.error(
-                    watch.name.span(),
-                    format!("watch list name {name:?} must be letters, digits, '-', '_' or '.'"),
-                ));
-            }
-            if !names.insert(name.clone()) {
-                return Err(self.error(
-                    watch.name.span(),
-                    format!("watch list {name:?} is defined twice"),
-                ));
-            }
-            if watch.terms.is_empty() {
-                return Err(self.error(
-                    watch.name.span(),
-                    format!("watch list {name:?} has no terms"),
-                ));
-            }
-            for term in &watch.terms {
-                let text = term.get_ref().text();
-                if fold(text).trim().is_empty() {
-                    return Err(self.error(
-                        term.span(),
-                        format!("watch list {name:?}: term {text:?} is empty once folded"),
-                    ));
-                }
-            }
-        }
-        Ok(names)
     }
 
     fn sinks(

@@ -1,0 +1,201 @@
+//! Unit tests of the matcher: modes, boundaries, rules, explanations.
+
+use std::path::Path;
+
+use super::*;
+use crate::config::{Config, TermMode};
+use crate::model::ItemKey;
+
+fn matcher(lists: &str) -> Matcher {
+    let config = Config::parse(lists, Path::new("t.toml")).expect("valid config");
+    Matcher::new(&config.watches).expect("matcher")
+}
+
+fn item(title: &str, summary: &str, content: &str) -> Item {
+    Item {
+        key: ItemKey::from_parts("test", &[title]),
+        source_id: None,
+        title: title.to_string(),
+        link: None,
+        summary: summary.to_string(),
+        content: content.to_string(),
+        published: None,
+    }
+}
+
+fn lists_hit_item(matcher: &Matcher, item: &Item) -> Vec<String> {
+    let mut scratch = MatchScratch::default();
+    let mut lists: Vec<String> = matcher
+        .find(item, &mut scratch)
+        .into_iter()
+        .map(|h| h.list)
+        .collect();
+    lists.sort();
+    lists.dedup();
+    lists
+}
+
+fn lists_hit(matcher: &Matcher, title: &str) -> Vec<String> {
+    lists_hit_item(matcher, &item(title, "", ""))
+}
+
+const LISTS: &str = r#"
+[[watch]]
+name = "kfor"
+terms = ["KFOR", "Kosovo Force"]
+
+[[watch]]
+name = "kosovo"
+mode = "prefix"
+terms = ["kosov", "Priština"]
+
+[[watch]]
+name = "serbia"
+terms = ["Vučić", "Srbija", { term = "serb", mode = "prefix" }]
+"#;
+
+#[test]
+fn word_mode_respects_both_boundaries() {
+    let m = matcher(LISTS);
+    assert!(lists_hit(&m, "The workforce grew").is_empty());
+    assert!(lists_hit(&m, "KFORM Industries shares rose").is_empty());
+    assert_eq!(lists_hit(&m, "KFOR’s commander spoke"), ["kfor"]);
+    assert_eq!(
+        lists_hit(&m, "Србија тражи од КФОР-а дозволу"),
+        ["kfor", "serbia"]
+    );
+    assert_eq!(
+        lists_hit(&m, "NATO's Kosovo\u{00A0}Force boosts patrols"),
+        ["kfor", "kosovo"]
+    );
+}
+
+#[test]
+fn prefix_mode_catches_inflections() {
+    let m = matcher(LISTS);
+    for title in ["Kosovu", "Kosovar striker", "Kosovës", "Косову"] {
+        assert_eq!(lists_hit(&m, title), ["kosovo"], "{title}");
+    }
+    assert!(lists_hit(&m, "Serena Williams wins").is_empty());
+    assert!(lists_hit(&m, "Preserbia").is_empty());
+}
+
+#[test]
+fn hits_explain_themselves_in_the_original_text() {
+    let m = matcher(LISTS);
+    let mut scratch = MatchScratch::default();
+    let hits = m.find(
+        &item("Председник Вучић разговарао са командантом КФОР-а", "", ""),
+        &mut scratch,
+    );
+    let vucic = hits.iter().find(|h| h.term == "Vučić").expect("Vučić hit");
+    assert_eq!(vucic.list, "serbia");
+    assert_eq!(vucic.field, Field::Title);
+    assert!(vucic.snippet.contains("**Вучић**"), "{}", vucic.snippet);
+    // The scratch is reusable: a miss afterwards reports nothing stale.
+    assert!(m.find(&item("Weather", "", ""), &mut scratch).is_empty());
+}
+
+#[test]
+fn boundaries_are_checked_on_characters() {
+    assert!(on_boundaries(
+        "čkfor",
+        "č".len(),
+        "č".len() + 4,
+        TermMode::Substring
+    ));
+    assert!(!on_boundaries(
+        "čkfor",
+        "č".len(),
+        "č".len() + 4,
+        TermMode::Word
+    ));
+    assert!(on_boundaries("-kfor-", 1, 5, TermMode::Word));
+}
+
+const RULES: &str = r#"
+[[watch]]
+name = "kosovo"
+mode = "prefix"
+terms = ["kosov"]
+fields = ["title", "summary"]
+
+[[watch]]
+name = "troops"
+any = ["troops", "soldiers", "peacekeepers"]
+exclude = ["Ukraine"]
+require = ["kosovo"]
+
+[[watch]]
+name = "talks"
+terms = ["Brussels", "dialogue", "EU envoy"]
+min_hits = 2
+fields = ["title"]
+
+[[watch]]
+name = "both"
+require = ["kosovo", "talks"]
+"#;
+
+#[test]
+fn require_means_and() {
+    let m = matcher(RULES);
+    assert_eq!(
+        lists_hit(&m, "More NATO troops for Kosovo"),
+        ["kosovo", "troops"]
+    );
+    assert!(lists_hit(&m, "More NATO troops for the Baltics").is_empty());
+    // Kosovo named among unrelated places still is Kosovo, but not troops.
+    assert_eq!(
+        lists_hit(&m, "Flights resume to Albania, Kosovo and Croatia"),
+        ["kosovo"]
+    );
+}
+
+#[test]
+fn exclude_vetoes_the_list_on_the_same_item() {
+    let m = matcher(RULES);
+    assert_eq!(
+        lists_hit(&m, "Kosovo veterans train soldiers bound for Ukraine"),
+        ["kosovo"],
+        "troops is vetoed, kosovo is not"
+    );
+}
+
+#[test]
+fn min_hits_counts_distinct_terms() {
+    let m = matcher(RULES);
+    assert!(lists_hit(&m, "Dialogue resumes, dialogue stalls").is_empty());
+    assert_eq!(
+        lists_hit(&m, "EU envoy opens dialogue in Brussels"),
+        ["talks"]
+    );
+    assert_eq!(
+        lists_hit(&m, "Kosovo dialogue: EU envoy in Brussels"),
+        ["both", "kosovo", "talks"]
+    );
+}
+
+#[test]
+fn fields_limit_where_a_list_looks() {
+    let m = matcher(RULES);
+    // kosovo looks at title and summary, not content.
+    assert!(lists_hit_item(&m, &item("Weather", "", "Snow in Kosovo")).is_empty());
+    assert_eq!(
+        lists_hit_item(&m, &item("Weather", "Snow in Kosovo", "")),
+        ["kosovo"]
+    );
+    // talks looks at the title only.
+    assert!(lists_hit_item(&m, &item("Weather", "EU envoy in Brussels", "")).is_empty());
+}
+
+#[test]
+fn raw_hits_report_folded_ranges() {
+    let m = matcher(LISTS);
+    let folded = fold("KFOR i Вучић");
+    let mut seen = Vec::new();
+    m.for_each_raw_hit(&folded, |hit| {
+        seen.push((hit.list, &folded[hit.start..hit.end]))
+    });
+    assert_eq!(seen, [("kfor", "kfor"), ("serbia", "vucic")]);
+}
