@@ -44,13 +44,31 @@ impl Folded {
         self.text.clear();
         self.origin.clear();
         self.after_space = false;
+        let bytes = source.as_bytes();
         // Offsets are u32: texts are capped far below 4 GiB by the fetch limit.
-        for (offset, ch) in source.char_indices() {
-            let offset = offset as u32;
-            if ch.is_ascii() {
-                self.push_ascii(ch as u8, offset);
+        let mut at = 0;
+        while at < bytes.len() {
+            let byte = bytes[at];
+            if byte.is_ascii() && !is_ascii_space(byte) {
+                // The common case: a run of plain ASCII, copied and lowercased at once.
+                let start = at;
+                while at < bytes.len() && bytes[at].is_ascii() && !is_ascii_space(bytes[at]) {
+                    at += 1;
+                }
+                let from = self.text.len();
+                self.text.push_str(&source[start..at]);
+                self.text.as_mut_str()[from..].make_ascii_lowercase();
+                self.origin.extend(start as u32..at as u32);
+                self.after_space = false;
+            } else if byte.is_ascii() {
+                self.push_space(at as u32);
+                at += 1;
             } else {
-                self.push_other(ch, offset);
+                let Some(ch) = source[at..].chars().next() else {
+                    break;
+                };
+                self.push_other(ch, at as u32);
+                at += ch.len_utf8();
             }
         }
     }
@@ -72,7 +90,7 @@ impl Folded {
     }
 
     fn push_ascii(&mut self, byte: u8, offset: u32) {
-        if byte.is_ascii_whitespace() || byte == 0x0b {
+        if is_ascii_space(byte) {
             self.push_space(offset);
         } else {
             self.after_space = false;
@@ -90,6 +108,10 @@ impl Folded {
     }
 
     fn push_folded_str(&mut self, folded: &str, offset: u32) {
+        if folded.is_empty() {
+            // Hard and soft signs carry no letter; they must not end a space run.
+            return;
+        }
         self.after_space = false;
         self.text.push_str(folded);
         self.origin
@@ -144,6 +166,11 @@ impl Folded {
             }
         }
     }
+}
+
+/// ASCII whitespace, including the vertical tab `is_ascii_whitespace` omits.
+fn is_ascii_space(byte: u8) -> bool {
+    byte.is_ascii_whitespace() || byte == 0x0b
 }
 
 /// Characters that carry no letters: soft hyphen, zero-width spaces and
@@ -277,6 +304,8 @@ mod tests {
         assert_eq!(fold("li\u{00AD}cence  plates"), "licence plates");
         assert_eq!(fold("KFOR\u{2019}s"), "kfor's");
         assert_eq!(fold("Kosovo\u{2013}Serbia"), "kosovo-serbia");
+        // A letterless Cyrillic sign between spaces leaves one space.
+        assert_eq!(fold("a ъ b"), "a b");
     }
 
     #[test]
