@@ -198,3 +198,29 @@ proptest! {
         }
     }
 }
+
+/// Every Unicode scalar value, alone and between letters and spaces:
+/// folding twice equals folding once. Exhaustive, so no rare character
+/// can slip past a random sample.
+#[test]
+fn fold_is_idempotent_for_every_character() {
+    let mut failures = Vec::new();
+    for ch in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+        for text in [format!("{ch}"), format!("a{ch}b"), format!(" {ch} ")] {
+            let once = fold(&text);
+            if fold(&once) != once {
+                failures.push(format!(
+                    "U+{:04X} in {text:?}: {once:?} -> {:?}",
+                    ch as u32,
+                    fold(&once)
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures, e.g.\n{}",
+        failures.len(),
+        failures[..failures.len().min(20)].join("\n")
+    );
+}

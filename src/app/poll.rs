@@ -125,7 +125,7 @@ impl PollContext {
                     (PollOutcome::Unchanged, Vec::new())
                 } else {
                     match self
-                        .parse_and_match(feed, &state.current_url, body.bytes)
+                        .parse_and_match(feed, &state.current_url, body.bytes, body.content_type)
                         .await
                     {
                         Ok(alerts) => {
@@ -176,6 +176,7 @@ impl PollContext {
         feed: &FeedSpec,
         url: &str,
         bytes: Vec<u8>,
+        content_type: Option<String>,
     ) -> Result<Vec<NewAlert>, String> {
         let matcher = Arc::clone(&self.matcher);
         let sinks = self.sinks.clone();
@@ -183,7 +184,8 @@ impl PollContext {
         let name = feed.name.clone();
         let id = feed.id.clone();
         let task = tokio::task::spawn_blocking(move || {
-            let parsed = parse_feed(&bytes, &url).map_err(|e| e.to_string())?;
+            let parsed =
+                parse_feed(&bytes, &url, content_type.as_deref()).map_err(|e| e.to_string())?;
             let mut scratch = MatchScratch::default();
             let detected = Utc::now();
             Ok(parsed

@@ -25,8 +25,9 @@ struct ItemLine<'a> {
 
 /// Runs the test command on a URL or a file.
 pub async fn run(config: &Config, source: &str, json: bool) -> Result<(), Failure> {
-    let (bytes, base) = load(config, source).await?;
-    let parsed = parse_feed(&bytes, &base).map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
+    let (bytes, base, content_type) = load(config, source).await?;
+    let parsed = parse_feed(&bytes, &base, content_type.as_deref())
+        .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
     let matcher = Matcher::new(&config.watches).map_err(anyhow::Error::from)?;
     let mut scratch = MatchScratch::default();
     let mut matching = 0;
@@ -100,12 +101,13 @@ fn print_item(item: &Item, hits: &[Hit]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The feed's bytes and the base URL for its relative links.
-async fn load(config: &Config, source: &str) -> Result<(Vec<u8>, String), Failure> {
+/// The feed's bytes, the base URL for its relative links, and the HTTP
+/// Content-Type if it was fetched.
+async fn load(config: &Config, source: &str) -> Result<(Vec<u8>, String, Option<String>), Failure> {
     if source.starts_with("http://") || source.starts_with("https://") {
         let fetcher = Fetcher::new(&config.poll).map_err(anyhow::Error::from)?;
         return match fetcher.fetch(source, &Validators::default()).await {
-            Ok(FetchOutcome::Fetched(body)) => Ok((body.bytes, body.final_url)),
+            Ok(FetchOutcome::Fetched(body)) => Ok((body.bytes, body.final_url, body.content_type)),
             Ok(FetchOutcome::NotModified) => {
                 Err(anyhow::anyhow!("{source}: unexpected 304").into())
             }
@@ -118,5 +120,5 @@ async fn load(config: &Config, source: &str) -> Result<(Vec<u8>, String), Failur
     let base = url::Url::from_file_path(&absolute)
         .map(|u| u.to_string())
         .unwrap_or_else(|_| format!("file://{}", absolute.display()));
-    Ok((bytes, base))
+    Ok((bytes, base, None))
 }

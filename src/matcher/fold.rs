@@ -148,6 +148,10 @@ impl Folded {
         if ch.is_whitespace() {
             return self.push_space(offset);
         }
+        if let Some(ascii) = punctuation_to_ascii(ch) {
+            // Compatibility forms decompose to typographic dashes too (⁻ to −).
+            return self.push_ascii(ascii, offset);
+        }
         match ch {
             'đ' => self.push_folded_str("dj", offset),
             // Letters without a decomposition that users type without the stroke.
@@ -306,6 +310,8 @@ mod tests {
         assert_eq!(fold("Kosovo\u{2013}Serbia"), "kosovo-serbia");
         // A letterless Cyrillic sign between spaces leaves one space.
         assert_eq!(fold("a ъ b"), "a b");
+        // A superscript minus decomposes to a minus sign, folded to '-'.
+        assert_eq!(fold("⁻"), "-");
     }
 
     #[test]
