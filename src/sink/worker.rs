@@ -59,6 +59,10 @@ impl Worker {
         let mut report = WorkerReport::default();
         let name = self.sink.name().to_string();
         loop {
+            // Read before claiming: once the drain began, every write the
+            // pipeline will make is committed, so an empty claim after this
+            // point really means nothing is left that is due.
+            let draining = drain.is_cancelled();
             let now = now_ms();
             let head = self
                 .store
@@ -78,7 +82,7 @@ impl Worker {
                     Some(STORE_ERROR_PAUSE)
                 }
             };
-            if drain.is_cancelled() {
+            if draining {
                 break;
             }
             let sleep = tokio::time::sleep(wait.unwrap_or(Duration::from_secs(3600)));
