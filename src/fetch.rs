@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{
-    CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    LOCATION, RETRY_AFTER,
 };
 
 use crate::config::PollConfig;
@@ -28,11 +29,18 @@ pub struct Validators {
     pub last_modified: Option<String>,
 }
 
+/// What the server asked of our polling, besides the body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServerHints {
+    /// `Cache-Control: max-age`: the response stays fresh this long.
+    pub max_age: Option<Duration>,
+}
+
 /// The result of a successful exchange.
 #[derive(Debug)]
 pub enum FetchOutcome {
     /// 304: nothing new since the validators we sent.
-    NotModified,
+    NotModified(ServerHints),
     /// 200 with a body.
     Fetched(FetchedBody),
 }
@@ -50,6 +58,11 @@ pub struct FetchedBody {
     pub final_url: String,
     /// The status (200 or another 2xx).
     pub status: u16,
+    /// Caching hints from the response headers.
+    pub hints: ServerHints,
+    /// Where the feed now lives, when every redirect on the way was
+    /// permanent (301 or 308): later polls should go there directly.
+    pub moved_to: Option<String>,
 }
 
 /// Why a fetch failed. [`FetchError::is_transient`] tells the scheduler
@@ -61,7 +74,12 @@ pub enum FetchError {
     Status {
         /// The status code.
         status: u16,
+        /// `Retry-After`, when the server sent one (429, 503).
+        retry_after: Option<Duration>,
     },
+    /// More than [`MAX_REDIRECTS`] redirects, or one without a usable Location.
+    #[error("redirect failed: {0}")]
+    Redirect(String),
     /// The body was larger than allowed (after decompression).
     #[error("body larger than {limit} bytes")]
     TooLarge {
@@ -83,10 +101,23 @@ impl FetchError {
     /// Whether a later attempt may succeed without anything changing on our side.
     pub fn is_transient(&self) -> bool {
         match self {
-            FetchError::Status { status } => *status == 429 || *status == 408 || *status >= 500,
-            FetchError::TooLarge { .. } => false,
+            FetchError::Status { status, .. } => *status == 429 || *status == 408 || *status >= 500,
+            FetchError::TooLarge { .. } | FetchError::Redirect(_) => false,
             FetchError::Timeout(_) | FetchError::Connect(_) | FetchError::Other(_) => true,
         }
+    }
+
+    /// The delay the server asked for, if it asked.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether the feed is gone for good (410).
+    pub fn is_gone(&self) -> bool {
+        matches!(self, FetchError::Status { status: 410, .. })
     }
 
     fn from_reqwest(error: reqwest::Error) -> Self {
@@ -150,7 +181,8 @@ impl Fetcher {
             .connect_timeout(poll.connect_timeout.0)
             .read_timeout(poll.read_timeout.0)
             .timeout(poll.timeout.0)
-            .redirect(reqwest::redirect::Policy::limited(5))
+            // Redirects are followed by hand, to learn which were permanent.
+            .redirect(reqwest::redirect::Policy::none())
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| ClientError(error_chain(&e)))?;
@@ -160,12 +192,67 @@ impl Fetcher {
         })
     }
 
-    /// One conditional GET of `url`.
+    /// One conditional GET of `url`, following up to [`MAX_REDIRECTS`]
+    /// redirects.
     pub async fn fetch(
         &self,
         url: &str,
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
+        let mut current = url::Url::parse(url)
+            .map_err(|e| FetchError::Redirect(format!("invalid URL {url}: {e}")))?;
+        let mut all_permanent = true;
+        for hop in 0..=MAX_REDIRECTS {
+            let mut response = self.request(current.as_str(), validators).await?;
+            let status = response.status();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                if hop == MAX_REDIRECTS {
+                    return Err(FetchError::Redirect(format!(
+                        "more than {MAX_REDIRECTS} redirects"
+                    )));
+                }
+                all_permanent &= matches!(status.as_u16(), 301 | 308);
+                current = next_location(&current, response.headers())?;
+                continue;
+            }
+            let hints = ServerHints {
+                max_age: max_age(response.headers()),
+            };
+            if status == StatusCode::NOT_MODIFIED {
+                return Ok(FetchOutcome::NotModified(hints));
+            }
+            if !status.is_success() {
+                return Err(FetchError::Status {
+                    status: status.as_u16(),
+                    retry_after: retry_after(response.headers()),
+                });
+            }
+            let headers = response.headers().clone();
+            let bytes = read_capped(&mut response, self.max_body).await?;
+            let moved_to = (hop > 0 && all_permanent).then(|| current.to_string());
+            return Ok(FetchOutcome::Fetched(FetchedBody {
+                bytes,
+                content_type: header_text(&headers, CONTENT_TYPE.as_str()),
+                validators: Validators {
+                    etag: header_text(&headers, ETAG.as_str()),
+                    last_modified: header_text(&headers, LAST_MODIFIED.as_str()),
+                },
+                final_url: current.to_string(),
+                status: status.as_u16(),
+                hints,
+                moved_to,
+            }));
+        }
+        Err(FetchError::Redirect(format!(
+            "more than {MAX_REDIRECTS} redirects"
+        )))
+    }
+
+    async fn request(
+        &self,
+        url: &str,
+        validators: &Validators,
+    ) -> Result<reqwest::Response, FetchError> {
         let mut request = self.client.get(url).header(
             reqwest::header::ACCEPT,
             "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
@@ -176,30 +263,57 @@ impl Fetcher {
         if let Some(modified) = &validators.last_modified {
             request = request.header(IF_MODIFIED_SINCE, modified);
         }
-        let mut response = request.send().await.map_err(FetchError::from_reqwest)?;
-        let status = response.status();
-        if status == StatusCode::NOT_MODIFIED {
-            return Ok(FetchOutcome::NotModified);
-        }
-        if !status.is_success() {
-            return Err(FetchError::Status {
-                status: status.as_u16(),
-            });
-        }
-        let headers = response.headers().clone();
-        let final_url = response.url().to_string();
-        let bytes = read_capped(&mut response, self.max_body).await?;
-        Ok(FetchOutcome::Fetched(FetchedBody {
-            bytes,
-            content_type: header_text(&headers, CONTENT_TYPE.as_str()),
-            validators: Validators {
-                etag: header_text(&headers, ETAG.as_str()),
-                last_modified: header_text(&headers, LAST_MODIFIED.as_str()),
-            },
-            final_url,
-            status: status.as_u16(),
-        }))
+        request.send().await.map_err(FetchError::from_reqwest)
     }
+}
+
+/// How many redirects one fetch follows.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// The absolute URL a redirect points to.
+fn next_location(from: &url::Url, headers: &HeaderMap) -> Result<url::Url, FetchError> {
+    let location = header_text(headers, LOCATION.as_str())
+        .ok_or_else(|| FetchError::Redirect("redirect without a Location header".into()))?;
+    let next = from
+        .join(&location)
+        .map_err(|e| FetchError::Redirect(format!("bad Location {location:?}: {e}")))?;
+    if !matches!(next.scheme(), "http" | "https") {
+        return Err(FetchError::Redirect(format!(
+            "redirect to a non-web address {next}"
+        )));
+    }
+    Ok(next)
+}
+
+/// Reads `Retry-After` in its seconds form or its HTTP-date form.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(text).ok()?;
+    let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// `Cache-Control: max-age=N` (ignored with `no-cache` or `no-store`).
+fn max_age(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(CACHE_CONTROL)?
+        .to_str()
+        .ok()?
+        .to_ascii_lowercase();
+    if value.contains("no-cache") || value.contains("no-store") {
+        return None;
+    }
+    value.split(',').find_map(|directive| {
+        let seconds = directive.trim().strip_prefix("max-age=")?;
+        seconds
+            .trim_matches('"')
+            .parse()
+            .ok()
+            .map(Duration::from_secs)
+    })
 }
 
 /// Reads the body chunk by chunk, failing as soon as it passes `limit`

@@ -132,6 +132,9 @@ pub struct Hit {
 /// Its JSON form is the documented alert schema (see README.md).
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Alert {
+    /// Always "alert": tells alerts from feed-health events.
+    #[serde(rename = "type", default = "alert_type")]
+    pub kind: String,
     /// Stable alert id (time-ordered UUID); the same on every delivery attempt.
     pub id: String,
     /// The feed's display name.
@@ -188,6 +191,7 @@ impl Alert {
         terms.sort();
         terms.dedup();
         Alert {
+            kind: alert_type(),
             id,
             feed: feed.to_string(),
             feed_url: feed_url.to_string(),
@@ -208,6 +212,83 @@ impl Alert {
                 .collect(),
             detected_at: rfc3339(detected_at),
             item_key: item.key.to_string(),
+        }
+    }
+}
+
+fn alert_type() -> String {
+    "alert".to_string()
+}
+
+/// A change in a feed's health, for sinks that opt in with
+/// `events = ["feed_health"]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct FeedHealthEvent {
+    /// "feed_unhealthy" or "feed_recovered".
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Stable event id (time-ordered UUID).
+    pub id: String,
+    /// The feed's display name.
+    pub feed: String,
+    /// The feed's configured URL.
+    pub feed_url: String,
+    /// When the run of failures began (RFC 3339).
+    pub failing_since: String,
+    /// Consecutive failures so far (at recovery: before it).
+    pub failures: i64,
+    /// The last error seen.
+    pub last_error: Option<String>,
+    /// When newswatch raised the event (RFC 3339).
+    pub detected_at: String,
+}
+
+impl FeedHealthEvent {
+    /// The `type` of an event raised when a feed has failed too long.
+    pub const UNHEALTHY: &'static str = "feed_unhealthy";
+    /// The `type` of an event raised when an unhealthy feed works again.
+    pub const RECOVERED: &'static str = "feed_recovered";
+}
+
+/// What travels through the outbox to the sinks.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Message {
+    /// A matching story.
+    Alert(Alert),
+    /// A feed turned unhealthy or recovered.
+    FeedHealth(FeedHealthEvent),
+}
+
+impl Message {
+    /// The kind as stored in the outbox.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::Alert(_) => "alert",
+            Message::FeedHealth(_) => "feed_health",
+        }
+    }
+
+    /// The message's id.
+    pub fn id(&self) -> &str {
+        match self {
+            Message::Alert(alert) => &alert.id,
+            Message::FeedHealth(event) => &event.id,
+        }
+    }
+
+    /// Reads a stored message back from its kind and JSON body.
+    pub fn from_stored(kind: &str, body: &str) -> Result<Message, serde_json::Error> {
+        Ok(match kind {
+            "feed_health" => Message::FeedHealth(serde_json::from_str(body)?),
+            _ => Message::Alert(serde_json::from_str(body)?),
+        })
+    }
+
+    /// The message's JSON body.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        match self {
+            Message::Alert(alert) => serde_json::to_string(alert),
+            Message::FeedHealth(event) => serde_json::to_string(event),
         }
     }
 }

@@ -72,10 +72,61 @@ impl Timers {
 /// success; on failure, the interval doubled per consecutive failure, capped
 /// at [`MAX_BACKOFF`] (or the interval, if longer).
 pub fn next_poll_after(now_ms: i64, interval: Duration, jitter: f64, failures: u32) -> i64 {
+    next_poll_with_cap(now_ms, interval, jitter, failures, MAX_BACKOFF)
+}
+
+/// Everything that decides when a feed is polled next.
+#[derive(Debug, Clone, Copy)]
+pub struct NextPoll {
+    /// The feed's interval (and the base of its backoff).
+    pub interval: Duration,
+    /// Jitter fraction.
+    pub jitter: f64,
+    /// Consecutive failures, 0 after a success.
+    pub failures: u32,
+    /// Backoff never exceeds this (unless the interval does).
+    pub max_backoff: Duration,
+    /// What the server or feed asked for: `Retry-After` after a failure;
+    /// `Cache-Control: max-age`, `<ttl>` or `sy:updatePeriod` after a success.
+    pub server_delay: Option<Duration>,
+    /// Server delays are honoured up to this long.
+    pub max_server_delay: Duration,
+    /// The next cron activation, for cron feeds (after a success).
+    pub cron_next_ms: Option<i64>,
+}
+
+impl NextPoll {
+    /// The next due time (ms) for a poll that ended at `now_ms`: the usual
+    /// time (interval, cron or backoff), but never before the server's delay.
+    pub fn due_after(&self, now_ms: i64) -> i64 {
+        let usual = match self.cron_next_ms {
+            Some(cron) if self.failures == 0 => cron,
+            _ => next_poll_with_cap(
+                now_ms,
+                self.interval,
+                self.jitter,
+                self.failures,
+                self.max_backoff,
+            ),
+        };
+        let floor = self.server_delay.map_or(now_ms, |d| {
+            now_ms + d.min(self.max_server_delay).as_millis() as i64
+        });
+        usual.max(floor)
+    }
+}
+
+fn next_poll_with_cap(
+    now_ms: i64,
+    interval: Duration,
+    jitter: f64,
+    failures: u32,
+    max_backoff: Duration,
+) -> i64 {
     let base = if failures == 0 {
         interval
     } else {
-        let cap = MAX_BACKOFF.max(interval);
+        let cap = max_backoff.max(interval);
         let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(20));
         interval.saturating_mul(factor).min(cap)
     };
@@ -162,6 +213,50 @@ mod tests {
         assert_eq!(at(30), MAX_BACKOFF.as_millis() as i64);
         let jittered = next_poll_after(0, minute, 0.5, 0);
         assert!((60_000..=90_000).contains(&jittered));
+    }
+
+    fn plan(failures: u32, server_delay: Option<Duration>) -> NextPoll {
+        NextPoll {
+            interval: Duration::from_secs(60),
+            jitter: 0.0,
+            failures,
+            max_backoff: Duration::from_secs(600),
+            server_delay,
+            max_server_delay: Duration::from_secs(3600),
+            cron_next_ms: None,
+        }
+    }
+
+    #[test]
+    fn server_delays_are_a_floor_within_bounds() {
+        assert_eq!(plan(0, None).due_after(0), 60_000);
+        // max-age or <ttl> longer than the interval pushes the poll out.
+        assert_eq!(
+            plan(0, Some(Duration::from_secs(300))).due_after(0),
+            300_000
+        );
+        // A shorter one does not pull it in.
+        assert_eq!(plan(0, Some(Duration::from_secs(10))).due_after(0), 60_000);
+        // Retry-After beyond the backoff wins, up to the configured bound.
+        assert_eq!(
+            plan(1, Some(Duration::from_secs(120))).due_after(0),
+            120_000
+        );
+        assert_eq!(
+            plan(1, Some(Duration::from_secs(86_400))).due_after(0),
+            3_600_000
+        );
+        // Backoff is capped by max_backoff.
+        assert_eq!(plan(10, None).due_after(0), 600_000);
+    }
+
+    #[test]
+    fn cron_feeds_follow_their_schedule_unless_failing() {
+        let mut cron = plan(0, None);
+        cron.cron_next_ms = Some(5_000);
+        assert_eq!(cron.due_after(0), 5_000);
+        cron.failures = 2;
+        assert_eq!(cron.due_after(0), 120_000);
     }
 
     #[test]

@@ -36,7 +36,7 @@ fn the_daemon_polls_on_schedule_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
     let alerts = dir.path().join("alerts.jsonl");
     let config = format!(
-        "[state]\ndirectory = {:?}\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\n\n\
+        "[state]\ndirectory = {:?}\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"\n\n\
          [[feed]]\nurl = {:?}\n\n[[feed]]\nurl = {:?}\nschedule = \"* * * * * *\"\n{TEST_LISTS}\n\
          [[sink]]\ntype = \"file\"\npath = {:?}\n",
         dir.path().join("state"),

@@ -19,7 +19,7 @@ fn setup(script: &[u16], then: u16, retry: &str) -> (TestServer, tempfile::TempD
     server.hook("/hook", script, then);
     let dir = tempfile::tempdir().expect("tempdir");
     let config = format!(
-        "[state]\ndirectory = {:?}\n\n[[feed]]\nurl = {:?}\n{TEST_LISTS}\n\
+        "[state]\ndirectory = {:?}\n\n[poll]\nbacklog = \"all\"\n\n[[feed]]\nurl = {:?}\n{TEST_LISTS}\n\
          [[sink]]\ntype = \"webhook\"\nurl = {:?}\nretry = {retry}\n",
         dir.path().join("state"),
         server.url("/rss2.xml"),

@@ -34,7 +34,7 @@ async fn a_stored_etag_turns_the_next_fetch_into_304() {
         .fetch(&server.url("/rss2.xml"), &body.validators)
         .await
         .expect("fetch");
-    assert!(matches!(second, FetchOutcome::NotModified), "{second:?}");
+    assert!(matches!(second, FetchOutcome::NotModified(_)), "{second:?}");
     let seen = server.requests("/rss2.xml");
     assert!(
         seen[0].headers["user-agent"]
@@ -67,7 +67,7 @@ async fn statuses_say_whether_to_try_again() {
         .fetch(&server.url("/gone"), &Validators::default())
         .await
         .expect_err("410");
-    assert!(matches!(gone, FetchError::Status { status: 410 }));
+    assert!(matches!(gone, FetchError::Status { status: 410, .. }));
     assert!(!gone.is_transient());
     let busy = fetcher
         .fetch(&server.url("/busy"), &Validators::default())

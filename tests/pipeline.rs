@@ -38,7 +38,11 @@ fn serve_fixtures() -> TestServer {
 /// Writes a config polling every fixture feed with the test lists and the
 /// given `[[sink]]` tables; returns its path.
 fn write_config_with_sinks(dir: &Path, server: &TestServer, sinks: &str) -> String {
-    let mut config = format!("[state]\ndirectory = {:?}\n\n", dir.join("state"));
+    // The fixtures are dated; alert all of them whatever today's date.
+    let mut config = format!(
+        "[state]\ndirectory = {:?}\n\n[poll]\nbacklog = \"all\"\n\n",
+        dir.join("state")
+    );
     for (path, _, _) in FEEDS {
         config.push_str(&format!("[[feed]]\nurl = {:?}\n\n", server.url(path)));
     }

@@ -40,6 +40,8 @@ fn record(now_ms: i64, alerts: &[(&str, &str)], sinks: &[&str]) -> PollRecord {
                 sinks: sinks.iter().map(|s| s.to_string()).collect(),
             })
             .collect(),
+        silent: Vec::new(),
+        events: Vec::new(),
         now_ms,
     }
 }
@@ -77,7 +79,7 @@ fn ready(head: QueueHead) -> Vec<(String, String)> {
     match head {
         QueueHead::Ready(deliveries) => deliveries
             .into_iter()
-            .map(|d| (d.alert.id, d.delivery_id))
+            .map(|d| (d.message.id().to_string(), d.delivery_id))
             .collect(),
         other => panic!("expected ready deliveries, got {other:?}"),
     }

@@ -5,6 +5,8 @@
 //! senders drop, the pipeline drains and exits, and then the sink workers
 //! deliver what is due and close, within the configured grace period.
 
+mod feeds;
+mod health;
 mod pipeline;
 mod poll;
 mod poller;
@@ -18,8 +20,9 @@ use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+pub use feeds::{Backlog, FeedSpec};
 pub use pipeline::PipelineReport;
-pub use poll::{FeedSpec, PollContext, PollOutcome, PollReport};
+pub use poll::{PollContext, PollOutcome, PollReport};
 
 use crate::config::Config;
 use crate::fetch::Fetcher;
@@ -61,13 +64,13 @@ impl App {
         let store = Store::open(&config.database_url(&state_dir)).await?;
         let matcher = Arc::new(Matcher::new(&config.watches)?);
         let fetcher = Fetcher::new(&config.poll)?;
-        let context = Arc::new(PollContext {
+        let context = Arc::new(PollContext::new(
             fetcher,
             matcher,
-            store: store.clone(),
-            sinks: config.sinks.clone(),
-            jitter: config.poll.jitter,
-        });
+            store.clone(),
+            config.sinks.clone(),
+            config.poll.clone(),
+        ));
         let feeds = FeedSpec::all(&config);
         Ok(App {
             config: Arc::new(config),
@@ -87,7 +90,7 @@ impl App {
         let (workers, drain, wakers) = self.start_workers().await?;
         let (tx, rx) = mpsc::channel(POLL_CHANNEL);
         let pipeline = tokio::spawn(pipeline::run(self.store.clone(), rx, wakers, None));
-        poller::poll_all_once(&self.context, &self.feeds, self.config.poll.concurrency, tx).await;
+        poller::poll_all_once(&self.context, &self.feeds, tx).await?;
         let pipeline = pipeline.await.context("pipeline task failed")?;
         drain.cancel();
         let deliveries = join_workers(workers, None).await;

@@ -2,53 +2,24 @@
 //! stage will write. Failures are logged with the feed's name and URL and
 //! end up in the feed's state; they never stop anything else.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
 use sha2::{Digest, Sha256};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::config::{Config, CronSchedule};
-use crate::fetch::{FetchOutcome, Fetcher, Validators};
+use super::feeds::{Backlog, FeedSpec};
+use super::health;
+use crate::config::PollConfig;
+use crate::fetch::{FetchError, FetchOutcome, FetchedBody, Fetcher, Validators};
 use crate::matcher::{MatchScratch, Matcher};
 use crate::model::{Alert, Item};
-use crate::parse::parse_feed;
-use crate::schedule::next_poll_after;
+use crate::parse::{newest_first, parse_feed};
+use crate::schedule::NextPoll;
 use crate::sink::SinkConfig;
 use crate::store::{FeedState, NewAlert, PollRecord, Store};
-
-/// A feed as the poller knows it.
-#[derive(Debug, Clone)]
-pub struct FeedSpec {
-    /// Position in the config (used by the timers).
-    pub index: usize,
-    /// The configured URL: the feed's identity in the store.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Poll interval (for interval-driven feeds; also the base of backoff).
-    pub interval: Duration,
-    /// Cron schedule, for cron-driven feeds.
-    pub schedule: Option<CronSchedule>,
-}
-
-impl FeedSpec {
-    /// The feeds of a config, in order.
-    pub fn all(config: &Config) -> Vec<FeedSpec> {
-        config
-            .feeds
-            .iter()
-            .enumerate()
-            .map(|(index, feed)| FeedSpec {
-                index,
-                id: feed.url.as_str().to_string(),
-                name: feed.display_name(),
-                interval: config.interval_of(feed),
-                schedule: feed.schedule.clone(),
-            })
-            .collect()
-    }
-}
 
 /// What every poll needs; shared by all poll tasks.
 pub struct PollContext {
@@ -58,10 +29,14 @@ pub struct PollContext {
     pub matcher: Arc<Matcher>,
     /// Feed state comes from here.
     pub store: Store,
-    /// Sinks, for routing alerts.
+    /// Sinks, for routing alerts and events.
     pub sinks: Vec<SinkConfig>,
-    /// Jitter fraction for the next due time.
-    pub jitter: f64,
+    /// Limits and server-hint bounds.
+    pub poll: PollConfig,
+    /// At most `concurrency` fetches at once.
+    pub permits: Arc<Semaphore>,
+    /// At most `per_host` fetches per host at once.
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
 /// How a poll went, for summaries.
@@ -86,117 +61,292 @@ pub struct PollReport {
     pub outcome: PollOutcome,
 }
 
+/// What a fetch and parse produced, before bookkeeping.
+struct Attempt {
+    outcome: PollOutcome,
+    alerts: Vec<NewAlert>,
+    silent: Vec<String>,
+    /// Retry-After after a failure; max-age after a success.
+    server_delay: Option<Duration>,
+}
+
 impl PollContext {
+    /// The context for a config's `[poll]` settings.
+    pub fn new(
+        fetcher: Fetcher,
+        matcher: Arc<Matcher>,
+        store: Store,
+        sinks: Vec<SinkConfig>,
+        poll: PollConfig,
+    ) -> Self {
+        PollContext {
+            permits: Arc::new(Semaphore::new(poll.concurrency)),
+            hosts: Mutex::new(HashMap::new()),
+            fetcher,
+            matcher,
+            store,
+            sinks,
+            poll,
+        }
+    }
+
     /// Polls one feed. Never fails: a failure is a report too.
     pub async fn poll(&self, feed: &FeedSpec) -> PollReport {
+        let mut state = self.load_state(feed).await;
+        // Host slot first, then a global one: a task waiting for its host
+        // never holds a global slot that another host could use.
+        let _permits = self.acquire(&state.current_url).await;
         let now = Utc::now();
-        let mut state = match self.store.feed_state(&feed.id).await {
-            Ok(Some(state)) => state,
-            Ok(None) => FeedState {
-                feed_id: feed.id.clone(),
-                current_url: feed.id.clone(),
-                ..FeedState::default()
-            },
-            Err(error) => {
-                tracing::error!(feed = %feed.name, error = %error, "cannot read feed state");
-                FeedState {
-                    feed_id: feed.id.clone(),
-                    current_url: feed.id.clone(),
-                    ..FeedState::default()
-                }
-            }
-        };
-        state.last_poll_at = Some(now.timestamp_millis());
+        let now_ms = now.timestamp_millis();
+        state.last_poll_at = Some(now_ms);
+        let first_poll = state.last_success_at.is_none();
         let validators = Validators {
             etag: state.etag.clone(),
             last_modified: state.last_modified.clone(),
         };
-        let (outcome, alerts) = match self.fetcher.fetch(&state.current_url, &validators).await {
-            Ok(FetchOutcome::NotModified) => {
-                succeed(&mut state, "304", now.timestamp_millis());
-                (PollOutcome::Unchanged, Vec::new())
-            }
+        let attempt = match self.fetcher.fetch(&state.current_url, &validators).await {
+            Ok(FetchOutcome::NotModified(hints)) => Attempt {
+                outcome: PollOutcome::Unchanged,
+                alerts: Vec::new(),
+                silent: Vec::new(),
+                server_delay: hints.max_age,
+            },
             Ok(FetchOutcome::Fetched(body)) => {
-                let hash = body_hash(&body.bytes);
-                if state.body_hash.as_deref() == Some(hash.as_str()) {
-                    state.etag = body.validators.etag;
-                    state.last_modified = body.validators.last_modified;
-                    succeed(&mut state, "200 unchanged", now.timestamp_millis());
-                    (PollOutcome::Unchanged, Vec::new())
-                } else {
-                    match self
-                        .parse_and_match(feed, &state.current_url, body.bytes, body.content_type)
-                        .await
-                    {
-                        Ok(alerts) => {
-                            state.etag = body.validators.etag;
-                            state.last_modified = body.validators.last_modified;
-                            state.body_hash = Some(hash);
-                            succeed(&mut state, &body.status.to_string(), now.timestamp_millis());
-                            (PollOutcome::Fetched, alerts)
-                        }
-                        Err(message) => {
-                            fail(&mut state, feed, "parse error", message);
-                            (PollOutcome::Failed, Vec::new())
-                        }
-                    }
-                }
+                self.fetched(feed, &mut state, body, first_poll).await
             }
-            Err(error) => {
-                fail(&mut state, feed, "fetch error", error.to_string());
-                (PollOutcome::Failed, Vec::new())
-            }
+            Err(error) => self.fetch_failed(feed, &mut state, &error),
         };
-        state.next_due_at = Some(self.next_due(feed, now, state.failures));
+        let events = health::update(
+            &mut state,
+            feed,
+            attempt.outcome != PollOutcome::Failed,
+            now,
+            &self.poll,
+            &self.sinks,
+        );
+        if attempt.outcome == PollOutcome::Failed {
+            state.failures += 1;
+        } else {
+            state.failures = 0;
+            state.last_error = None;
+            state.last_success_at = Some(now_ms);
+        }
+        state.next_due_at = state
+            .disabled_reason
+            .is_none()
+            .then(|| self.next_due(feed, &state, &attempt, now));
         PollReport {
             feed: feed.index,
+            outcome: attempt.outcome,
             record: PollRecord {
                 state,
-                alerts,
-                now_ms: now.timestamp_millis(),
+                alerts: attempt.alerts,
+                silent: attempt.silent,
+                events,
+                now_ms,
             },
-            outcome,
         }
     }
 
-    fn next_due(&self, feed: &FeedSpec, now: chrono::DateTime<Utc>, failures: i64) -> i64 {
-        let failures = u32::try_from(failures).unwrap_or(u32::MAX);
-        match &feed.schedule {
-            Some(schedule) if failures == 0 => schedule.next_after(now).map_or(
-                now.timestamp_millis() + feed.interval.as_millis() as i64,
-                |t| t.timestamp_millis(),
-            ),
-            _ => next_poll_after(now.timestamp_millis(), feed.interval, self.jitter, failures),
+    async fn load_state(&self, feed: &FeedSpec) -> FeedState {
+        let fresh = || FeedState {
+            feed_id: feed.id.clone(),
+            current_url: feed.id.clone(),
+            ..FeedState::default()
+        };
+        match self.store.feed_state(&feed.id).await {
+            Ok(Some(state)) => state,
+            Ok(None) => fresh(),
+            Err(error) => {
+                tracing::error!(feed = %feed.name, error = %error, "cannot read feed state");
+                fresh()
+            }
         }
     }
 
-    /// Parses and matches off the async threads (both are CPU work).
+    async fn acquire(&self, url: &str) -> Vec<OwnedSemaphorePermit> {
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let host_permits = {
+            let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::clone(
+                hosts
+                    .entry(host)
+                    .or_insert_with(|| Arc::new(Semaphore::new(self.poll.per_host))),
+            )
+        };
+        let mut held = Vec::with_capacity(2);
+        // The semaphores are never closed, so acquiring cannot fail.
+        if let Ok(permit) = host_permits.acquire_owned().await {
+            held.push(permit);
+        }
+        if let Ok(permit) = Arc::clone(&self.permits).acquire_owned().await {
+            held.push(permit);
+        }
+        held
+    }
+
+    async fn fetched(
+        &self,
+        feed: &FeedSpec,
+        state: &mut FeedState,
+        body: FetchedBody,
+        first_poll: bool,
+    ) -> Attempt {
+        if let Some(moved) = &body.moved_to {
+            tracing::warn!(feed = %feed.name, from = %state.current_url, to = %moved, "feed moved permanently; polling the new address from now on");
+            state.current_url = moved.clone();
+        }
+        let unchanged = |state: &mut FeedState, body: &FetchedBody| {
+            state.etag = body.validators.etag.clone();
+            state.last_modified = body.validators.last_modified.clone();
+            state.last_status = Some(format!("{} unchanged", body.status));
+        };
+        let hash = body_hash(&body.bytes);
+        if state.body_hash.as_deref() == Some(hash.as_str()) {
+            unchanged(state, &body);
+            return Attempt {
+                outcome: PollOutcome::Unchanged,
+                alerts: Vec::new(),
+                silent: Vec::new(),
+                server_delay: body.hints.max_age,
+            };
+        }
+        let status = body.status;
+        let max_age = body.hints.max_age;
+        let validators = body.validators.clone();
+        match self.parse_and_match(feed, state, body, first_poll).await {
+            Ok((alerts, silent, refresh_hint)) => {
+                state.etag = validators.etag;
+                state.last_modified = validators.last_modified;
+                state.body_hash = Some(hash);
+                state.last_status = Some(status.to_string());
+                state.refresh_hint_secs = refresh_hint.map(|d| d.as_secs() as i64);
+                let feed_hint = refresh_hint;
+                Attempt {
+                    outcome: PollOutcome::Fetched,
+                    alerts,
+                    silent,
+                    server_delay: max_age.max(feed_hint),
+                }
+            }
+            Err(message) => {
+                failure(state, feed, "parse error", message);
+                Attempt {
+                    outcome: PollOutcome::Failed,
+                    alerts: Vec::new(),
+                    silent: Vec::new(),
+                    server_delay: None,
+                }
+            }
+        }
+    }
+
+    fn fetch_failed(&self, feed: &FeedSpec, state: &mut FeedState, error: &FetchError) -> Attempt {
+        if error.is_gone() {
+            let since = crate::model::rfc3339(Utc::now());
+            tracing::warn!(feed = %feed.name, url = %state.current_url, "feed is gone (410); disabled until `newswatch feeds --reset` or a new URL in the config");
+            state.disabled_reason = Some(format!("410 Gone since {since}"));
+        }
+        let status = match error {
+            FetchError::Status { status, .. } => format!("HTTP {status}"),
+            _ => "fetch error".to_string(),
+        };
+        failure(state, feed, &status, error.to_string());
+        Attempt {
+            outcome: PollOutcome::Failed,
+            alerts: Vec::new(),
+            silent: Vec::new(),
+            server_delay: error.retry_after(),
+        }
+    }
+
+    fn next_due(
+        &self,
+        feed: &FeedSpec,
+        state: &FeedState,
+        attempt: &Attempt,
+        now: chrono::DateTime<Utc>,
+    ) -> i64 {
+        let failures = u32::try_from(state.failures).unwrap_or(u32::MAX);
+        let stored_hint = state
+            .refresh_hint_secs
+            .map(|s| Duration::from_secs(s.max(0) as u64));
+        let server_delay = if attempt.outcome == PollOutcome::Failed {
+            attempt.server_delay
+        } else {
+            attempt.server_delay.max(stored_hint)
+        };
+        NextPoll {
+            interval: feed.interval,
+            jitter: self.poll.jitter,
+            failures,
+            max_backoff: self.poll.max_backoff.0,
+            server_delay,
+            max_server_delay: self.poll.max_server_delay.0,
+            cron_next_ms: feed
+                .schedule
+                .as_ref()
+                .and_then(|s| s.next_after(now))
+                .map(|t| t.timestamp_millis()),
+        }
+        .due_after(now.timestamp_millis())
+    }
+
+    /// Parses, keeps the newest `max_items`, matches, and applies the
+    /// first-poll backlog rule, off the async threads (it is CPU work).
     async fn parse_and_match(
         &self,
         feed: &FeedSpec,
-        url: &str,
-        bytes: Vec<u8>,
-        content_type: Option<String>,
-    ) -> Result<Vec<NewAlert>, String> {
+        state: &FeedState,
+        body: FetchedBody,
+        first_poll: bool,
+    ) -> Result<(Vec<NewAlert>, Vec<String>, Option<Duration>), String> {
         let matcher = Arc::clone(&self.matcher);
         let sinks = self.sinks.clone();
-        let url = url.to_string();
-        let name = feed.name.clone();
-        let id = feed.id.clone();
+        let url = state.current_url.clone();
+        let feed = feed.clone();
         let task = tokio::task::spawn_blocking(move || {
-            let parsed =
-                parse_feed(&bytes, &url, content_type.as_deref()).map_err(|e| e.to_string())?;
+            let parsed = parse_feed(&body.bytes, &url, body.content_type.as_deref())
+                .map_err(|e| e.to_string())?;
+            if parsed.repaired {
+                tracing::debug!(feed = %feed.name, "feed needed repairs to parse");
+            }
+            let items = newest_first(parsed.items, feed.max_items);
             let mut scratch = MatchScratch::default();
             let detected = Utc::now();
-            Ok(parsed
-                .items
-                .iter()
-                .filter_map(|item| {
-                    new_alert(&matcher, &mut scratch, item, &name, &id, detected, &sinks)
-                })
-                .collect())
+            let mut alerts = Vec::new();
+            let mut silent = Vec::new();
+            for item in &items {
+                let Some(new) = new_alert(&matcher, &mut scratch, item, &feed, detected, &sinks)
+                else {
+                    continue;
+                };
+                if first_poll && !feed.backlog.alerts(item, detected) {
+                    silent.push(new.alert.item_key);
+                } else {
+                    alerts.push(new);
+                }
+            }
+            // Deliver in publication order, oldest first.
+            alerts.reverse();
+            Ok((alerts, silent, parsed.refresh_hint))
         });
         task.await.map_err(|e| format!("parser task failed: {e}"))?
+    }
+}
+
+impl Backlog {
+    /// Whether a first poll alerts this item.
+    fn alerts(&self, item: &Item, now: chrono::DateTime<Utc>) -> bool {
+        match self {
+            Backlog::All => true,
+            Backlog::Within(window) => item.published.is_some_and(|published| {
+                chrono::Duration::from_std(*window).is_ok_and(|window| published >= now - window)
+            }),
+        }
     }
 }
 
@@ -205,8 +355,7 @@ fn new_alert(
     matcher: &Matcher,
     scratch: &mut MatchScratch,
     item: &Item,
-    feed_name: &str,
-    feed_id: &str,
+    feed: &FeedSpec,
     detected: chrono::DateTime<Utc>,
     sinks: &[SinkConfig],
 ) -> Option<NewAlert> {
@@ -216,8 +365,8 @@ fn new_alert(
     }
     let alert = Alert::new(
         uuid::Uuid::now_v7().to_string(),
-        feed_name,
-        feed_id,
+        &feed.name,
+        &feed.id,
         item,
         &hits,
         detected,
@@ -230,20 +379,12 @@ fn new_alert(
     Some(NewAlert { alert, sinks })
 }
 
-fn succeed(state: &mut FeedState, status: &str, now_ms: i64) {
-    state.last_status = Some(status.to_string());
-    state.last_error = None;
-    state.last_success_at = Some(now_ms);
-    state.failures = 0;
-}
-
-fn fail(state: &mut FeedState, feed: &FeedSpec, status: &str, message: String) {
-    state.failures += 1;
+fn failure(state: &mut FeedState, feed: &FeedSpec, status: &str, message: String) {
     state.last_status = Some(status.to_string());
     tracing::warn!(
         feed = %feed.name,
         url = %state.current_url,
-        failures = state.failures,
+        failures = state.failures + 1,
         error = %message,
         "poll failed; will retry later"
     );

@@ -1,37 +1,38 @@
-//! The poller: launches polls when feeds are due, at most `concurrency` at
-//! a time, and stops launching when shutdown is asked for. In-flight polls
+//! The poller: launches polls when feeds are due (each poll then waits for
+//! a per-host and a global slot), and stops launching when shutdown is
+//! asked for. In-flight polls
 //! are abandoned then: nothing is written until the pipeline has a report.
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
 use tokio::sync::mpsc::{Sender, UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinSet;
 use tokio_cron_scheduler::JobScheduler;
 use tokio_util::sync::CancellationToken;
 
 use super::IDLE_WAIT;
-use super::poll::{FeedSpec, PollContext, PollReport};
+use super::feeds::FeedSpec;
+use super::poll::{PollContext, PollReport};
 use crate::config::PollConfig;
 use crate::schedule::{Timers, first_poll_at, start_cron};
 use crate::sink::worker::now_ms;
+use crate::store::FeedState;
 
 /// Polls every feed once (for `newswatch once`), then drops `reports`.
+/// Disabled feeds (410 Gone) are skipped.
 pub async fn poll_all_once(
     context: &Arc<PollContext>,
     feeds: &[FeedSpec],
-    concurrency: usize,
     reports: Sender<PollReport>,
-) {
-    let permits = Arc::new(Semaphore::new(concurrency));
+) -> anyhow::Result<()> {
+    let stored = context.store.feed_states().await?;
     let mut tasks = JoinSet::new();
     for feed in feeds.iter().cloned() {
-        tasks.spawn(poll_task(
-            Arc::clone(context),
-            feed,
-            Arc::clone(&permits),
-            reports.clone(),
-        ));
+        if let Some(reason) = disabled(&stored, &feed) {
+            tracing::info!(feed = %feed.name, reason, "feed disabled; not polled");
+            continue;
+        }
+        tasks.spawn(poll_task(Arc::clone(context), feed, reports.clone()));
     }
     drop(reports);
     while let Some(joined) = tasks.join_next().await {
@@ -39,17 +40,18 @@ pub async fn poll_all_once(
             tracing::error!(error = %error, "a poll task failed");
         }
     }
+    Ok(())
 }
 
-async fn poll_task(
-    context: Arc<PollContext>,
-    feed: FeedSpec,
-    permits: Arc<Semaphore>,
-    reports: Sender<PollReport>,
-) {
-    let Ok(_permit) = permits.acquire_owned().await else {
-        return;
-    };
+/// Why a feed is disabled, if the store says it is.
+fn disabled<'a>(stored: &'a [FeedState], feed: &FeedSpec) -> Option<&'a str> {
+    stored
+        .iter()
+        .find(|s| s.feed_id == feed.id)
+        .and_then(|s| s.disabled_reason.as_deref())
+}
+
+async fn poll_task(context: Arc<PollContext>, feed: FeedSpec, reports: Sender<PollReport>) {
     let report = context.poll(&feed).await;
     // The pipeline is gone only during shutdown; the poll is then moot.
     let _ = reports.send(report).await;
@@ -62,7 +64,6 @@ pub struct Poller {
     timers: Timers,
     in_flight: Vec<bool>,
     task_feeds: std::collections::HashMap<tokio::task::Id, usize>,
-    permits: Arc<Semaphore>,
     reports: Sender<PollReport>,
     done: UnboundedReceiver<(usize, i64)>,
     cron_due: UnboundedReceiver<usize>,
@@ -86,6 +87,10 @@ impl Poller {
         let mut timers = Timers::new(feeds.len());
         let mut cron_jobs = Vec::new();
         for feed in &feeds {
+            if let Some(reason) = disabled(&stored, feed) {
+                tracing::info!(feed = %feed.name, reason, "feed disabled; not polled");
+                continue;
+            }
             match &feed.schedule {
                 Some(schedule) => cron_jobs.push((feed.index, schedule.expression.clone())),
                 None => {
@@ -108,7 +113,6 @@ impl Poller {
             task_feeds: std::collections::HashMap::new(),
             feeds,
             timers,
-            permits: Arc::new(Semaphore::new(poll.concurrency)),
             reports,
             done,
             cron_due,
@@ -187,7 +191,6 @@ impl Poller {
         let handle = tasks.spawn(poll_task(
             Arc::clone(&self.context),
             spec,
-            Arc::clone(&self.permits),
             self.reports.clone(),
         ));
         self.task_feeds.insert(handle.id(), feed);

@@ -2,7 +2,7 @@
 
 use super::{Failure, output};
 use crate::config::Config;
-use crate::sink::SinkConfig;
+use crate::sink::{SinkConfig, SinkKind};
 
 /// Prints a short summary of a valid config (and warnings for a config
 /// that is valid but cannot do anything useful).
@@ -47,10 +47,10 @@ pub fn run(config: &Config) -> Result<(), Failure> {
 }
 
 fn describe_sink(sink: &SinkConfig) -> String {
-    let kind = match sink {
-        SinkConfig::Stdout(_) => "stdout".to_string(),
-        SinkConfig::File(c) => format!("file {}", c.path.display()),
-        SinkConfig::Webhook(c) => format!("webhook {}", c.url),
+    let kind = match &sink.kind {
+        SinkKind::Stdout(_) => "stdout".to_string(),
+        SinkKind::File(c) => format!("file {}", c.path.display()),
+        SinkKind::Webhook(c) => format!("webhook {}", c.url),
     };
     let lists = sink
         .lists()

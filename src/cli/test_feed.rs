@@ -108,7 +108,7 @@ async fn load(config: &Config, source: &str) -> Result<(Vec<u8>, String, Option<
         let fetcher = Fetcher::new(&config.poll).map_err(anyhow::Error::from)?;
         return match fetcher.fetch(source, &Validators::default()).await {
             Ok(FetchOutcome::Fetched(body)) => Ok((body.bytes, body.final_url, body.content_type)),
-            Ok(FetchOutcome::NotModified) => {
+            Ok(FetchOutcome::NotModified(_)) => {
                 Err(anyhow::anyhow!("{source}: unexpected 304").into())
             }
             Err(error) => Err(anyhow::anyhow!("{source}: {error}").into()),

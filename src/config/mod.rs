@@ -96,6 +96,34 @@ pub struct PollConfig {
     /// first poll at a random point within this window (at most their
     /// interval), so a start does not hit every server at once.
     pub startup_spread: HumanDuration,
+    /// Feeds fetched from one host at the same time, at most.
+    pub per_host: usize,
+    /// The longest a failing feed waits between attempts (unless its
+    /// interval is longer).
+    pub max_backoff: HumanDuration,
+    /// Delays the server asks for (`Retry-After`, `Cache-Control: max-age`,
+    /// `<ttl>`, `sy:updatePeriod`) are honoured up to this long.
+    pub max_server_delay: HumanDuration,
+    /// A feed failing for this long raises a "feed unhealthy" event.
+    pub unhealthy_after: HumanDuration,
+    /// On a feed's first poll, only items published this recently alert.
+    pub backlog_window: HumanDuration,
+    /// `window` (default): the first poll alerts only items within
+    /// `backlog_window`; `all`: it alerts every matching item.
+    pub backlog: BacklogMode,
+    /// At most this many items per feed per poll are processed, newest first.
+    pub max_items: usize,
+}
+
+/// What a feed's first poll does with the items already in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BacklogMode {
+    /// Alert only items published within `backlog_window`; mark the rest seen.
+    #[default]
+    Window,
+    /// Alert every matching item.
+    All,
 }
 
 impl Default for PollConfig {
@@ -110,6 +138,13 @@ impl Default for PollConfig {
             max_body: ByteSize(10 << 20),
             user_agent: None,
             startup_spread: HumanDuration::secs(60),
+            per_host: 2,
+            max_backoff: HumanDuration::secs(6 * 3600),
+            max_server_delay: HumanDuration::secs(6 * 3600),
+            unhealthy_after: HumanDuration::secs(2 * 3600),
+            backlog_window: HumanDuration::secs(24 * 3600),
+            backlog: BacklogMode::Window,
+            max_items: 200,
         }
     }
 }
@@ -145,6 +180,15 @@ pub struct FeedConfig {
     /// Cron schedule instead of an interval (UTC).
     #[serde(default)]
     pub schedule: Option<CronSchedule>,
+    /// Overrides `[poll] backlog_window` for this feed.
+    #[serde(default)]
+    pub backlog_window: Option<HumanDuration>,
+    /// Overrides `[poll] backlog` for this feed.
+    #[serde(default)]
+    pub backlog: Option<BacklogMode>,
+    /// Overrides `[poll] max_items` for this feed.
+    #[serde(default)]
+    pub max_items: Option<usize>,
 }
 
 impl FeedConfig {
@@ -303,6 +347,17 @@ impl Checker<'_> {
                 "[poll] jitter must be between 0.0 and 1.0",
             ));
         }
+        if poll.per_host == 0 || poll.max_items == 0 {
+            return Err(self.error_near(
+                whole.clone(),
+                if poll.per_host == 0 {
+                    "per_host"
+                } else {
+                    "max_items"
+                },
+                "[poll] per_host and max_items must be at least 1",
+            ));
+        }
         if poll.concurrency == 0 {
             return Err(self.error_near(
                 whole.clone(),
@@ -337,6 +392,13 @@ impl Checker<'_> {
                     span,
                     "interval",
                     format!("feed {url}: interval must be at least 1s"),
+                ));
+            }
+            if feed.max_items == Some(0) {
+                return Err(self.error_near(
+                    span.clone(),
+                    "max_items",
+                    format!("feed {url}: max_items must be at least 1"),
                 ));
             }
             if feed.name.as_deref().is_some_and(|n| n.trim().is_empty()) {

@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::config::HumanDuration;
-use crate::model::Alert;
+use crate::model::Message;
 
 pub use file::FileSink;
 pub use stdout::{LineFormat, StdoutSink};
@@ -38,16 +38,16 @@ pub const DEFAULT_RETRY_SCHEDULE: [Duration; 8] = [
     Duration::from_secs(10 * 3600),
 ];
 
-/// One alert to hand to a sink.
+/// One alert (or event) to hand to a sink.
 #[derive(Debug, Clone)]
 pub struct Delivery {
     /// Stable across retries; receivers can drop repeats by it.
     pub id: String,
     /// 1 for the first attempt.
     pub attempt: u32,
-    /// The alert.
-    pub alert: Alert,
-    /// The alert's JSON exactly as stored.
+    /// The alert or event.
+    pub message: Message,
+    /// Its JSON exactly as stored.
     pub body: String,
 }
 
@@ -104,10 +104,75 @@ pub trait Sink: Send + Sync {
     }
 }
 
-/// `[[sink]]` in the config.
+/// `[[sink]]` in the config: the settings every sink has, and its kind.
+#[derive(Debug, Clone)]
+pub struct SinkConfig {
+    /// Sink name; default its type. The sink's key in the outbox.
+    pub name: Option<String>,
+    /// Only alerts of these watch lists; default all.
+    pub lists: Option<Vec<String>>,
+    /// Events besides alerts this sink receives (`feed_health`).
+    pub events: Vec<EventKind>,
+    /// Retry delays after failures; default the Standard Webhooks schedule.
+    pub retry: Option<Vec<HumanDuration>>,
+    /// What kind of sink, with its own settings.
+    pub kind: SinkKind,
+}
+
+/// The settings every sink accepts, read before the kind's own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommonSettings {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    lists: Option<Vec<String>>,
+    #[serde(default)]
+    events: Vec<EventKind>,
+    #[serde(default)]
+    retry: Option<Vec<HumanDuration>>,
+}
+
+const COMMON_KEYS: [&str; 4] = ["name", "lists", "events", "retry"];
+
+impl<'de> Deserialize<'de> for SinkConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut table = toml::Table::deserialize(deserializer)?;
+        let mut common = toml::Table::new();
+        for key in COMMON_KEYS {
+            if let Some(value) = table.remove(key) {
+                common.insert(key.to_string(), value);
+            }
+        }
+        let common: CommonSettings = toml::Value::Table(common)
+            .try_into()
+            .map_err(D::Error::custom)?;
+        let kind: SinkKind = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| D::Error::custom(e.message().trim()))?;
+        Ok(SinkConfig {
+            name: common.name,
+            lists: common.lists,
+            events: common.events,
+            retry: common.retry,
+            kind,
+        })
+    }
+}
+
+/// Events a sink can subscribe to besides alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A feed failing for longer than `[poll] unhealthy_after`, and its recovery.
+    FeedHealth,
+}
+
+/// The kinds of sink, each with its own settings.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
-pub enum SinkConfig {
+pub enum SinkKind {
     /// Alerts on standard output.
     Stdout(StdoutConfig),
     /// Alerts appended to a JSON Lines file.
@@ -120,47 +185,23 @@ pub enum SinkConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StdoutConfig {
-    /// Sink name; default "stdout".
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Only these watch lists; default all.
-    #[serde(default)]
-    pub lists: Option<Vec<String>>,
     /// `text` (one readable line, default) or `json` (JSON Lines).
     #[serde(default)]
     pub format: LineFormat,
-    /// Retry delays after failures; default the Standard Webhooks schedule.
-    #[serde(default)]
-    pub retry: Option<Vec<HumanDuration>>,
 }
 
 /// `type = "file"`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
-    /// Sink name; default "file".
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Only these watch lists; default all.
-    #[serde(default)]
-    pub lists: Option<Vec<String>>,
     /// The JSON Lines file alerts are appended to.
     pub path: PathBuf,
-    /// Retry delays after failures; default the Standard Webhooks schedule.
-    #[serde(default)]
-    pub retry: Option<Vec<HumanDuration>>,
 }
 
 /// `type = "webhook"`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookConfig {
-    /// Sink name; default "webhook".
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Only these watch lists; default all.
-    #[serde(default)]
-    pub lists: Option<Vec<String>>,
     /// Where alerts are POSTed.
     pub url: String,
     /// Extra request headers.
@@ -169,29 +210,22 @@ pub struct WebhookConfig {
     /// Time allowed for one request; default 15s.
     #[serde(default)]
     pub timeout: Option<HumanDuration>,
-    /// Retry delays after failures; default the Standard Webhooks schedule.
-    #[serde(default)]
-    pub retry: Option<Vec<HumanDuration>>,
 }
 
 impl SinkConfig {
     /// The sink's name: configured, else its type.
     pub fn name(&self) -> &str {
-        let (name, default) = match self {
-            SinkConfig::Stdout(c) => (&c.name, "stdout"),
-            SinkConfig::File(c) => (&c.name, "file"),
-            SinkConfig::Webhook(c) => (&c.name, "webhook"),
+        let default = match &self.kind {
+            SinkKind::Stdout(_) => "stdout",
+            SinkKind::File(_) => "file",
+            SinkKind::Webhook(_) => "webhook",
         };
-        name.as_deref().unwrap_or(default)
+        self.name.as_deref().unwrap_or(default)
     }
 
     /// The lists routed to this sink (`None`: all).
     pub fn lists(&self) -> Option<&[String]> {
-        match self {
-            SinkConfig::Stdout(c) => c.lists.as_deref(),
-            SinkConfig::File(c) => c.lists.as_deref(),
-            SinkConfig::Webhook(c) => c.lists.as_deref(),
-        }
+        self.lists.as_deref()
     }
 
     /// Whether an alert for these lists goes to this sink.
@@ -202,14 +236,14 @@ impl SinkConfig {
         }
     }
 
+    /// Whether this sink asked for events of `kind`.
+    pub fn wants(&self, kind: EventKind) -> bool {
+        self.events.contains(&kind)
+    }
+
     /// The retry delays for this sink.
     pub fn retry_schedule(&self) -> Vec<Duration> {
-        let configured = match self {
-            SinkConfig::Stdout(c) => &c.retry,
-            SinkConfig::File(c) => &c.retry,
-            SinkConfig::Webhook(c) => &c.retry,
-        };
-        match configured {
+        match &self.retry {
             Some(delays) => delays.iter().map(|d| d.0).collect(),
             None => DEFAULT_RETRY_SCHEDULE.to_vec(),
         }
@@ -221,16 +255,16 @@ impl SinkConfig {
         if self.name().trim().is_empty() {
             return Err(("name", "name is empty".to_string()));
         }
-        match self {
-            SinkConfig::Stdout(_) => Ok(()),
-            SinkConfig::File(c) => {
+        match &self.kind {
+            SinkKind::Stdout(_) => Ok(()),
+            SinkKind::File(c) => {
                 if c.path.as_os_str().is_empty() {
                     Err(("path", "path is empty".to_string()))
                 } else {
                     Ok(())
                 }
             }
-            SinkConfig::Webhook(c) => {
+            SinkKind::Webhook(c) => {
                 crate::config::parse_http_url(&c.url).map_err(|e| ("url", e))?;
                 for (name, value) in &c.headers {
                     reqwest::header::HeaderName::from_bytes(name.as_bytes())
@@ -245,10 +279,10 @@ impl SinkConfig {
 
     /// Builds the sink. May do I/O (opening files, building clients).
     pub fn build(&self) -> anyhow::Result<Box<dyn Sink>> {
-        Ok(match self {
-            SinkConfig::Stdout(c) => Box::new(StdoutSink::new(self.name(), c.format)),
-            SinkConfig::File(c) => Box::new(FileSink::new(self.name(), c.path.clone())),
-            SinkConfig::Webhook(c) => Box::new(WebhookSink::new(self.name(), c)?),
+        Ok(match &self.kind {
+            SinkKind::Stdout(c) => Box::new(StdoutSink::new(self.name(), c.format)),
+            SinkKind::File(c) => Box::new(FileSink::new(self.name(), c.path.clone())),
+            SinkKind::Webhook(c) => Box::new(WebhookSink::new(self.name(), c)?),
         })
     }
 }

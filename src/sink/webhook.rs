@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 
 use super::{BoxFuture, Delivery, Sink, SinkError, WebhookConfig};
-use crate::fetch::{USER_AGENT, client_builder, error_chain};
+use crate::fetch::{USER_AGENT, client_builder, error_chain, retry_after};
 
 /// POSTs alerts to one endpoint.
 #[derive(Debug)]
@@ -41,17 +41,6 @@ impl WebhookSink {
             client,
         })
     }
-}
-
-/// Reads `Retry-After` in its seconds form or its HTTP-date form.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(text).ok()?;
-    let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
 impl Sink for WebhookSink {

@@ -106,7 +106,7 @@ impl Worker {
             let delivery = Delivery {
                 id: claimed.delivery_id,
                 attempt: attempts_before.saturating_add(1),
-                alert: claimed.alert,
+                message: claimed.message,
                 body: claimed.body,
             };
             let outcome = self.sink.deliver(&delivery).await;

@@ -32,10 +32,17 @@ pub struct FeedState {
     pub failures: i64,
     /// Why the feed is disabled, if it is.
     pub disabled_reason: Option<String>,
+    /// Start of the current run of failures (ms).
+    pub failing_since: Option<i64>,
+    /// "unhealthy" once that event was raised for the current failure run.
+    pub health_reported: Option<String>,
+    /// The feed's own refresh period (`<ttl>`, `sy:updatePeriod`), seconds.
+    pub refresh_hint_secs: Option<i64>,
 }
 
 const COLUMNS: &str = "feed_id, current_url, etag, last_modified, body_hash, last_poll_at, \
-    last_success_at, last_status, last_error, next_due_at, failures, disabled_reason";
+    last_success_at, last_status, last_error, next_due_at, failures, disabled_reason, \
+    failing_since, health_reported, refresh_hint_secs";
 
 impl Store {
     /// The stored state of one feed, if it was ever polled.
@@ -47,6 +54,16 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| state_from_row(&r)).transpose()
+    }
+
+    /// Forgets a feed's state (for `newswatch feeds --reset`): the next
+    /// poll is a first poll again, at its configured URL. Seen items stay seen.
+    pub async fn reset_feed(&self, feed_id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM feeds WHERE feed_id = $1")
+            .bind(feed_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Every stored feed state.
@@ -74,6 +91,9 @@ fn state_from_row(row: &sqlx::any::AnyRow) -> Result<FeedState, StoreError> {
         next_due_at: row.try_get("next_due_at")?,
         failures: row.try_get("failures")?,
         disabled_reason: row.try_get("disabled_reason")?,
+        failing_since: row.try_get("failing_since")?,
+        health_reported: row.try_get("health_reported")?,
+        refresh_hint_secs: row.try_get("refresh_hint_secs")?,
     })
 }
 
@@ -84,13 +104,15 @@ pub(super) async fn save_state(
 ) -> Result<(), StoreError> {
     // COLUMNS is a constant: the SQL text never contains outside input.
     sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO feeds ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+        "INSERT INTO feeds ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
          ON CONFLICT (feed_id) DO UPDATE SET current_url = excluded.current_url, \
          etag = excluded.etag, last_modified = excluded.last_modified, \
          body_hash = excluded.body_hash, last_poll_at = excluded.last_poll_at, \
          last_success_at = excluded.last_success_at, last_status = excluded.last_status, \
          last_error = excluded.last_error, next_due_at = excluded.next_due_at, \
-         failures = excluded.failures, disabled_reason = excluded.disabled_reason"
+         failures = excluded.failures, disabled_reason = excluded.disabled_reason, \
+         failing_since = excluded.failing_since, health_reported = excluded.health_reported, \
+         refresh_hint_secs = excluded.refresh_hint_secs"
     )))
     .bind(&state.feed_id)
     .bind(&state.current_url)
@@ -104,6 +126,9 @@ pub(super) async fn save_state(
     .bind(state.next_due_at)
     .bind(state.failures)
     .bind(&state.disabled_reason)
+    .bind(state.failing_since)
+    .bind(&state.health_reported)
+    .bind(state.refresh_hint_secs)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -13,7 +13,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use dedup::{NewAlert, PollRecord};
+pub use dedup::{NewAlert, NewEvent, PollRecord};
 pub use feeds::FeedState;
 pub use outbox::{ClaimedDelivery, DeliveryRow, DeliveryState, QueueHead};
 

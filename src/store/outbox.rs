@@ -8,7 +8,7 @@
 use sqlx::Row;
 
 use super::{Store, StoreError};
-use crate::model::Alert;
+use crate::model::Message;
 
 /// A claimed delivery, with its alert.
 #[derive(Debug, Clone)]
@@ -18,9 +18,9 @@ pub struct ClaimedDelivery {
     pub delivery_id: String,
     /// How many attempts were made before this one.
     pub attempts: u32,
-    /// The alert to deliver.
-    pub alert: Alert,
-    /// The alert's JSON exactly as stored.
+    /// The alert or event to deliver.
+    pub message: Message,
+    /// Its JSON exactly as stored.
     pub body: String,
 }
 
@@ -117,19 +117,20 @@ impl Store {
             let delivery_id: String = row.try_get("delivery_id")?;
             let alert_id: String = row.try_get("alert_id")?;
             let attempts: i64 = row.try_get("attempts")?;
-            let body: String = sqlx::query("SELECT body FROM alerts WHERE alert_id = $1")
+            let stored = sqlx::query("SELECT body, kind FROM alerts WHERE alert_id = $1")
                 .bind(&alert_id)
                 .fetch_one(&self.pool)
-                .await?
-                .try_get("body")?;
-            let alert: Alert = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+                .await?;
+            let body: String = stored.try_get("body")?;
+            let kind: String = stored.try_get("kind")?;
+            let message = Message::from_stored(&kind, &body).map_err(|e| StoreError::Corrupt {
                 alert_id: alert_id.clone(),
                 message: e.to_string(),
             })?;
             deliveries.push(ClaimedDelivery {
                 delivery_id,
                 attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-                alert,
+                message,
                 body,
             });
         }
