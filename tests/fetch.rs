@@ -80,3 +80,68 @@ async fn statuses_say_whether_to_try_again() {
         .expect_err("404");
     assert_eq!(missing.to_string(), "HTTP 404");
 }
+
+#[tokio::test]
+async fn a_gzip_bomb_is_cut_at_the_cap_on_decoded_bytes() {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..16 {
+        encoder.write_all(&zeros).expect("compress");
+    }
+    let bomb = encoder.finish().expect("gzip");
+    assert!(bomb.len() < 100 * 1024, "the bomb is small on the wire: {}", bomb.len());
+    let server = TestServer::start();
+    server.script(
+        "/bomb.xml",
+        vec![],
+        support::Reply::status(200)
+            .header("content-type", "application/rss+xml")
+            .header("content-encoding", "gzip")
+            .body(bomb),
+    );
+    let error = fetcher(1 << 20)
+        .fetch(&server.url("/bomb.xml"), &Validators::default())
+        .await
+        .expect_err("16 MiB decoded is over the 1 MiB cap");
+    assert!(matches!(error, FetchError::TooLarge { limit: 1048576 }), "{error}");
+}
+
+/// A server that sends headers, then one body byte every 100 ms.
+fn trickling_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut request = [0u8; 1024];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n");
+            for _ in 0..600 {
+                if stream.write_all(b"<").is_err() {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        }
+    });
+    format!("http://{address}/feed")
+}
+
+#[tokio::test]
+async fn a_server_that_trickles_is_cut_by_the_total_timeout() {
+    let poll = PollConfig {
+        timeout: newswatch::config::HumanDuration(std::time::Duration::from_secs(1)),
+        read_timeout: newswatch::config::HumanDuration(std::time::Duration::from_secs(30)),
+        ..PollConfig::default()
+    };
+    let fetcher = Fetcher::new(&poll).expect("client");
+    let error = fetcher
+        .fetch(&trickling_server(), &Validators::default())
+        .await
+        .expect_err("cut");
+    // Bytes keep coming faster than the read timeout, so only the total
+    // timeout can have ended it.
+    assert!(matches!(error, FetchError::Timeout(_)), "{error:?}");
+    assert!(error.is_transient());
+}

@@ -105,12 +105,15 @@ impl PollContext {
             last_modified: state.last_modified.clone(),
         };
         let attempt = match self.fetcher.fetch(&state.current_url, &validators).await {
-            Ok(FetchOutcome::NotModified(hints)) => Attempt {
-                outcome: PollOutcome::Unchanged,
-                alerts: Vec::new(),
-                silent: Vec::new(),
-                server_delay: hints.max_age,
-            },
+            Ok(FetchOutcome::NotModified(hints)) => {
+                state.last_status = Some("304".to_string());
+                Attempt {
+                    outcome: PollOutcome::Unchanged,
+                    alerts: Vec::new(),
+                    silent: Vec::new(),
+                    server_delay: hints.max_age,
+                }
+            }
             Ok(FetchOutcome::Fetched(body)) => {
                 self.fetched(feed, &mut state, body, first_poll).await
             }

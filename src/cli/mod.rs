@@ -3,6 +3,8 @@
 //! other failure (clap uses 2 for bad usage).
 
 mod check;
+mod feeds;
+mod opml;
 mod output;
 mod test_feed;
 
@@ -52,6 +54,26 @@ pub enum Command {
     /// Check the config and print a short summary; exit 78 with
     /// path:line:column if it is wrong.
     Check,
+    /// List every feed with its state: last poll, last status, ETag, next
+    /// due time, consecutive failures, and why it is disabled if it is.
+    Feeds {
+        /// One JSON object per feed per line instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Forget the stored state of the feed with this configured URL (a
+        /// feed disabled after 410 Gone is polled again, as new).
+        #[arg(long, value_name = "URL")]
+        reset: Option<String>,
+    },
+    /// Print [[feed]] entries for the feeds in an OPML file (every feed
+    /// reader exports one), or append them to the config with --write.
+    ImportOpml {
+        /// The OPML file.
+        file: std::path::PathBuf,
+        /// Append the new feeds to the config file instead of printing them.
+        #[arg(long)]
+        write: bool,
+    },
     /// Fetch or read one feed and show which items match which lists and
     /// why. Stores and delivers nothing.
     Test {
@@ -117,6 +139,13 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             runtime()?.block_on(test_feed::run(&config, &source, json))
         }
         Command::Once => runtime()?.block_on(once(config)),
+        Command::Feeds { json, reset } => runtime()?.block_on(async {
+            let store = open_store(&config).await?;
+            let result = feeds::run(&config, &store, json, reset.as_deref()).await;
+            store.close().await;
+            result
+        }),
+        Command::ImportOpml { file, write } => opml::run(&config, &file, write),
         Command::Run => runtime()?.block_on(daemon(config)),
     }
 }
@@ -126,6 +155,18 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start the async runtime: {e}")))
+}
+
+/// Opens the config's store (for commands that only inspect it).
+async fn open_store(config: &Config) -> Result<crate::store::Store, Failure> {
+    let dir = config.state_directory(|k| std::env::var(k).ok());
+    if config.state.database.is_none() {
+        crate::app::create_private_dir(&dir)?;
+    }
+    let store = crate::store::Store::open(&config.database_url(&dir))
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(store)
 }
 
 async fn once(config: Config) -> Result<(), Failure> {

@@ -45,11 +45,51 @@ struct HookRoute {
     then: u16,
 }
 
+/// One scripted answer: status, headers, body, and a delay before it.
+#[derive(Debug, Clone, Default)]
+pub struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    delay: Duration,
+}
+
+impl Reply {
+    /// An answer with this status and an empty body.
+    pub fn status(status: u16) -> Reply {
+        Reply {
+            status,
+            ..Reply::default()
+        }
+    }
+
+    /// Adds a response header.
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Reply {
+        self.body = body.into();
+        self
+    }
+
+    /// Waits this long before answering.
+    pub fn delay(mut self, delay: Duration) -> Reply {
+        self.delay = delay;
+        self
+    }
+}
+
 #[derive(Debug, Default)]
 struct State {
     feeds: HashMap<String, FeedRoute>,
     hooks: HashMap<String, HookRoute>,
+    scripts: HashMap<String, (VecDeque<Reply>, Reply)>,
     seen: Vec<Recorded>,
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 /// An HTTP/1.1 server on loopback, run on its own thread.
@@ -127,6 +167,18 @@ impl TestServer {
         );
     }
 
+    /// Answers requests for `path` with `replies` in turn, then `then` forever.
+    pub fn script(&self, path: &str, replies: Vec<Reply>, then: Reply) {
+        self.lock()
+            .scripts
+            .insert(path.to_string(), (replies.into_iter().collect(), then));
+    }
+
+    /// The most requests the server was answering at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.lock().max_in_flight
+    }
+
     /// Every request seen for `path`, in order.
     pub fn requests(&self, path: &str) -> Vec<Recorded> {
         self.lock()
@@ -196,33 +248,51 @@ async fn respond(
         .await
         .map(|b| b.to_bytes().to_vec())
         .unwrap_or_default();
-    let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-    let mut response = Response::builder();
-    let (status, payload) = if let Some(feed) = state.feeds.get(&path) {
-        if headers.get("if-none-match") == Some(&feed.etag) {
-            (304, Vec::new())
-        } else {
-            response = response
-                .header("content-type", &feed.content_type)
-                .header("etag", &feed.etag);
-            (200, feed.body.clone())
-        }
-    } else if let Some(hook) = state.hooks.get_mut(&path) {
-        (hook.script.pop_front().unwrap_or(hook.then), b"ok".to_vec())
-    } else {
-        (404, b"not found".to_vec())
+    let reply = {
+        let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+        state.in_flight += 1;
+        state.max_in_flight = state.max_in_flight.max(state.in_flight);
+        reply_for(&mut state, &path, &headers)
     };
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
+    let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+    state.in_flight -= 1;
     state.seen.push(Recorded {
         path,
         headers,
         body,
-        status,
+        status: reply.status,
     });
+    let mut response = Response::builder().status(reply.status);
+    for (name, value) in &reply.headers {
+        response = response.header(name, value);
+    }
     let response = response
-        .status(status)
-        .body(Full::new(Bytes::from(payload)))
+        .body(Full::new(Bytes::from(reply.body)))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())));
     Ok(response)
+}
+
+/// The answer for a request, from the feed, hook or script routes.
+fn reply_for(state: &mut State, path: &str, headers: &HashMap<String, String>) -> Reply {
+    if let Some(feed) = state.feeds.get(path) {
+        if headers.get("if-none-match") == Some(&feed.etag) {
+            return Reply::status(304);
+        }
+        return Reply::status(200)
+            .header("content-type", &feed.content_type)
+            .header("etag", &feed.etag)
+            .body(feed.body.clone());
+    }
+    if let Some(hook) = state.hooks.get_mut(path) {
+        return Reply::status(hook.script.pop_front().unwrap_or(hook.then)).body("ok");
+    }
+    if let Some((script, then)) = state.scripts.get_mut(path) {
+        return script.pop_front().unwrap_or_else(|| then.clone());
+    }
+    Reply::status(404).body("not found")
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {

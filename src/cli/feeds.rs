@@ -1,0 +1,101 @@
+//! `newswatch feeds`: every configured feed with what the store knows of
+//! it, so an operator sees at a glance which feeds work, which fail and
+//! which are disabled; `--reset URL` forgets one feed's state.
+
+use serde::Serialize;
+
+use super::{Failure, output};
+use crate::config::Config;
+use crate::model::rfc3339;
+use crate::store::{FeedState, Store, from_millis};
+
+/// One feed's line (text) or object (`--json`).
+#[derive(Serialize)]
+struct FeedLine {
+    name: String,
+    url: String,
+    polled_url: String,
+    last_poll: Option<String>,
+    last_status: Option<String>,
+    etag: bool,
+    next_due: Option<String>,
+    failures: i64,
+    disabled: Option<String>,
+    last_error: Option<String>,
+}
+
+/// Lists the feeds, or resets one.
+pub async fn run(config: &Config, store: &Store, json: bool, reset: Option<&str>) -> Result<(), Failure> {
+    if let Some(url) = reset {
+        let known = config.feeds.iter().any(|f| f.url.as_str() == url);
+        if !known {
+            return Err(anyhow::anyhow!("no feed with URL {url} in {}", config.path.display()).into());
+        }
+        let removed = store.reset_feed(url).await.map_err(anyhow::Error::from)?;
+        let what = if removed { "state forgotten; it will be polled as new" } else { "had no stored state" };
+        return output::line(&format!("{url}: {what}"));
+    }
+    let states = store.feed_states().await.map_err(anyhow::Error::from)?;
+    let lines: Vec<FeedLine> = config
+        .feeds
+        .iter()
+        .map(|feed| {
+            let state = states.iter().find(|s| s.feed_id == feed.url.as_str());
+            line(feed.display_name(), feed.url.as_str(), state)
+        })
+        .collect();
+    if json {
+        for line in &lines {
+            output::line(&serde_json::to_string(line).map_err(anyhow::Error::from)?)?;
+        }
+        return Ok(());
+    }
+    output::line(&format!(
+        "{:<32}  {:<20}  {:<16}  {:<4}  {:<20}  {:>4}  {}",
+        "FEED", "LAST POLL", "STATUS", "ETAG", "NEXT DUE", "FAIL", "NOTE"
+    ))?;
+    for line in &lines {
+        let note = line
+            .disabled
+            .clone()
+            .or_else(|| line.last_error.clone())
+            .or_else(|| (line.polled_url != line.url).then(|| format!("moved to {}", line.polled_url)))
+            .unwrap_or_default();
+        output::line(&format!(
+            "{:<32}  {:<20}  {:<16}  {:<4}  {:<20}  {:>4}  {}",
+            truncate(&line.name, 32),
+            line.last_poll.as_deref().unwrap_or("never"),
+            truncate(line.last_status.as_deref().unwrap_or("-"), 16),
+            if line.etag { "yes" } else { "no" },
+            line.next_due.as_deref().unwrap_or(if line.disabled.is_some() { "disabled" } else { "at start" }),
+            line.failures,
+            note
+        ))?;
+    }
+    Ok(())
+}
+
+fn line(name: String, url: &str, state: Option<&FeedState>) -> FeedLine {
+    let time = |ms: Option<i64>| ms.map(|ms| rfc3339(from_millis(ms)));
+    FeedLine {
+        name,
+        url: url.to_string(),
+        polled_url: state.map_or_else(|| url.to_string(), |s| s.current_url.clone()),
+        last_poll: time(state.and_then(|s| s.last_poll_at)),
+        last_status: state.and_then(|s| s.last_status.clone()),
+        etag: state.is_some_and(|s| s.etag.is_some()),
+        next_due: time(state.and_then(|s| s.next_due_at)),
+        failures: state.map_or(0, |s| s.failures),
+        disabled: state.and_then(|s| s.disabled_reason.clone()),
+        last_error: state.and_then(|s| s.last_error.clone()),
+    }
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut short: String = text.chars().take(width - 1).collect();
+    short.push('…');
+    short
+}
