@@ -135,18 +135,19 @@ fn next_poll_with_cap(
 }
 
 /// When a feed is first polled after start-up: its stored due time if that
-/// is still ahead (never later than one interval from now), else a random
-/// point within `spread` (at most the interval), so a start does not poll
-/// everything at once.
+/// is still ahead (so a backoff or a server's Retry-After survives a
+/// restart), but never later than `longest` from now (the longest delay
+/// the config allows); else a random point within `spread` (at most the
+/// interval), so a start does not poll everything at once.
 pub fn first_poll_at(
     now_ms: i64,
     stored_due: Option<i64>,
     interval: Duration,
     spread: Duration,
+    longest: Duration,
 ) -> i64 {
-    let interval_ms = interval.as_millis() as i64;
     match stored_due {
-        Some(due) if due > now_ms => due.min(now_ms + interval_ms),
+        Some(due) if due > now_ms => due.min(now_ms + longest.max(interval).as_millis() as i64),
         _ => {
             let window = spread.min(interval).as_millis() as u64;
             now_ms + fastrand::u64(0..=window) as i64
@@ -263,14 +264,15 @@ mod tests {
     fn first_polls_respect_stored_times_and_spread_the_rest() {
         let interval = Duration::from_secs(900);
         let spread = Duration::from_secs(60);
-        assert_eq!(first_poll_at(1_000, Some(5_000), interval, spread), 5_000);
-        // A stored time far ahead (interval since shortened) is capped.
-        assert_eq!(
-            first_poll_at(0, Some(10_000_000), interval, spread),
-            900_000
-        );
+        let longest = Duration::from_secs(3600);
+        let first = |due| first_poll_at(0, Some(due), interval, spread, longest);
+        assert_eq!(first(5_000), 5_000);
+        // A backoff beyond the interval is kept...
+        assert_eq!(first(2_000_000), 2_000_000);
+        // ...but a stored time beyond any delay the config allows is capped.
+        assert_eq!(first(10_000_000), 3_600_000);
         for _ in 0..100 {
-            let at = first_poll_at(1_000, Some(500), interval, spread);
+            let at = first_poll_at(1_000, Some(500), interval, spread, longest);
             assert!((1_000..=61_000).contains(&at));
         }
     }

@@ -162,3 +162,102 @@ fn help_explains_every_subcommand() {
         );
     }
 }
+
+const OPML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>Exported</title></head><body>
+  <outline text="Balkans">
+    <outline type="rss" text="Balkan Insight" xmlUrl="https://balkaninsight.com/feed/"/>
+    <outline type="rss" text="N1 &quot;Srbija&quot;" xmlUrl="https://n1info.rs/feed/"/>
+    <outline type="rss" text="Already there" xmlUrl="https://example.org/rss"/>
+    <outline type="rss" text="Not a web feed" xmlUrl="ftp://example.org/feed"/>
+  </outline>
+</body></opml>"#;
+
+fn opml_setup() -> (tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("newswatch.toml");
+    std::fs::write(
+        &config,
+        "[[feed]]\nurl = \"https://example.org/rss\"\n\n[[watch]]\nname = \"kfor\"\nterms = [\"KFOR\"]\n",
+    )
+    .expect("config");
+    let opml = dir.path().join("subscriptions.opml");
+    std::fs::write(&opml, OPML).expect("opml");
+    let config = config.to_string_lossy().into_owned();
+    let opml = opml.to_string_lossy().into_owned();
+    (dir, config, opml)
+}
+
+#[test]
+fn import_opml_prints_new_feeds_as_toml() {
+    let (_dir, config, opml) = opml_setup();
+    let output = newswatch(&["import-opml", "--config", &config, &opml]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let parsed: toml::Table = toml::from_str(&printed).expect("valid TOML");
+    let feeds = parsed["feed"].as_array().expect("feeds");
+    assert_eq!(feeds.len(), 2, "{printed}");
+    assert_eq!(feeds[1]["name"].as_str(), Some("N1 \"Srbija\""));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("already in") && stderr.contains("ftp://"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn import_opml_write_appends_to_a_config_that_stays_valid() {
+    let (_dir, config, opml) = opml_setup();
+    let output = newswatch(&["import-opml", "--write", "--config", &config, &opml]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let check = newswatch(&["check", "--config", &config]);
+    assert!(check.status.success(), "{}", describe(&check));
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains("feeds: 3"),
+        "{}",
+        describe(&check)
+    );
+    // Importing again adds nothing.
+    let again = newswatch(&["import-opml", "--write", "--config", &config, &opml]);
+    assert!(again.status.success());
+    let check = newswatch(&["check", "--config", &config]);
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains("feeds: 3"),
+        "{}",
+        describe(&check)
+    );
+}
+
+#[test]
+fn feeds_lists_never_polled_feeds() {
+    let (dir, config, _) = opml_setup();
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[state]\ndirectory = {:?}\n{text}",
+            dir.path().join("state")
+        ),
+    )
+    .expect("config");
+    let output = newswatch(&["feeds", "--config", &config]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("FEED"), "{stdout}");
+    assert!(
+        stdout.contains("example.org/rss") && stdout.contains("never"),
+        "{stdout}"
+    );
+    let json = newswatch(&["feeds", "--json", "--config", &config]);
+    let line: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(line["url"], "https://example.org/rss");
+    assert_eq!(line["failures"], 0);
+    let reset = newswatch(&[
+        "feeds",
+        "--reset",
+        "https://nowhere.example/",
+        "--config",
+        &config,
+    ]);
+    assert_eq!(reset.status.code(), Some(1), "{}", describe(&reset));
+}

@@ -78,3 +78,49 @@ fn the_daemon_polls_on_schedule_and_stops_on_sigterm() {
     assert!(stderr.contains("shutdown requested"), "{stderr}");
     assert!(stderr.contains("stopped"), "{stderr}");
 }
+
+#[test]
+fn a_restart_keeps_a_feeds_backoff() {
+    let server = TestServer::start();
+    server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
+    server.script(
+        "/busy",
+        vec![],
+        support::Reply::status(429).header("retry-after", "3600"),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = format!(
+        "[state]\ndirectory = {:?}\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\n\n\
+         [[feed]]\nurl = {:?}\n\n[[feed]]\nurl = {:?}\n{TEST_LISTS}",
+        dir.path().join("state"),
+        server.url("/rss2.xml"),
+        server.url("/busy"),
+    );
+    let config_path = dir.path().join("newswatch.toml");
+    std::fs::write(&config_path, config).expect("config");
+    let config_path = config_path.to_string_lossy().into_owned();
+    // One poll: /busy asks for an hour's pause.
+    let output = support::newswatch(&["once", "--config", &config_path]);
+    assert!(output.status.success(), "{}", support::describe(&output));
+    assert_eq!(server.requests("/busy").len(), 1);
+
+    // The daemon starts, polls the other feed again and again, and leaves
+    // /busy alone: its stored due time is an hour away.
+    let mut child = newswatch_command(&["run", "--config", &config_path])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start daemon");
+    wait_until(
+        Duration::from_secs(20),
+        "three more polls of the healthy feed",
+        || server.requests("/rss2.xml").len() >= 4,
+    );
+    let status = terminate(&mut child);
+    assert!(status.success());
+    assert_eq!(
+        server.requests("/busy").len(),
+        1,
+        "the backoff survived the restart"
+    );
+}

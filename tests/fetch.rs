@@ -90,7 +90,11 @@ async fn a_gzip_bomb_is_cut_at_the_cap_on_decoded_bytes() {
         encoder.write_all(&zeros).expect("compress");
     }
     let bomb = encoder.finish().expect("gzip");
-    assert!(bomb.len() < 100 * 1024, "the bomb is small on the wire: {}", bomb.len());
+    assert!(
+        bomb.len() < 100 * 1024,
+        "the bomb is small on the wire: {}",
+        bomb.len()
+    );
     let server = TestServer::start();
     server.script(
         "/bomb.xml",
@@ -104,7 +108,10 @@ async fn a_gzip_bomb_is_cut_at_the_cap_on_decoded_bytes() {
         .fetch(&server.url("/bomb.xml"), &Validators::default())
         .await
         .expect_err("16 MiB decoded is over the 1 MiB cap");
-    assert!(matches!(error, FetchError::TooLarge { limit: 1048576 }), "{error}");
+    assert!(
+        matches!(error, FetchError::TooLarge { limit: 1048576 }),
+        "{error}"
+    );
 }
 
 /// A server that sends headers, then one body byte every 100 ms.

@@ -86,6 +86,7 @@ impl Poller {
         let now = now_ms();
         let mut timers = Timers::new(feeds.len());
         let mut cron_jobs = Vec::new();
+        let longest = poll.max_backoff.0.max(poll.max_server_delay.0);
         for feed in &feeds {
             if let Some(reason) = disabled(&stored, feed) {
                 tracing::info!(feed = %feed.name, reason, "feed disabled; not polled");
@@ -100,7 +101,7 @@ impl Poller {
                         .and_then(|s| s.next_due_at);
                     timers.set(
                         feed.index,
-                        first_poll_at(now, due, feed.interval, poll.startup_spread.0),
+                        first_poll_at(now, due, feed.interval, poll.startup_spread.0, longest),
                     );
                 }
             }

@@ -25,14 +25,25 @@ struct FeedLine {
 }
 
 /// Lists the feeds, or resets one.
-pub async fn run(config: &Config, store: &Store, json: bool, reset: Option<&str>) -> Result<(), Failure> {
+pub async fn run(
+    config: &Config,
+    store: &Store,
+    json: bool,
+    reset: Option<&str>,
+) -> Result<(), Failure> {
     if let Some(url) = reset {
         let known = config.feeds.iter().any(|f| f.url.as_str() == url);
         if !known {
-            return Err(anyhow::anyhow!("no feed with URL {url} in {}", config.path.display()).into());
+            return Err(
+                anyhow::anyhow!("no feed with URL {url} in {}", config.path.display()).into(),
+            );
         }
         let removed = store.reset_feed(url).await.map_err(anyhow::Error::from)?;
-        let what = if removed { "state forgotten; it will be polled as new" } else { "had no stored state" };
+        let what = if removed {
+            "state forgotten; it will be polled as new"
+        } else {
+            "had no stored state"
+        };
         return output::line(&format!("{url}: {what}"));
     }
     let states = store.feed_states().await.map_err(anyhow::Error::from)?;
@@ -59,7 +70,9 @@ pub async fn run(config: &Config, store: &Store, json: bool, reset: Option<&str>
             .disabled
             .clone()
             .or_else(|| line.last_error.clone())
-            .or_else(|| (line.polled_url != line.url).then(|| format!("moved to {}", line.polled_url)))
+            .or_else(|| {
+                (line.polled_url != line.url).then(|| format!("moved to {}", line.polled_url))
+            })
             .unwrap_or_default();
         output::line(&format!(
             "{:<32}  {:<20}  {:<16}  {:<4}  {:<20}  {:>4}  {}",
@@ -67,7 +80,13 @@ pub async fn run(config: &Config, store: &Store, json: bool, reset: Option<&str>
             line.last_poll.as_deref().unwrap_or("never"),
             truncate(line.last_status.as_deref().unwrap_or("-"), 16),
             if line.etag { "yes" } else { "no" },
-            line.next_due.as_deref().unwrap_or(if line.disabled.is_some() { "disabled" } else { "at start" }),
+            line.next_due
+                .as_deref()
+                .unwrap_or(if line.disabled.is_some() {
+                    "disabled"
+                } else {
+                    "at start"
+                }),
             line.failures,
             note
         ))?;

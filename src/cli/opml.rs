@@ -58,16 +58,21 @@ pub fn subscriptions(bytes: &[u8]) -> Result<Vec<Subscription>, String> {
     let mut found = Vec::new();
     loop {
         let event = reader.read_event().map_err(|e| {
-            let (line, column) = crate::config::line_column(&text, reader.error_position() as usize);
+            let (line, column) =
+                crate::config::line_column(&text, reader.error_position() as usize);
             format!("{line}:{column}: not valid OPML: {e}")
         })?;
         match event {
-            Event::Start(tag) | Event::Empty(tag) if tag.name().as_ref().eq_ignore_ascii_case("outline") => {
+            Event::Start(tag) | Event::Empty(tag)
+                if tag.name().as_ref().eq_ignore_ascii_case("outline") =>
+            {
                 let mut url = None;
                 let mut title = None;
                 let mut label = None;
                 for attribute in tag.attributes().flatten() {
-                    let value = html_escape::decode_html_entities(&attribute.value).trim().to_string();
+                    let value = html_escape::decode_html_entities(&attribute.value)
+                        .trim()
+                        .to_string();
                     match attribute.key.as_ref() {
                         "xmlUrl" | "xmlurl" | "url" => url = Some(value),
                         "title" => title = Some(value),
@@ -105,7 +110,8 @@ fn toml_entries(subscriptions: &[Subscription], file: &Path) -> String {
 /// written.
 fn append_to_config(config: &Config, entries: &str) -> Result<(), Failure> {
     let path = &config.path;
-    let current = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let current =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let mut updated = current;
     if !updated.ends_with('\n') {
         updated.push('\n');
@@ -113,7 +119,8 @@ fn append_to_config(config: &Config, entries: &str) -> Result<(), Failure> {
     updated.push_str(entries);
     Config::parse(&updated, path)?;
     let temporary = path.with_extension("toml.new");
-    std::fs::write(&temporary, &updated).map_err(|e| anyhow::anyhow!("{}: {e}", temporary.display()))?;
+    std::fs::write(&temporary, &updated)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", temporary.display()))?;
     std::fs::rename(&temporary, path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(())
 }
@@ -132,15 +139,22 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                Subscription { name: Some("Balkan Insight & more".into()), url: "https://balkaninsight.com/feed/".into() },
-                Subscription { name: Some("N1".into()), url: "https://n1info.rs/feed/".into() },
+                Subscription {
+                    name: Some("Balkan Insight & more".into()),
+                    url: "https://balkaninsight.com/feed/".into()
+                },
+                Subscription {
+                    name: Some("N1".into()),
+                    url: "https://n1info.rs/feed/".into()
+                },
             ]
         );
     }
 
     #[test]
     fn broken_opml_says_where() {
-        let error = subscriptions(b"<opml><body>\n<outline xmlUrl=\"x\"></body></opml>").expect_err("broken");
+        let error = subscriptions(b"<opml><body>\n<outline xmlUrl=\"x\"></body></opml>")
+            .expect_err("broken");
         assert!(error.starts_with("2:"), "{error}");
     }
 }

@@ -19,6 +19,13 @@ pub fn to_utf8(bytes: &[u8], content_type: Option<&str>) -> Decoded {
     if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
         return transcode(&bytes[bom..], encoding);
     }
+    // UTF-16 without a byte order mark shows itself by "<?" with NULs.
+    if bytes.starts_with(&[0, b'<', 0, b'?']) {
+        return transcode(bytes, encoding_rs::UTF_16BE);
+    }
+    if bytes.starts_with(&[b'<', 0, b'?', 0]) {
+        return transcode(bytes, encoding_rs::UTF_16LE);
+    }
     let declared =
         xml_declared_encoding(bytes).and_then(|label| Encoding::for_label(label.as_bytes()));
     let from_header = content_type
@@ -152,6 +159,17 @@ mod tests {
         assert_eq!(decoded.encoding, "UTF-16LE");
         assert!(text(&decoded).contains("encoding=\"UTF-8\""));
         assert!(text(&decoded).contains("Србија"));
+    }
+
+    #[test]
+    fn utf16_without_a_mark_is_recognised() {
+        let mut bytes = Vec::new();
+        for unit in "<?xml version=\"1.0\"?><rss>Косово</rss>".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_be_bytes());
+        }
+        let decoded = to_utf8(&bytes, None);
+        assert_eq!(decoded.encoding, "UTF-16BE");
+        assert!(text(&decoded).ends_with("<rss>Косово</rss>"));
     }
 
     #[test]

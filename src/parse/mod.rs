@@ -86,14 +86,30 @@ fn parse_utf8(bytes: &[u8], feed_url: &str) -> Result<feed_rs::model::Feed, Pars
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError("the document is empty".into()));
     }
-    feed_rs::parser::Builder::new()
-        .base_uri(Some(feed_url))
-        // Leave missing ids empty: generated ones are not stable.
-        .id_generator(|_, _, _| String::new())
-        .timestamp_parser(parse_date)
-        .build()
-        .parse(bytes)
-        .map_err(|e| ParseError(e.to_string()))
+    let parse = || {
+        feed_rs::parser::Builder::new()
+            .base_uri(Some(feed_url))
+            // Leave missing ids empty: generated ones are not stable.
+            .id_generator(|_, _, _| String::new())
+            .timestamp_parser(parse_date)
+            .build()
+            .parse(bytes)
+    };
+    // The daemon never panics on input: should the parser library panic
+    // on some document, that document is one parse error.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)) {
+        Ok(parsed) => parsed.map_err(|e| ParseError(e.to_string())),
+        Err(panic) => {
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".to_string());
+            Err(ParseError(format!(
+                "the parser failed on this document ({reason})"
+            )))
+        }
+    }
 }
 
 /// The refresh period of the RSS syndication module: `sy:updatePeriod`

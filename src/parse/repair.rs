@@ -72,8 +72,9 @@ fn repair_ampersand<'a>(out: &mut String, after: &'a str) -> &'a str {
         .and_then(char::from_u32)
         .is_some_and(|c| !is_forbidden_control(c));
         if valid {
-            out.push('&');
-            out.push_str(name);
+            // XML allows "&#x41;" but not "&#X41;".
+            out.push_str("&#");
+            out.push_str(&number.replacen('X', "x", 1));
             out.push(';');
         } else {
             out.push_str("&amp;");
@@ -114,8 +115,12 @@ mod tests {
 
     #[test]
     fn bare_ampersands_are_escaped_and_references_kept() {
-        let fixed = repair_xml("<t>Tom & Jerry &amp; &#233; &#x41; &nbsp;x</t>").expect("changed");
-        assert_eq!(fixed, "<t>Tom &amp; Jerry &amp; &#233; &#x41; &#160;x</t>");
+        let fixed =
+            repair_xml("<t>Tom & Jerry &amp; &#233; &#x41; &#X42; &nbsp;x</t>").expect("changed");
+        assert_eq!(
+            fixed,
+            "<t>Tom &amp; Jerry &amp; &#233; &#x41; &#x42; &#160;x</t>"
+        );
     }
 
     #[test]
