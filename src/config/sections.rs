@@ -1,0 +1,112 @@
+//! The process-wide sections of the config: `[state]`, `[poll]` and
+//! `[daemon]`, with their defaults.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::{ByteSize, HumanDuration};
+
+/// `[state]`: where the database lives.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateConfig {
+    /// State directory; default `$STATE_DIRECTORY`, else
+    /// `$XDG_STATE_HOME/newswatch`, else `~/.local/state/newswatch`.
+    pub directory: Option<PathBuf>,
+    /// Database URL; default a SQLite file `newswatch.db` in the directory.
+    pub database: Option<String>,
+}
+
+/// `[poll]`: defaults for every feed, and limits on the poller.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PollConfig {
+    /// Time between polls of a feed that sets no interval of its own.
+    pub interval: HumanDuration,
+    /// Random spread added to each interval, as a fraction of it (0.1 = up to 10 %).
+    pub jitter: f64,
+    /// How many feeds are fetched at the same time at most.
+    pub concurrency: usize,
+    /// Time allowed to open a connection.
+    pub connect_timeout: HumanDuration,
+    /// Time allowed between two reads of the response.
+    pub read_timeout: HumanDuration,
+    /// Time allowed for the whole exchange.
+    pub timeout: HumanDuration,
+    /// Largest body accepted, counted after decompression.
+    pub max_body: ByteSize,
+    /// The User-Agent header; default names newswatch and its version.
+    pub user_agent: Option<String>,
+    /// At start-up, feeds that are due (or were never polled) get their
+    /// first poll at a random point within this window (at most their
+    /// interval), so a start does not hit every server at once.
+    pub startup_spread: HumanDuration,
+    /// Feeds fetched from one host at the same time, at most.
+    pub per_host: usize,
+    /// The longest a failing feed waits between attempts (unless its
+    /// interval is longer).
+    pub max_backoff: HumanDuration,
+    /// Delays the server asks for (`Retry-After`, `Cache-Control: max-age`,
+    /// `<ttl>`, `sy:updatePeriod`) are honoured up to this long.
+    pub max_server_delay: HumanDuration,
+    /// A feed failing for this long raises a "feed unhealthy" event.
+    pub unhealthy_after: HumanDuration,
+    /// On a feed's first poll, only items published this recently alert.
+    pub backlog_window: HumanDuration,
+    /// `window` (default): the first poll alerts only items within
+    /// `backlog_window`; `all`: it alerts every matching item.
+    pub backlog: BacklogMode,
+    /// At most this many items per feed per poll are processed, newest first.
+    pub max_items: usize,
+}
+
+/// What a feed's first poll does with the items already in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BacklogMode {
+    /// Alert only items published within `backlog_window`; mark the rest seen.
+    #[default]
+    Window,
+    /// Alert every matching item.
+    All,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        PollConfig {
+            interval: HumanDuration::secs(15 * 60),
+            jitter: 0.1,
+            concurrency: 16,
+            connect_timeout: HumanDuration::secs(10),
+            read_timeout: HumanDuration::secs(30),
+            timeout: HumanDuration::secs(60),
+            max_body: ByteSize(10 << 20),
+            user_agent: None,
+            startup_spread: HumanDuration::secs(60),
+            per_host: 2,
+            max_backoff: HumanDuration::secs(6 * 3600),
+            max_server_delay: HumanDuration::secs(6 * 3600),
+            unhealthy_after: HumanDuration::secs(2 * 3600),
+            backlog_window: HumanDuration::secs(24 * 3600),
+            backlog: BacklogMode::Window,
+            max_items: 200,
+        }
+    }
+}
+
+/// `[daemon]`: process-level settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DaemonConfig {
+    /// How long shutdown may spend delivering what is due.
+    pub shutdown_grace: HumanDuration,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        DaemonConfig {
+            shutdown_grace: HumanDuration::secs(10),
+        }
+    }
+}
