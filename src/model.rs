@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
 /// A stable identity for one news item, independent of feed-rs generated ids.
 ///
@@ -250,6 +250,24 @@ impl FeedHealthEvent {
     pub const RECOVERED: &'static str = "feed_recovered";
 }
 
+/// Several alerts sent as one message, for sinks with `digest = "15m"`.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct Digest {
+    /// Always "digest".
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Stable for the period and sink, so a retried digest keeps its id.
+    pub id: String,
+    /// Start of the period the alerts were detected in (RFC 3339).
+    pub period_start: String,
+    /// End of the period (RFC 3339).
+    pub period_end: String,
+    /// How many alerts.
+    pub count: usize,
+    /// The alerts, in detection order.
+    pub alerts: Vec<Alert>,
+}
+
 /// What travels through the outbox to the sinks.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Message {
@@ -257,6 +275,8 @@ pub enum Message {
     Alert(Alert),
     /// A feed turned unhealthy or recovered.
     FeedHealth(FeedHealthEvent),
+    /// A period's alerts, sent together.
+    Digest(Digest),
 }
 
 impl Message {
@@ -265,6 +285,7 @@ impl Message {
         match self {
             Message::Alert(_) => "alert",
             Message::FeedHealth(_) => "feed_health",
+            Message::Digest(_) => "digest",
         }
     }
 
@@ -273,6 +294,7 @@ impl Message {
         match self {
             Message::Alert(alert) => &alert.id,
             Message::FeedHealth(event) => &event.id,
+            Message::Digest(digest) => &digest.id,
         }
     }
 
@@ -289,6 +311,7 @@ impl Message {
         match self {
             Message::Alert(alert) => serde_json::to_string(alert),
             Message::FeedHealth(event) => serde_json::to_string(event),
+            Message::Digest(digest) => serde_json::to_string(digest),
         }
     }
 }

@@ -152,7 +152,7 @@ impl App {
                 .with_context(|| format!("sink {:?} failed its health check", config.name()))?;
             let wake = Arc::new(Notify::new());
             wakers.insert(config.name().to_string(), Arc::clone(&wake));
-            let worker = Worker::new(sink, self.store.clone(), wake, config.retry_schedule());
+            let worker = Worker::new(sink, self.store.clone(), wake, config.worker_settings());
             workers.spawn(worker.run(drain.clone()));
         }
         Ok((workers, drain, wakers))

@@ -50,7 +50,9 @@ fn describe_sink(sink: &SinkConfig) -> String {
     let kind = match &sink.kind {
         SinkKind::Stdout(_) => "stdout".to_string(),
         SinkKind::File(c) => format!("file {}", c.path.display()),
-        SinkKind::Webhook(c) => format!("webhook {}", c.url),
+        SinkKind::Webhook(c) => {
+            format!("webhook {:?} {}", c.format, c.url.as_deref().unwrap_or("")).to_lowercase()
+        }
     };
     let lists = sink
         .lists()

@@ -4,7 +4,11 @@
 //! that feeds one sink from the outbox.
 
 mod file;
+pub mod presets;
+pub mod secret;
+pub mod sign;
 mod stdout;
+pub mod text;
 mod webhook;
 pub mod worker;
 
@@ -17,6 +21,8 @@ use serde::Deserialize;
 
 use crate::config::HumanDuration;
 use crate::model::Message;
+use presets::{Preset, Renderer};
+use secret::SecretSource;
 
 pub use file::FileSink;
 pub use stdout::{LineFormat, StdoutSink};
@@ -68,6 +74,13 @@ pub enum SinkError {
         /// What went wrong.
         message: String,
     },
+    /// The endpoint is gone for good (410): the sink is disabled until the
+    /// operator re-enables it; its deliveries wait.
+    #[error("{message}")]
+    Gone {
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl SinkError {
@@ -98,6 +111,11 @@ pub trait Sink: Send + Sync {
         Box::pin(async { Ok(()) })
     }
 
+    /// Reopens what the sink writes to (SIGHUP, for log rotation).
+    fn reopen(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+
     /// Flushes and releases what the sink holds (called on shutdown).
     fn close(&self) -> BoxFuture<'_, Result<(), SinkError>> {
         Box::pin(async { Ok(()) })
@@ -115,6 +133,10 @@ pub struct SinkConfig {
     pub events: Vec<EventKind>,
     /// Retry delays after failures; default the Standard Webhooks schedule.
     pub retry: Option<Vec<HumanDuration>>,
+    /// At most this many messages a minute.
+    pub max_per_minute: Option<u32>,
+    /// Send one message per period listing its alerts, instead of one each.
+    pub digest: Option<HumanDuration>,
     /// What kind of sink, with its own settings.
     pub kind: SinkKind,
 }
@@ -131,9 +153,20 @@ struct CommonSettings {
     events: Vec<EventKind>,
     #[serde(default)]
     retry: Option<Vec<HumanDuration>>,
+    #[serde(default)]
+    max_per_minute: Option<u32>,
+    #[serde(default)]
+    digest: Option<HumanDuration>,
 }
 
-const COMMON_KEYS: [&str; 4] = ["name", "lists", "events", "retry"];
+const COMMON_KEYS: [&str; 6] = [
+    "name",
+    "lists",
+    "events",
+    "retry",
+    "max_per_minute",
+    "digest",
+];
 
 impl<'de> Deserialize<'de> for SinkConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -156,6 +189,8 @@ impl<'de> Deserialize<'de> for SinkConfig {
             lists: common.lists,
             events: common.events,
             retry: common.retry,
+            max_per_minute: common.max_per_minute,
+            digest: common.digest,
             kind,
         })
     }
@@ -202,14 +237,113 @@ pub struct FileConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookConfig {
-    /// Where alerts are POSTed.
-    pub url: String,
+    /// Where messages are POSTed (for `telegram`, the API's base URL;
+    /// optional there).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The body: `json` (our schema, default), `slack`, `discord`, `teams`,
+    /// `ntfy`, `telegram` or `template`.
+    #[serde(default)]
+    pub format: Preset,
     /// Extra request headers.
     #[serde(default)]
     pub headers: std::collections::BTreeMap<String, String>,
     /// Time allowed for one request; default 15s.
     #[serde(default)]
     pub timeout: Option<HumanDuration>,
+    /// The signing secret (`whsec_...`; for `telegram`, the bot token) from
+    /// an environment variable...
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// ...or a file...
+    #[serde(default)]
+    pub secret_file: Option<PathBuf>,
+    /// ...or a systemd credential.
+    #[serde(default)]
+    pub credential: Option<String>,
+    /// ntfy: the topic.
+    #[serde(default)]
+    pub topic: Option<String>,
+    /// Telegram: the chat to post in.
+    #[serde(default)]
+    pub chat_id: Option<String>,
+    /// `template`: the minijinja template, inline...
+    #[serde(default)]
+    pub template: Option<String>,
+    /// ...or in a file.
+    #[serde(default)]
+    pub template_file: Option<PathBuf>,
+    /// `template`: the Content-Type of what it renders (default JSON).
+    #[serde(default)]
+    pub content_type: Option<String>,
+}
+
+impl WebhookConfig {
+    /// Where the secret comes from.
+    pub fn secret_source(&self) -> SecretSource {
+        SecretSource {
+            secret_env: self.secret_env.clone(),
+            secret_file: self.secret_file.clone(),
+            credential: self.credential.clone(),
+        }
+    }
+
+    /// Checks the settings without I/O.
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        self.secret_source().validate().map_err(|e| ("secret", e))?;
+        match (&self.url, self.format) {
+            (Some(url), _) => {
+                crate::config::parse_http_url(url).map_err(|e| ("url", e))?;
+            }
+            (None, Preset::Telegram) => {}
+            (None, _) => return Err(("type", "url is missing".to_string())),
+        }
+        let needs = |present: bool, field: &'static str, what: &str| {
+            if present {
+                Ok(())
+            } else {
+                Err((field, what.to_string()))
+            }
+        };
+        match self.format {
+            Preset::Ntfy => needs(
+                self.topic.is_some(),
+                "format",
+                "format = \"ntfy\" needs topic",
+            )?,
+            Preset::Telegram => {
+                needs(
+                    self.chat_id.is_some(),
+                    "format",
+                    "format = \"telegram\" needs chat_id",
+                )?;
+                needs(
+                    self.secret_source().is_set(),
+                    "format",
+                    "format = \"telegram\" needs the bot token in secret_env, secret_file or credential",
+                )?;
+            }
+            Preset::Template => {
+                needs(
+                    self.template.is_some() != self.template_file.is_some(),
+                    "format",
+                    "format = \"template\" needs one of template and template_file",
+                )?;
+                if let Some(text) = &self.template {
+                    Renderer::new(Preset::Template, None, None, Some(text.clone()), None)
+                        .map_err(|e| ("template", e))?;
+                }
+            }
+            _ => {}
+        }
+        for (name, value) in &self.headers {
+            reqwest::header::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| ("headers", format!("invalid header name {name:?}")))?;
+            reqwest::header::HeaderValue::from_str(value)
+                .map_err(|_| ("headers", format!("invalid value for header {name:?}")))?;
+        }
+        Ok(())
+    }
 }
 
 impl SinkConfig {
@@ -249,11 +383,29 @@ impl SinkConfig {
         }
     }
 
+    /// How the sink's worker paces and batches deliveries.
+    pub fn worker_settings(&self) -> worker::WorkerSettings {
+        worker::WorkerSettings {
+            retry_schedule: self.retry_schedule(),
+            max_per_minute: self.max_per_minute,
+            digest: self.digest.map(|d| d.0),
+        }
+    }
+
     /// Checks the sink's own settings without I/O. The error names the field
     /// (for locating it) and says what is wrong.
     pub fn validate(&self) -> Result<(), (&'static str, String)> {
         if self.name().trim().is_empty() {
             return Err(("name", "name is empty".to_string()));
+        }
+        if self.max_per_minute == Some(0) {
+            return Err((
+                "max_per_minute",
+                "max_per_minute must be at least 1".to_string(),
+            ));
+        }
+        if self.digest.is_some_and(|d| d.0.as_secs() < 1) {
+            return Err(("digest", "digest must be at least 1s".to_string()));
         }
         match &self.kind {
             SinkKind::Stdout(_) => Ok(()),
@@ -264,16 +416,7 @@ impl SinkConfig {
                     Ok(())
                 }
             }
-            SinkKind::Webhook(c) => {
-                crate::config::parse_http_url(&c.url).map_err(|e| ("url", e))?;
-                for (name, value) in &c.headers {
-                    reqwest::header::HeaderName::from_bytes(name.as_bytes())
-                        .map_err(|_| ("headers", format!("invalid header name {name:?}")))?;
-                    reqwest::header::HeaderValue::from_str(value)
-                        .map_err(|_| ("headers", format!("invalid value for header {name:?}")))?;
-                }
-                Ok(())
-            }
+            SinkKind::Webhook(c) => c.validate(),
         }
     }
 

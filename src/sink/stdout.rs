@@ -5,7 +5,6 @@ use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 
 use super::{BoxFuture, Delivery, Sink, SinkError};
-use crate::model::{FeedHealthEvent, Message};
 
 /// How the stdout sink writes an alert.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -37,36 +36,6 @@ impl StdoutSink {
     }
 }
 
-/// The human-readable one-line form of an alert or event.
-pub fn text_line(message: &Message) -> String {
-    let line = match message {
-        Message::Alert(alert) => {
-            let mut line = format!("[{}] {}", alert.lists.join(","), alert.title);
-            line.push_str(" — ");
-            line.push_str(&alert.feed);
-            if let Some(link) = &alert.link {
-                line.push_str(" — ");
-                line.push_str(link);
-            }
-            line
-        }
-        Message::FeedHealth(event) if event.kind == FeedHealthEvent::RECOVERED => format!(
-            "[feed recovered] {} ({}) works again after {} failures since {}",
-            event.feed, event.feed_url, event.failures, event.failing_since
-        ),
-        Message::FeedHealth(event) => format!(
-            "[feed unhealthy] {} ({}) has failed {} times since {}: {}",
-            event.feed,
-            event.feed_url,
-            event.failures,
-            event.failing_since,
-            event.last_error.as_deref().unwrap_or("unknown error")
-        ),
-    };
-    // A title never contains a newline after cleanup, but be sure.
-    line.replace(['\n', '\r'], " ")
-}
-
 impl Sink for StdoutSink {
     fn name(&self) -> &str {
         &self.name
@@ -75,7 +44,7 @@ impl Sink for StdoutSink {
     fn deliver<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<(), SinkError>> {
         Box::pin(async move {
             let mut line = match self.format {
-                LineFormat::Text => text_line(&delivery.message),
+                LineFormat::Text => super::text::summary(&delivery.message),
                 LineFormat::Json => delivery.body.clone(),
             };
             line.push('\n');

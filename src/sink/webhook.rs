@@ -1,25 +1,80 @@
-//! The webhook sink: POSTs the alert JSON to a URL. 2xx confirms; 5xx, 408,
-//! 429 and network errors are retried (honouring `Retry-After`); other 4xx
-//! are permanent. Redirects are not followed.
+//! The webhook sink: POSTs each message, rendered by its preset, signed
+//! per Standard Webhooks when a secret is set. 2xx confirms; 5xx, 408, 429
+//! and network errors are retried (honouring `Retry-After`); 410 disables
+//! the endpoint; other 4xx are permanent. Redirects are not followed.
 
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 
+use super::presets::{Preset, Renderer};
+use super::sign::SigningKey;
 use super::{BoxFuture, Delivery, Sink, SinkError, WebhookConfig};
 use crate::fetch::{USER_AGENT, client_builder, error_chain, retry_after};
 
-/// POSTs alerts to one endpoint.
+/// Where Telegram's Bot API lives unless `url` says otherwise.
+const TELEGRAM_API: &str = "https://api.telegram.org";
+
+/// POSTs messages to one endpoint.
 #[derive(Debug)]
 pub struct WebhookSink {
     name: String,
+    /// The URL requests go to (may hold a bot token: never logged).
     url: String,
+    /// The URL as shown in logs and errors.
+    shown_url: String,
     client: reqwest::Client,
+    renderer: Renderer,
+    signing: Option<SigningKey>,
 }
 
 impl WebhookSink {
-    /// Builds the sink's HTTP client from its config.
+    /// Builds the sink: reads its secret and template, builds its client.
     pub fn new(name: &str, config: &WebhookConfig) -> anyhow::Result<Self> {
+        let fail = |what: String| anyhow::anyhow!("sink {name:?}: {what}");
+        let secret = config.secret_source().load().map_err(fail)?;
+        let template =
+            match (&config.template, &config.template_file) {
+                (Some(text), _) => Some(text.clone()),
+                (None, Some(path)) => Some(std::fs::read_to_string(path).map_err(|e| {
+                    fail(format!("cannot read template_file {}: {e}", path.display()))
+                })?),
+                (None, None) => None,
+            };
+        let renderer = Renderer::new(
+            config.format,
+            config.topic.clone(),
+            config.chat_id.clone(),
+            template,
+            config.content_type.clone(),
+        )
+        .map_err(fail)?;
+        let (url, shown_url, signing) = match config.format {
+            Preset::Telegram => {
+                let token = secret.ok_or_else(|| fail("format = \"telegram\" needs the bot token in secret_env, secret_file or credential".into()))?;
+                let base = config
+                    .url
+                    .as_deref()
+                    .unwrap_or(TELEGRAM_API)
+                    .trim_end_matches('/');
+                (
+                    format!("{base}/bot{}/sendMessage", token.expose()),
+                    format!("{base}/bot***/sendMessage"),
+                    None,
+                )
+            }
+            _ => {
+                let url = config
+                    .url
+                    .clone()
+                    .ok_or_else(|| fail("url is missing".into()))?;
+                let signing = secret
+                    .map(|s| SigningKey::from_secret(&s))
+                    .transpose()
+                    .map_err(fail)?;
+                (url.clone(), url, signing)
+            }
+        };
         let mut headers = HeaderMap::new();
         for (key, value) in &config.headers {
             headers.insert(
@@ -37,8 +92,11 @@ impl WebhookSink {
             .build()?;
         Ok(WebhookSink {
             name: name.to_string(),
-            url: config.url.clone(),
+            url,
+            shown_url,
             client,
+            renderer,
+            signing,
         })
     }
 }
@@ -50,24 +108,41 @@ impl Sink for WebhookSink {
 
     fn deliver<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<(), SinkError>> {
         Box::pin(async move {
-            let response = self
+            let body = self
+                .renderer
+                .render(&delivery.message, &delivery.body)
+                .map_err(|message| SinkError::Permanent { message })?;
+            let mut request = self
                 .client
                 .post(&self.url)
-                .header(CONTENT_TYPE, "application/json")
-                .header("webhook-id", &delivery.id)
-                .body(delivery.body.clone())
-                .send()
-                .await
-                .map_err(|e| {
-                    SinkError::retryable(format!("POST {}: {}", self.url, error_chain(&e)))
-                })?;
+                .header(CONTENT_TYPE, &body.content_type)
+                .header("webhook-id", &delivery.id);
+            if let Some(key) = &self.signing {
+                let timestamp = chrono::Utc::now().timestamp();
+                request = request
+                    .header("webhook-timestamp", timestamp.to_string())
+                    .header(
+                        "webhook-signature",
+                        key.sign(&delivery.id, timestamp, &body.bytes),
+                    );
+            }
+            let response = request.body(body.bytes).send().await.map_err(|e| {
+                // reqwest's message names the URL, which may hold a token.
+                SinkError::retryable(format!(
+                    "POST {}: {}",
+                    self.shown_url,
+                    error_chain(&e.without_url())
+                ))
+            })?;
             let status = response.status();
             if status.is_success() {
                 return Ok(());
             }
-            let message = format!("POST {}: HTTP {}", self.url, status.as_u16());
             let code = status.as_u16();
-            if code == 408 || code == 429 || status.is_server_error() {
+            let message = format!("POST {}: HTTP {code}", self.shown_url);
+            if code == 410 {
+                Err(SinkError::Gone { message })
+            } else if code == 408 || code == 429 || status.is_server_error() {
                 Err(SinkError::Retryable {
                     message,
                     retry_after: retry_after(response.headers()),

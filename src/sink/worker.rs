@@ -1,15 +1,19 @@
 //! The sink worker: one task per sink, feeding it from the outbox in
-//! detection order, retrying with backoff, dead-lettering what cannot go.
-//! A slow or failing sink only ever holds up its own queue.
+//! detection order, retrying with backoff, dead-lettering what cannot go,
+//! pacing (`max_per_minute`) and batching (`digest`). A slow or failing
+//! sink only ever holds up its own queue.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::{Delivery, Sink, SinkError};
-use crate::store::{ClaimedDelivery, QueueHead, Store};
+use crate::model::{Digest, Message, rfc3339};
+use crate::store::{ClaimedDelivery, QueueHead, Store, from_millis};
 
 /// How long a claim is held before another instance may take it over.
 const LEASE: Duration = Duration::from_secs(120);
@@ -17,6 +21,8 @@ const LEASE: Duration = Duration::from_secs(120);
 const BATCH: i64 = 64;
 /// Pause after a store error before trying again.
 const STORE_ERROR_PAUSE: Duration = Duration::from_secs(1);
+/// How often a disabled sink checks whether it was enabled again.
+const DISABLED_RECHECK: Duration = Duration::from_secs(30);
 
 /// Counts of what a worker did, reported when it stops.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -29,12 +35,33 @@ pub struct WorkerReport {
     pub dead: u64,
 }
 
+/// How a worker paces and batches.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerSettings {
+    /// Delays before each retry; when they run out the delivery is dead.
+    pub retry_schedule: Vec<Duration>,
+    /// At most this many sends a minute.
+    pub max_per_minute: Option<u32>,
+    /// Send one digest per period instead of one message each.
+    pub digest: Option<Duration>,
+}
+
+/// What one pass over the queue found.
+enum Step {
+    /// Something was sent (or failed); look again at once.
+    Worked,
+    /// Nothing can be sent before this long from now (`None`: until woken).
+    Wait(Option<Duration>),
+}
+
 /// Feeds one sink from the outbox.
 pub struct Worker {
     sink: Arc<dyn Sink>,
     store: Store,
     wake: Arc<Notify>,
-    retry_schedule: Vec<Duration>,
+    settings: WorkerSettings,
+    sent: VecDeque<Instant>,
+    report: WorkerReport,
 }
 
 impl Worker {
@@ -43,44 +70,39 @@ impl Worker {
         sink: Arc<dyn Sink>,
         store: Store,
         wake: Arc<Notify>,
-        retry_schedule: Vec<Duration>,
+        settings: WorkerSettings,
     ) -> Self {
         Worker {
             sink,
             store,
             wake,
-            retry_schedule,
+            settings,
+            sent: VecDeque::new(),
+            report: WorkerReport::default(),
         }
     }
 
     /// Runs until `drain` is cancelled and nothing more is due now; then
     /// closes the sink. Deliveries waiting for a later retry stay pending.
-    pub async fn run(self, drain: CancellationToken) -> WorkerReport {
-        let mut report = WorkerReport::default();
+    pub async fn run(mut self, drain: CancellationToken) -> WorkerReport {
         let name = self.sink.name().to_string();
         loop {
-            // Read before claiming: once the drain began, every write the
-            // pipeline will make is committed, so an empty claim after this
-            // point really means nothing is left that is due.
+            // Read before looking: once the drain began, every write the
+            // pipeline will make is committed, so finding nothing due after
+            // this point really means nothing is left that is due.
             let draining = drain.is_cancelled();
-            let now = now_ms();
-            let head = self
-                .store
-                .claim_head(&name, now, now + LEASE.as_millis() as i64, BATCH)
-                .await;
-            let wait = match head {
-                Ok(QueueHead::Ready(deliveries)) => {
-                    self.deliver_in_order(deliveries, &mut report).await;
-                    continue;
-                }
-                Ok(QueueHead::WaitUntil(at)) => {
-                    Some(Duration::from_millis((at - now).max(0) as u64))
-                }
-                Ok(QueueHead::Empty) => None,
+            let step = match self.store.sink_disabled(&name).await {
+                Ok(Some(_)) => Step::Wait(Some(DISABLED_RECHECK)),
+                Ok(None) if self.settings.digest.is_some() => self.digest_step().await,
+                Ok(None) => self.step().await,
                 Err(error) => {
                     tracing::error!(sink = %name, error = %error, "cannot read the outbox");
-                    Some(STORE_ERROR_PAUSE)
+                    Step::Wait(Some(STORE_ERROR_PAUSE))
                 }
+            };
+            let wait = match step {
+                Step::Worked => continue,
+                Step::Wait(wait) => wait,
             };
             if draining {
                 break;
@@ -95,12 +117,123 @@ impl Worker {
         if let Err(error) = self.sink.close().await {
             tracing::error!(sink = %name, error = %error, "closing the sink failed");
         }
-        report
+        self.report
+    }
+
+    /// One message per delivery, in order.
+    async fn step(&mut self) -> Step {
+        let now = now_ms();
+        let lease = now + LEASE.as_millis() as i64;
+        match self
+            .store
+            .claim_head(self.sink.name(), now, lease, BATCH)
+            .await
+        {
+            Ok(QueueHead::Ready(deliveries)) => {
+                self.deliver_in_order(deliveries).await;
+                Step::Worked
+            }
+            Ok(QueueHead::WaitUntil(at)) => Step::Wait(Some(until(at, now))),
+            Ok(QueueHead::Empty) => Step::Wait(None),
+            Err(error) => {
+                tracing::error!(sink = self.sink.name(), error = %error, "cannot read the outbox");
+                Step::Wait(Some(STORE_ERROR_PAUSE))
+            }
+        }
+    }
+
+    /// One digest per period: the oldest period's deliveries, once it ended.
+    async fn digest_step(&mut self) -> Step {
+        let period = self
+            .settings
+            .digest
+            .unwrap_or(Duration::from_secs(900))
+            .as_millis()
+            .max(1) as i64;
+        let now = now_ms();
+        let (created, due) = match self.store.oldest_pending(self.sink.name()).await {
+            Ok(Some(head)) => head,
+            Ok(None) => return Step::Wait(None),
+            Err(error) => {
+                tracing::error!(sink = self.sink.name(), error = %error, "cannot read the outbox");
+                return Step::Wait(Some(STORE_ERROR_PAUSE));
+            }
+        };
+        let start = created - created.rem_euclid(period);
+        let end = start + period;
+        let ready_at = end.max(due);
+        if ready_at > now {
+            return Step::Wait(Some(until(ready_at, now)));
+        }
+        let lease = now + LEASE.as_millis() as i64;
+        let batch = match self
+            .store
+            .claim_created_between(self.sink.name(), start, end, now, lease)
+            .await
+        {
+            Ok(batch) if !batch.is_empty() => batch,
+            Ok(_) => return Step::Wait(Some(STORE_ERROR_PAUSE)),
+            Err(error) => {
+                tracing::error!(sink = self.sink.name(), error = %error, "cannot read the outbox");
+                return Step::Wait(Some(STORE_ERROR_PAUSE));
+            }
+        };
+        self.deliver_digest(batch, start, end).await;
+        Step::Worked
+    }
+
+    async fn deliver_digest(&mut self, batch: Vec<ClaimedDelivery>, start: i64, end: i64) {
+        let (alerts, events): (Vec<ClaimedDelivery>, Vec<ClaimedDelivery>) = batch
+            .into_iter()
+            .partition(|d| matches!(d.message, Message::Alert(_)));
+        // Feed-health events are not digested: they go one by one.
+        self.deliver_in_order(events).await;
+        if alerts.is_empty() {
+            return;
+        }
+        let attempts_before = alerts.iter().map(|d| d.attempts).max().unwrap_or(0);
+        let ids: Vec<String> = alerts.iter().map(|d| d.delivery_id.clone()).collect();
+        let digest = Digest {
+            kind: "digest".to_string(),
+            // Stable for the sink and period, so a retried digest keeps its id.
+            id: crate::model::ItemKey::from_parts(
+                "digest",
+                &[self.sink.name(), &start.to_string()],
+            )
+            .to_string(),
+            period_start: rfc3339(from_millis(start)),
+            period_end: rfc3339(from_millis(end)),
+            count: alerts.len(),
+            alerts: alerts
+                .into_iter()
+                .filter_map(|d| match d.message {
+                    Message::Alert(alert) => Some(alert),
+                    _ => None,
+                })
+                .collect(),
+        };
+        let message = Message::Digest(digest);
+        let body = match message.to_json() {
+            Ok(body) => body,
+            Err(error) => {
+                tracing::error!(sink = self.sink.name(), error = %error, "cannot encode the digest");
+                return;
+            }
+        };
+        let delivery = Delivery {
+            id: message.id().to_string(),
+            attempt: attempts_before.saturating_add(1),
+            message,
+            body,
+        };
+        self.pace().await;
+        let outcome = self.sink.deliver(&delivery).await;
+        self.record(&ids, &delivery, attempts_before, outcome).await;
     }
 
     /// Delivers a claimed batch in order, stopping at the first retryable
     /// failure so later alerts never overtake it.
-    async fn deliver_in_order(&self, deliveries: Vec<ClaimedDelivery>, report: &mut WorkerReport) {
+    async fn deliver_in_order(&mut self, deliveries: Vec<ClaimedDelivery>) {
         for claimed in deliveries {
             let attempts_before = claimed.attempts;
             let delivery = Delivery {
@@ -109,65 +242,109 @@ impl Worker {
                 message: claimed.message,
                 body: claimed.body,
             };
+            self.pace().await;
             let outcome = self.sink.deliver(&delivery).await;
-            let recorded = match outcome {
-                Ok(()) => {
-                    report.delivered += 1;
-                    tracing::debug!(sink = self.sink.name(), delivery = %delivery.id, "delivered");
-                    self.store.mark_done(&delivery.id, now_ms()).await
-                }
-                Err(error) => {
-                    let retry = self
-                        .failure(&delivery, attempts_before, &error, report)
-                        .await;
-                    if retry {
-                        return;
-                    }
-                    Ok(())
-                }
-            };
-            if let Err(error) = recorded {
-                tracing::error!(sink = self.sink.name(), delivery = %delivery.id, error = %error, "cannot record the delivery; it will be sent again");
+            let ids = [delivery.id.clone()];
+            if self.record(&ids, &delivery, attempts_before, outcome).await {
                 return;
             }
         }
     }
 
-    /// Records a failure; true when a retry was scheduled.
-    async fn failure(
-        &self,
+    /// Records the outcome for these delivery rows. True when the queue
+    /// must stop here (a retry is scheduled, the sink is disabled, or the
+    /// store failed).
+    async fn record(
+        &mut self,
+        ids: &[String],
         delivery: &Delivery,
         attempts_before: u32,
-        error: &SinkError,
-        report: &mut WorkerReport,
+        outcome: Result<(), SinkError>,
     ) -> bool {
-        let sink = self.sink.name();
-        let delay = match error {
+        let sink = self.sink.name().to_string();
+        let now = now_ms();
+        let error = match outcome {
+            Ok(()) => {
+                self.report.delivered += ids.len() as u64;
+                tracing::debug!(sink, delivery = %delivery.id, "delivered");
+                let mut failed = false;
+                for id in ids {
+                    failed |= self.store.mark_done(id, now).await.is_err();
+                }
+                if failed {
+                    tracing::error!(sink, delivery = %delivery.id, "cannot record the delivery; it will be sent again");
+                }
+                return failed;
+            }
+            Err(error) => error,
+        };
+        let message = error.to_string();
+        let retry_delay = match &error {
             SinkError::Retryable { retry_after, .. } => self
+                .settings
                 .retry_schedule
                 .get(attempts_before as usize)
                 .map(|delay| with_jitter(*delay).max(retry_after.unwrap_or_default())),
-            SinkError::Permanent { .. } => None,
+            _ => None,
         };
-        let message = error.to_string();
-        let recorded = match delay {
-            Some(delay) => {
-                report.retried += 1;
-                tracing::warn!(sink, delivery = %delivery.id, attempt = delivery.attempt, retry_in = ?delay, error = %message, "delivery failed; will retry");
-                let due = now_ms() + delay.as_millis() as i64;
-                self.store.schedule_retry(&delivery.id, due, &message).await
+        let stop = matches!(error, SinkError::Gone { .. }) || retry_delay.is_some();
+        let recorded = match (&error, retry_delay) {
+            (SinkError::Gone { .. }, _) => {
+                tracing::error!(sink, error = %message, "THE ENDPOINT IS GONE (410): sink disabled; its deliveries wait until `newswatch sinks --enable {sink}`");
+                self.store.disable_sink(&sink, &message, now).await
             }
-            None => {
-                report.dead += 1;
+            (_, Some(delay)) => {
+                self.report.retried += ids.len() as u64;
+                tracing::warn!(sink, delivery = %delivery.id, attempt = delivery.attempt, retry_in = ?delay, error = %message, "delivery failed; will retry");
+                let due = now + delay.as_millis() as i64;
+                let mut result = Ok(());
+                for id in ids {
+                    result = result.and(self.store.schedule_retry(id, due, &message).await);
+                }
+                result
+            }
+            (_, None) => {
+                self.report.dead += ids.len() as u64;
                 tracing::error!(sink, delivery = %delivery.id, attempt = delivery.attempt, error = %message, "delivery failed for good; kept as a dead letter");
-                self.store.mark_dead(&delivery.id, now_ms(), &message).await
+                let mut result = Ok(());
+                for id in ids {
+                    result = result.and(self.store.mark_dead(id, now, &message).await);
+                }
+                result
             }
         };
         if let Err(store_error) = recorded {
             tracing::error!(sink, delivery = %delivery.id, error = %store_error, "cannot record the failure");
+            return true;
         }
-        delay.is_some()
+        stop
     }
+
+    /// Waits as long as `max_per_minute` requires before the next send.
+    async fn pace(&mut self) {
+        let Some(limit) = self.settings.max_per_minute else {
+            return;
+        };
+        let minute = Duration::from_secs(60);
+        let now = Instant::now();
+        while self
+            .sent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= minute)
+        {
+            self.sent.pop_front();
+        }
+        if self.sent.len() >= limit as usize
+            && let Some(oldest) = self.sent.pop_front()
+        {
+            tokio::time::sleep_until(oldest + minute).await;
+        }
+        self.sent.push_back(Instant::now());
+    }
+}
+
+fn until(at_ms: i64, now_ms: i64) -> Duration {
+    Duration::from_millis((at_ms - now_ms).max(0) as u64)
 }
 
 /// Adds up to 10 % random delay, so retries of many deliveries spread out.

@@ -7,6 +7,7 @@
 mod dedup;
 mod feeds;
 mod outbox;
+mod sinks;
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use sqlx::{AnyPool, Executor};
 pub use dedup::{NewAlert, NewEvent, PollRecord};
 pub use feeds::FeedState;
 pub use outbox::{ClaimedDelivery, DeliveryRow, DeliveryState, QueueHead};
+pub use sinks::SinkSummary;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -112,8 +112,57 @@ impl Store {
         if claimed.is_empty() {
             return self.queue_wait(sink).await;
         }
+        let deliveries = self.load_claimed(&claimed).await?;
+        Ok(QueueHead::Ready(deliveries))
+    }
+
+    /// Claims every pending delivery of `sink` created in
+    /// `[from_ms, until_ms)` (one digest period), due or not.
+    pub async fn claim_created_between(
+        &self,
+        sink: &str,
+        from_ms: i64,
+        until_ms: i64,
+        now_ms: i64,
+        lease_until_ms: i64,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let claimed = sqlx::query(
+            "UPDATE deliveries SET lease_until = $5, lease_owner = $6 \
+             WHERE sink = $1 AND state = 'pending' AND created_at >= $2 AND created_at < $3 \
+             AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $6) \
+             RETURNING delivery_id, alert_id, attempts",
+        )
+        .bind(sink)
+        .bind(from_ms)
+        .bind(until_ms)
+        .bind(now_ms)
+        .bind(lease_until_ms)
+        .bind(&self.instance)
+        .fetch_all(&self.pool)
+        .await?;
+        self.load_claimed(&claimed).await
+    }
+
+    /// The oldest pending delivery of a sink: (created_at, due_at), if any.
+    pub async fn oldest_pending(&self, sink: &str) -> Result<Option<(i64, i64)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT created_at, due_at FROM deliveries WHERE sink = $1 AND state = 'pending' \
+             ORDER BY delivery_id LIMIT 1",
+        )
+        .bind(sink)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("created_at")?, r.try_get("due_at")?)))
+            .transpose()
+    }
+
+    /// Reads the messages of claimed rows, in delivery order.
+    async fn load_claimed(
+        &self,
+        claimed: &[sqlx::any::AnyRow],
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         let mut deliveries = Vec::with_capacity(claimed.len());
-        for row in &claimed {
+        for row in claimed {
             let delivery_id: String = row.try_get("delivery_id")?;
             let alert_id: String = row.try_get("alert_id")?;
             let attempts: i64 = row.try_get("attempts")?;
@@ -135,7 +184,7 @@ impl Store {
             });
         }
         deliveries.sort_by(|a, b| a.delivery_id.cmp(&b.delivery_id));
-        Ok(QueueHead::Ready(deliveries))
+        Ok(deliveries)
     }
 
     async fn queue_wait(&self, sink: &str) -> Result<QueueHead, StoreError> {
@@ -210,6 +259,24 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Puts deliveries back in the queue, due now, attempts reset (for
+    /// `newswatch redeliver`). Returns how many were requeued.
+    pub async fn requeue(&self, delivery_ids: &[String], now_ms: i64) -> Result<u64, StoreError> {
+        let mut count = 0;
+        for id in delivery_ids {
+            let done = sqlx::query(
+                "UPDATE deliveries SET state = 'pending', attempts = 0, due_at = $2, finished_at = NULL, \
+                 lease_until = NULL, lease_owner = NULL WHERE delivery_id = $1",
+            )
+            .bind(id)
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await?;
+            count += done.rows_affected();
+        }
+        Ok(count)
     }
 
     /// Voids every lease (SQLite start-up: the previous process is gone).

@@ -1,0 +1,144 @@
+//! Secrets for sinks (webhook signing keys, bot tokens): read from an
+//! environment variable, a file, or a systemd credential, and never shown:
+//! [`Secret`] prints as `***` in `Debug`, and errors name where the secret
+//! was looked for, never what it is.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// A secret value. Deliberately neither `Display` nor a readable `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value (tests and loaders).
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value, for the one place that must use it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Where a sink's secret comes from: at most one of these.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SecretSource {
+    /// An environment variable holding the secret.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// A file holding the secret (trailing whitespace ignored).
+    #[serde(default)]
+    pub secret_file: Option<PathBuf>,
+    /// A systemd credential (`LoadCredential=NAME:...`), read from
+    /// `$CREDENTIALS_DIRECTORY/NAME`.
+    #[serde(default)]
+    pub credential: Option<String>,
+}
+
+impl SecretSource {
+    /// Whether any source is configured.
+    pub fn is_set(&self) -> bool {
+        self.secret_env.is_some() || self.secret_file.is_some() || self.credential.is_some()
+    }
+
+    /// Checks the settings without I/O: at most one source.
+    pub fn validate(&self) -> Result<(), String> {
+        let count = [
+            self.secret_env.is_some(),
+            self.secret_file.is_some(),
+            self.credential.is_some(),
+        ]
+        .iter()
+        .filter(|set| **set)
+        .count();
+        if count > 1 {
+            return Err("set only one of secret_env, secret_file and credential".into());
+        }
+        Ok(())
+    }
+
+    /// Reads the secret, if a source is configured.
+    pub fn load(&self) -> Result<Option<Secret>, String> {
+        let value = if let Some(name) = &self.secret_env {
+            std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))?
+        } else if let Some(path) = &self.secret_file {
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read secret_file {}: {e}", path.display()))?
+        } else if let Some(name) = &self.credential {
+            let dir = std::env::var("CREDENTIALS_DIRECTORY")
+                .map_err(|_| format!("credential {name}: $CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit)"))?;
+            let path = PathBuf::from(dir).join(name);
+            std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read credential {}: {e}", path.display()))?
+        } else {
+            return Ok(None);
+        };
+        let value = value.trim_end().to_string();
+        if value.is_empty() {
+            return Err("the configured secret is empty".into());
+        }
+        Ok(Some(Secret(value)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let secret = Secret::new("whsec_c2VjcmV0");
+        assert_eq!(format!("{secret:?}"), "Secret(***)");
+        assert!(!format!("{:?}", Some(secret)).contains("c2Vj"));
+    }
+
+    #[test]
+    fn one_source_at_most() {
+        let both = SecretSource {
+            secret_env: Some("A".into()),
+            secret_file: Some("/f".into()),
+            credential: None,
+        };
+        assert!(both.validate().is_err());
+        assert!(SecretSource::default().load().expect("no source").is_none());
+    }
+
+    #[test]
+    fn files_are_read_and_trimmed_and_errors_do_not_leak() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("secret");
+        std::fs::write(&path, "whsec_dG9rZW4=\n").expect("write");
+        let source = SecretSource {
+            secret_file: Some(path),
+            ..SecretSource::default()
+        };
+        assert_eq!(
+            source
+                .load()
+                .expect("read")
+                .map(|s| s.expose().to_string())
+                .as_deref(),
+            Some("whsec_dG9rZW4=")
+        );
+        let missing = SecretSource {
+            secret_env: Some("NEWSWATCH_TEST_UNSET_SECRET".into()),
+            ..SecretSource::default()
+        };
+        assert!(
+            missing
+                .load()
+                .expect_err("unset")
+                .contains("NEWSWATCH_TEST_UNSET_SECRET")
+        );
+    }
+}

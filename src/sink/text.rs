@@ -1,0 +1,74 @@
+//! Plain-text forms of alerts, events and digests, shared by the stdout
+//! sink and the chat presets.
+
+use crate::model::{Alert, Digest, FeedHealthEvent, Message};
+
+/// One line for any message.
+pub fn summary(message: &Message) -> String {
+    let line = match message {
+        Message::Alert(alert) => alert_line(alert),
+        Message::FeedHealth(event) => event_line(event),
+        Message::Digest(digest) => digest_heading(digest),
+    };
+    // A title never contains a newline after cleanup, but be sure.
+    line.replace(['\n', '\r'], " ")
+}
+
+/// `[lists] title — feed — link`.
+pub fn alert_line(alert: &Alert) -> String {
+    let mut line = format!(
+        "[{}] {} — {}",
+        alert.lists.join(","),
+        alert.title,
+        alert.feed
+    );
+    if let Some(link) = &alert.link {
+        line.push_str(" — ");
+        line.push_str(link);
+    }
+    line
+}
+
+/// What happened to the feed, in one line.
+pub fn event_line(event: &FeedHealthEvent) -> String {
+    if event.kind == FeedHealthEvent::RECOVERED {
+        format!(
+            "[feed recovered] {} ({}) works again after {} failures since {}",
+            event.feed, event.feed_url, event.failures, event.failing_since
+        )
+    } else {
+        format!(
+            "[feed unhealthy] {} ({}) has failed {} times since {}: {}",
+            event.feed,
+            event.feed_url,
+            event.failures,
+            event.failing_since,
+            event.last_error.as_deref().unwrap_or("unknown error")
+        )
+    }
+}
+
+/// "12 alerts from ... to ...".
+pub fn digest_heading(digest: &Digest) -> String {
+    let noun = if digest.count == 1 { "alert" } else { "alerts" };
+    format!(
+        "[digest] {} {noun} from {} to {}",
+        digest.count, digest.period_start, digest.period_end
+    )
+}
+
+/// The snippet without our `**` hit markers (for services that show
+/// them literally).
+pub fn plain_snippet(alert: &Alert) -> String {
+    alert.snippet.replace("**", "")
+}
+
+/// Cuts text to at most `max` characters, ending with "…" when cut.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
