@@ -212,8 +212,8 @@ pub enum SinkKind {
     Stdout(StdoutConfig),
     /// Alerts appended to a JSON Lines file.
     File(FileConfig),
-    /// Alerts POSTed to a URL.
-    Webhook(WebhookConfig),
+    /// Alerts POSTed to a URL (boxed: its settings are many).
+    Webhook(Box<WebhookConfig>),
 }
 
 /// `type = "stdout"`.
