@@ -49,6 +49,11 @@ pub fn shutdown_on_signals() -> std::io::Result<CancellationToken> {
     Ok(token)
 }
 
+/// SIGHUP, as a stream of signals.
+pub fn hangups() -> std::io::Result<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+}
+
 /// Sends a state line to systemd when started with `Type=notify`
 /// (`NOTIFY_SOCKET` set); does nothing otherwise.
 pub fn notify(state: &str) {

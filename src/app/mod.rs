@@ -28,6 +28,7 @@ use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::matcher::Matcher;
 use crate::service;
+use crate::sink::Sink;
 use crate::sink::worker::{Worker, WorkerReport};
 use crate::store::{DeliveryState, Store};
 
@@ -87,22 +88,33 @@ impl App {
 
     /// Polls every feed once, delivers what is due, and returns.
     pub async fn run_once(self) -> anyhow::Result<RunReport> {
-        let (workers, drain, wakers) = self.start_workers().await?;
+        let workers = self.start_workers().await?;
         let (tx, rx) = mpsc::channel(POLL_CHANNEL);
-        let pipeline = tokio::spawn(pipeline::run(self.store.clone(), rx, wakers, None));
+        let pipeline = tokio::spawn(pipeline::run(
+            self.store.clone(),
+            rx,
+            workers.wakers.clone(),
+            None,
+        ));
         poller::poll_all_once(&self.context, &self.feeds, tx).await?;
         let pipeline = pipeline.await.context("pipeline task failed")?;
-        drain.cancel();
-        let deliveries = join_workers(workers, None).await;
+        workers.drain.cancel();
+        let deliveries = join_workers(workers.tasks, None).await;
         self.finish(pipeline, deliveries).await
     }
 
     /// Runs the daemon until `shutdown` is cancelled (SIGTERM/SIGINT).
     pub async fn run_daemon(self, shutdown: CancellationToken) -> anyhow::Result<RunReport> {
-        let (workers, drain, wakers) = self.start_workers().await?;
+        let workers = self.start_workers().await?;
         let (tx, rx) = mpsc::channel(POLL_CHANNEL);
         let (done_tx, done_rx) = mpsc::unbounded_channel();
-        let pipeline = tokio::spawn(pipeline::run(self.store.clone(), rx, wakers, Some(done_tx)));
+        let pipeline = tokio::spawn(pipeline::run(
+            self.store.clone(),
+            rx,
+            workers.wakers.clone(),
+            Some(done_tx),
+        ));
+        let hangups = tokio::spawn(reopen_on_hangup(workers.sinks.clone()));
         let poller = poller::Poller::start(
             Arc::clone(&self.context),
             self.feeds.clone(),
@@ -119,6 +131,7 @@ impl App {
             "newswatch running"
         );
         poller.run(shutdown).await;
+        hangups.abort();
         service::notify("STOPPING=1");
         tracing::info!("stopping: draining the pipeline and due deliveries");
         let grace = self.config.daemon.shutdown_grace.0;
@@ -130,32 +143,44 @@ impl App {
                 PipelineReport::default()
             }
         };
-        drain.cancel();
-        let deliveries = join_workers(workers, Some(deadline)).await;
+        workers.drain.cancel();
+        let deliveries = join_workers(workers.tasks, Some(deadline)).await;
         self.finish(pipeline, deliveries).await
     }
 
-    async fn start_workers(
-        &self,
-    ) -> anyhow::Result<(
-        JoinSet<WorkerReport>,
-        CancellationToken,
-        HashMap<String, Arc<Notify>>,
-    )> {
-        let drain = CancellationToken::new();
-        let mut workers = JoinSet::new();
-        let mut wakers = HashMap::new();
+    async fn start_workers(&self) -> anyhow::Result<Workers> {
+        let mut workers = Workers {
+            tasks: JoinSet::new(),
+            drain: CancellationToken::new(),
+            wakers: HashMap::new(),
+            sinks: Vec::new(),
+        };
         for config in &self.config.sinks {
-            let sink: Arc<dyn crate::sink::Sink> = Arc::from(config.build()?);
+            let sink: Arc<dyn Sink> = Arc::from(config.build()?);
             sink.healthcheck()
                 .await
                 .with_context(|| format!("sink {:?} failed its health check", config.name()))?;
+            if let Some(reason) = self.store.sink_disabled(config.name()).await? {
+                tracing::error!(
+                    sink = config.name(),
+                    reason,
+                    "sink disabled; its deliveries wait for `newswatch sinks --enable`"
+                );
+            }
             let wake = Arc::new(Notify::new());
-            wakers.insert(config.name().to_string(), Arc::clone(&wake));
-            let worker = Worker::new(sink, self.store.clone(), wake, config.worker_settings());
-            workers.spawn(worker.run(drain.clone()));
+            workers
+                .wakers
+                .insert(config.name().to_string(), Arc::clone(&wake));
+            let worker = Worker::new(
+                Arc::clone(&sink),
+                self.store.clone(),
+                wake,
+                config.worker_settings(),
+            );
+            workers.tasks.spawn(worker.run(workers.drain.clone()));
+            workers.sinks.push(sink);
         }
-        Ok((workers, drain, wakers))
+        Ok(workers)
     }
 
     async fn finish(
@@ -173,6 +198,30 @@ impl App {
             deliveries,
             pending,
         })
+    }
+}
+
+/// The running sink workers.
+struct Workers {
+    tasks: JoinSet<WorkerReport>,
+    /// Cancelled when the pipeline has written its last poll.
+    drain: CancellationToken,
+    /// Notified when a sink gets new deliveries.
+    wakers: HashMap<String, Arc<Notify>>,
+    sinks: Vec<Arc<dyn Sink>>,
+}
+
+/// Reopens every sink's output on SIGHUP (log rotation).
+async fn reopen_on_hangup(sinks: Vec<Arc<dyn Sink>>) {
+    let Ok(mut hangups) = service::hangups() else {
+        tracing::warn!("cannot listen for SIGHUP; files will not be reopened");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        tracing::info!("SIGHUP: reopening sink outputs");
+        for sink in &sinks {
+            sink.reopen().await;
+        }
     }
 }
 

@@ -50,6 +50,7 @@ fn describe_sink(sink: &SinkConfig) -> String {
     let kind = match &sink.kind {
         SinkKind::Stdout(_) => "stdout".to_string(),
         SinkKind::File(c) => format!("file {}", c.path.display()),
+        SinkKind::Exec(c) => format!("exec {}", c.command.join(" ")),
         SinkKind::Webhook(c) => {
             format!("webhook {:?} {}", c.format, c.url.as_deref().unwrap_or("")).to_lowercase()
         }

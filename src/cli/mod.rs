@@ -5,6 +5,7 @@
 mod check;
 mod feeds;
 mod opml;
+mod outbox;
 mod output;
 mod test_feed;
 
@@ -65,6 +66,38 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         reset: Option<String>,
     },
+    /// List deliveries: what was sent, what waits, what failed for good.
+    Alerts {
+        /// Only this sink's deliveries.
+        #[arg(long)]
+        sink: Option<String>,
+        /// Only deliveries in this state.
+        #[arg(long, value_enum)]
+        state: Option<StateArg>,
+        /// At most this many (the newest).
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put deliveries back in the queue (dead letters, or any by id).
+    Redeliver {
+        /// Delivery ids, as `newswatch alerts` shows them.
+        ids: Vec<String>,
+        /// Every dead letter (of --sink, if given).
+        #[arg(long, conflicts_with = "ids")]
+        dead: bool,
+        /// With --dead: only this sink's.
+        #[arg(long, requires = "dead")]
+        sink: Option<String>,
+    },
+    /// Show each sink's queue, or enable a sink disabled by a 410 answer.
+    Sinks {
+        /// Enable this sink again.
+        #[arg(long, value_name = "NAME")]
+        enable: Option<String>,
+    },
     /// Print [[feed]] entries for the feeds in an OPML file (every feed
     /// reader exports one), or append them to the config with --write.
     ImportOpml {
@@ -83,6 +116,27 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// A delivery state on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum StateArg {
+    /// Waiting to be sent (or retried).
+    Pending,
+    /// Sent and confirmed.
+    Done,
+    /// Given up on.
+    Dead,
+}
+
+impl From<StateArg> for crate::store::DeliveryState {
+    fn from(state: StateArg) -> Self {
+        match state {
+            StateArg::Pending => crate::store::DeliveryState::Pending,
+            StateArg::Done => crate::store::DeliveryState::Done,
+            StateArg::Dead => crate::store::DeliveryState::Dead,
+        }
+    }
 }
 
 /// A command's failure, carrying its exit code.
@@ -133,17 +187,29 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
     service::init_logging();
     let path = locate(cli.config.as_deref())?;
     let config = Config::load(&path)?;
+    let config_ref = &config;
     match cli.command {
         Command::Check => check::run(&config),
         Command::Test { source, json } => {
             runtime()?.block_on(test_feed::run(&config, &source, json))
         }
         Command::Once => runtime()?.block_on(once(config)),
-        Command::Feeds { json, reset } => runtime()?.block_on(async {
-            let store = open_store(&config).await?;
-            let result = feeds::run(&config, &store, json, reset.as_deref()).await;
-            store.close().await;
-            result
+        Command::Feeds { json, reset } => with_store(&config, |store| async move {
+            feeds::run(config_ref, &store, json, reset.as_deref()).await
+        }),
+        Command::Alerts {
+            sink,
+            state,
+            limit,
+            json,
+        } => with_store(&config, |store| async move {
+            outbox::alerts(&store, sink.as_deref(), state.map(Into::into), limit, json).await
+        }),
+        Command::Redeliver { ids, dead, sink } => with_store(&config, |store| async move {
+            outbox::redeliver(&store, &ids, dead, sink.as_deref()).await
+        }),
+        Command::Sinks { enable } => with_store(&config, |store| async move {
+            outbox::sinks(config_ref, &store, enable.as_deref()).await
         }),
         Command::ImportOpml { file, write } => opml::run(&config, &file, write),
         Command::Run => runtime()?.block_on(daemon(config)),
@@ -155,6 +221,20 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start the async runtime: {e}")))
+}
+
+/// Runs a command that works on the store, closing it afterwards.
+fn with_store<F, Fut>(config: &Config, command: F) -> Result<(), Failure>
+where
+    F: FnOnce(crate::store::Store) -> Fut,
+    Fut: std::future::Future<Output = Result<(), Failure>>,
+{
+    runtime()?.block_on(async {
+        let store = open_store(config).await?;
+        let result = command(store.clone()).await;
+        store.close().await;
+        result
+    })
 }
 
 /// Opens the config's store (for commands that only inspect it).

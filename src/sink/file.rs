@@ -1,32 +1,40 @@
-//! The file sink: alerts appended as JSON Lines, flushed per alert, synced
-//! to disk on close.
+//! The file sink: messages appended as JSON Lines. Each line is flushed to
+//! the OS as it is written; the file is synced to disk at least once a
+//! second while messages flow, and on close. SIGHUP reopens it, so
+//! logrotate can move it away without `copytruncate`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use tokio::fs::{File, OpenOptions};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
 
 use super::{BoxFuture, Delivery, Sink, SinkError};
 
-/// Appends alerts to a file, one JSON object per line.
+/// How often written lines are synced to disk.
+const SYNC_EVERY: Duration = Duration::from_secs(1);
+
+/// Appends messages to a file, one JSON object per line.
 #[derive(Debug)]
 pub struct FileSink {
     name: String,
-    path: PathBuf,
-    file: Mutex<Option<File>>,
+    shared: Arc<Shared>,
+    stop: CancellationToken,
 }
 
-impl FileSink {
-    /// A file sink writing to `path` (opened on first use).
-    pub fn new(name: &str, path: PathBuf) -> Self {
-        FileSink {
-            name: name.to_string(),
-            path,
-            file: Mutex::new(None),
-        }
-    }
+#[derive(Debug)]
+struct Shared {
+    path: PathBuf,
+    file: Mutex<Option<File>>,
+    /// Written since the last sync.
+    dirty: AtomicBool,
+}
 
+impl Shared {
     async fn open(&self) -> Result<File, SinkError> {
         OpenOptions::new()
             .create(true)
@@ -34,6 +42,52 @@ impl FileSink {
             .open(&self.path)
             .await
             .map_err(|e| SinkError::retryable(format!("cannot open {}: {e}", self.path.display())))
+    }
+
+    /// Syncs the open file if anything was written since the last sync.
+    async fn sync(&self) -> Result<(), SinkError> {
+        if !self.dirty.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let slot = self.file.lock().await;
+        if let Some(file) = slot.as_ref() {
+            file.sync_data().await.map_err(|e| {
+                SinkError::retryable(format!("cannot sync {}: {e}", self.path.display()))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl FileSink {
+    /// A file sink writing to `path` (opened on first use). Starts the task
+    /// that syncs it every second; must be called inside the runtime.
+    pub fn new(name: &str, path: PathBuf) -> Self {
+        let shared = Arc::new(Shared {
+            path,
+            file: Mutex::new(None),
+            dirty: AtomicBool::new(false),
+        });
+        let stop = CancellationToken::new();
+        let (syncing, stopped) = (Arc::clone(&shared), stop.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SYNC_EVERY);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        if let Err(error) = syncing.sync().await {
+                            tracing::warn!(error = %error, "sync failed");
+                        }
+                    }
+                    _ = stopped.cancelled() => break,
+                }
+            }
+        });
+        FileSink {
+            name: name.to_string(),
+            shared,
+            stop,
+        }
     }
 }
 
@@ -44,9 +98,9 @@ impl Sink for FileSink {
 
     fn deliver<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<(), SinkError>> {
         Box::pin(async move {
-            let mut slot = self.file.lock().await;
+            let mut slot = self.shared.file.lock().await;
             if slot.is_none() {
-                *slot = Some(self.open().await?);
+                *slot = Some(self.shared.open().await?);
             }
             let Some(file) = slot.as_mut() else {
                 return Err(SinkError::retryable("file not open"));
@@ -59,30 +113,43 @@ impl Sink for FileSink {
                 file.flush().await
             }
             .await;
+            self.shared.dirty.store(true, Ordering::Release);
             written.map_err(|e| {
                 // Reopen next time: the file may have been removed or the disk fixed.
                 *slot = None;
-                SinkError::retryable(format!("cannot write {}: {e}", self.path.display()))
+                SinkError::retryable(format!("cannot write {}: {e}", self.shared.path.display()))
             })
         })
     }
 
     fn healthcheck(&self) -> BoxFuture<'_, Result<(), SinkError>> {
         Box::pin(async move {
-            let mut slot = self.file.lock().await;
+            let mut slot = self.shared.file.lock().await;
             if slot.is_none() {
-                *slot = Some(self.open().await?);
+                *slot = Some(self.shared.open().await?);
             }
             Ok(())
         })
     }
 
+    fn reopen(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Err(error) = self.shared.sync().await {
+                tracing::warn!(sink = %self.name, error = %error, "sync before reopening failed");
+            }
+            // The next write opens the path afresh (a new file after rotation).
+            self.shared.file.lock().await.take();
+            tracing::info!(sink = %self.name, path = %self.shared.path.display(), "file sink reopened");
+        })
+    }
+
     fn close(&self) -> BoxFuture<'_, Result<(), SinkError>> {
         Box::pin(async move {
-            let mut slot = self.file.lock().await;
+            self.stop.cancel();
+            let mut slot = self.shared.file.lock().await;
             if let Some(file) = slot.take() {
                 file.sync_all().await.map_err(|e| {
-                    SinkError::retryable(format!("cannot sync {}: {e}", self.path.display()))
+                    SinkError::retryable(format!("cannot sync {}: {e}", self.shared.path.display()))
                 })?;
             }
             Ok(())

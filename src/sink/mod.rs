@@ -3,6 +3,7 @@
 //! gives a `Box<dyn Sink>`; the small async [`Sink`] trait; and the worker
 //! that feeds one sink from the outbox.
 
+mod exec;
 mod file;
 pub mod presets;
 pub mod secret;
@@ -214,6 +215,19 @@ pub enum SinkKind {
     File(FileConfig),
     /// Alerts POSTed to a URL (boxed: its settings are many).
     Webhook(Box<WebhookConfig>),
+    /// A command run per alert, with the alert JSON on stdin.
+    Exec(ExecConfig),
+}
+
+/// `type = "exec"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecConfig {
+    /// The program and its arguments (no shell).
+    pub command: Vec<String>,
+    /// Time allowed for one run; default 30s.
+    #[serde(default)]
+    pub timeout: Option<HumanDuration>,
 }
 
 /// `type = "stdout"`.
@@ -353,6 +367,7 @@ impl SinkConfig {
             SinkKind::Stdout(_) => "stdout",
             SinkKind::File(_) => "file",
             SinkKind::Webhook(_) => "webhook",
+            SinkKind::Exec(_) => "exec",
         };
         self.name.as_deref().unwrap_or(default)
     }
@@ -417,6 +432,13 @@ impl SinkConfig {
                 }
             }
             SinkKind::Webhook(c) => c.validate(),
+            SinkKind::Exec(c) => match c.command.first() {
+                Some(program) if !program.trim().is_empty() => Ok(()),
+                _ => Err((
+                    "command",
+                    "command must name a program: [\"/path/to/program\", \"arg\", ...]".to_string(),
+                )),
+            },
         }
     }
 
@@ -426,6 +448,11 @@ impl SinkConfig {
             SinkKind::Stdout(c) => Box::new(StdoutSink::new(self.name(), c.format)),
             SinkKind::File(c) => Box::new(FileSink::new(self.name(), c.path.clone())),
             SinkKind::Webhook(c) => Box::new(WebhookSink::new(self.name(), c)?),
+            SinkKind::Exec(c) => Box::new(exec::ExecSink::new(
+                self.name(),
+                c.command.clone(),
+                c.timeout.map_or(Duration::from_secs(30), |t| t.0),
+            )),
         })
     }
 }

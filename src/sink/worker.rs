@@ -23,6 +23,9 @@ const BATCH: i64 = 64;
 const STORE_ERROR_PAUSE: Duration = Duration::from_secs(1);
 /// How often a disabled sink checks whether it was enabled again.
 const DISABLED_RECHECK: Duration = Duration::from_secs(30);
+/// How long an idle worker sleeps before looking again, unwoken; so what
+/// another process changes (`newswatch redeliver`) is picked up.
+const IDLE_RECHECK: Duration = Duration::from_secs(30);
 
 /// Counts of what a worker did, reported when it stops.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +110,7 @@ impl Worker {
             if draining {
                 break;
             }
-            let sleep = tokio::time::sleep(wait.unwrap_or(Duration::from_secs(3600)));
+            let sleep = tokio::time::sleep(wait.unwrap_or(IDLE_RECHECK).min(IDLE_RECHECK));
             tokio::select! {
                 _ = sleep => {}
                 _ = self.wake.notified() => {}

@@ -73,6 +73,10 @@ pub struct DeliveryRow {
     pub attempts: i64,
     /// The last error, if any.
     pub last_error: Option<String>,
+    /// When the alert was detected (ms).
+    pub detected_at: i64,
+    /// The message's one-line summary.
+    pub summary: String,
 }
 
 impl Store {
@@ -311,17 +315,24 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DeliveryRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT delivery_id, alert_id, sink, state, attempts, last_error FROM deliveries \
-             WHERE ($1 IS NULL OR sink = $1) AND ($2 IS NULL OR state = $2) \
-             ORDER BY delivery_id LIMIT $3",
+            "SELECT d.delivery_id, d.alert_id, d.sink, d.state, d.attempts, d.last_error, \
+             a.detected_at, a.body, a.kind FROM deliveries d JOIN alerts a ON a.alert_id = d.alert_id \
+             WHERE ($1 IS NULL OR d.sink = $1) AND ($2 IS NULL OR d.state = $2) \
+             ORDER BY d.delivery_id DESC LIMIT $3",
         )
         .bind(sink)
         .bind(state.map(DeliveryState::as_str))
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
+        let mut listed = rows
+            .iter()
             .map(|row| {
+                let body: String = row.try_get("body")?;
+                let kind: String = row.try_get("kind")?;
+                let summary = Message::from_stored(&kind, &body)
+                    .map(|m| crate::sink::text::summary(&m))
+                    .unwrap_or_else(|e| format!("(unreadable: {e})"));
                 Ok(DeliveryRow {
                     delivery_id: row.try_get("delivery_id")?,
                     alert_id: row.try_get("alert_id")?,
@@ -329,8 +340,13 @@ impl Store {
                     state: row.try_get("state")?,
                     attempts: row.try_get("attempts")?,
                     last_error: row.try_get("last_error")?,
+                    detected_at: row.try_get("detected_at")?,
+                    summary,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<DeliveryRow>, StoreError>>()?;
+        // The newest `limit`, listed oldest first.
+        listed.reverse();
+        Ok(listed)
     }
 }
