@@ -149,6 +149,13 @@ fn when(alert: &Alert) -> &str {
     alert.published.as_deref().unwrap_or(&alert.detected_at)
 }
 
+/// Slack's three control characters, escaped as its formatting rules ask.
+fn slack_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// Slack: `text` plus one attachment per alert (`title`, `title_link`,
 /// `text`, `footer`, `ts`), fields Mattermost reads too.
 fn slack(message: &Message) -> Value {
@@ -159,12 +166,12 @@ fn slack(message: &Message) -> Value {
                 .map(|t| t.timestamp())
                 .unwrap_or(0);
             json!({
-                "fallback": alert_line(alert),
+                "fallback": slack_escape(&alert_line(alert)),
                 "color": "#b03a2e",
-                "title": clip(&alert.title, 250),
+                "title": slack_escape(&clip(&alert.title, 250)),
                 "title_link": alert.link,
-                "text": clip(&plain_snippet(alert), 1500),
-                "footer": format!("{} · {}", alert.feed, alert.lists.join(", ")),
+                "text": slack_escape(&clip(&plain_snippet(alert), 1500)),
+                "footer": slack_escape(&format!("{} · {}", alert.feed, alert.lists.join(", "))),
                 "ts": ts,
             })
         })
@@ -174,7 +181,7 @@ fn slack(message: &Message) -> Value {
         text.push('\n');
         text.push_str(&more);
     }
-    json!({ "text": clip(&text, 3000), "attachments": attachments })
+    json!({ "text": slack_escape(&clip(&text, 3000)), "attachments": attachments })
 }
 
 /// Discord: `content`, up to ten `embeds` (title, url, description,

@@ -1,0 +1,218 @@
+//! Each webhook preset's body, pinned by a snapshot in tests/snapshots/
+//! (regenerate with NEWSWATCH_UPDATE_SNAPSHOTS=1 and review the diff), and
+//! checked against the field names each service documents.
+
+use std::path::PathBuf;
+
+use newswatch::model::{Alert, AlertHit, Digest, FeedHealthEvent, Message};
+use newswatch::sink::presets::{Preset, Renderer};
+use serde_json::Value;
+
+fn alert(id: &str, title: &str) -> Alert {
+    Alert {
+        kind: "alert".into(),
+        id: id.into(),
+        feed: "Balkan Insight".into(),
+        feed_url: "https://balkaninsight.com/feed/".into(),
+        title: title.into(),
+        link: Some("https://balkaninsight.com/2026/11/28/kfor-patrols/".into()),
+        published: Some("2026-11-28T09:15:00Z".into()),
+        lists: vec!["kfor".into(), "kosovo".into()],
+        terms: vec!["KFOR".into(), "kosov".into()],
+        snippet: "**KFOR** says it will act if stability is jeopardized in northern Kosovo".into(),
+        hits: vec![AlertHit {
+            list: "kfor".into(),
+            term: "KFOR".into(),
+            field: "title".into(),
+            snippet: "**KFOR** says it will act".into(),
+        }],
+        detected_at: "2026-11-28T09:16:02Z".into(),
+        item_key: "0f4c9a0b3d1e2f4a5b6c7d8e9f0a1b2c".into(),
+    }
+}
+
+fn messages() -> Vec<(&'static str, Message)> {
+    let one = alert(
+        "0193a1b2-0000-7000-8000-000000000001",
+        "KFOR says it will act if stability is jeopardized <in> Kosovo & the north",
+    );
+    let two = alert(
+        "0193a1b2-0000-7000-8000-000000000002",
+        "Вучић: Срби на Косову",
+    );
+    let event = FeedHealthEvent {
+        kind: FeedHealthEvent::UNHEALTHY.into(),
+        id: "0193a1b2-0000-7000-8000-0000000000e1".into(),
+        feed: "N1 Srbija".into(),
+        feed_url: "https://n1info.rs/feed/".into(),
+        failing_since: "2026-11-28T06:00:00Z".into(),
+        failures: 5,
+        last_error: Some("HTTP 503".into()),
+        detected_at: "2026-11-28T08:00:00Z".into(),
+    };
+    let digest = Digest {
+        kind: "digest".into(),
+        id: "d1g3st".into(),
+        period_start: "2026-11-28T09:00:00Z".into(),
+        period_end: "2026-11-28T09:15:00Z".into(),
+        count: 2,
+        alerts: vec![one.clone(), two],
+    };
+    vec![
+        ("alert", Message::Alert(one)),
+        ("event", Message::FeedHealth(event)),
+        ("digest", Message::Digest(digest)),
+    ]
+}
+
+fn render(preset: Preset, message: &Message) -> (Value, String) {
+    let template = (preset == Preset::Template).then(|| {
+        "{\"kind\": {{ kind | tojson }}, \"text\": {{ (message.title or message.feed or message.count) | tojson }}}".to_string()
+    });
+    let renderer = Renderer::new(
+        preset,
+        Some("balkans".into()),
+        Some("-100123".into()),
+        template,
+        None,
+    )
+    .expect("renderer");
+    let stored = message.to_json().expect("json");
+    let body = renderer.render(message, &stored).expect("render");
+    let value: Value = serde_json::from_slice(&body.bytes).expect("every preset renders JSON here");
+    (value, body.content_type)
+}
+
+fn snapshot(name: &str, value: &Value) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("{name}.json"));
+    let text = serde_json::to_string_pretty(value).expect("pretty") + "\n";
+    if std::env::var("NEWSWATCH_UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
+        std::fs::write(&path, &text).expect("write snapshot");
+        return;
+    }
+    let pinned = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run with NEWSWATCH_UPDATE_SNAPSHOTS=1 to create it",
+            path.display()
+        )
+    });
+    assert_eq!(
+        text, pinned,
+        "{name} changed; if on purpose, regenerate and review"
+    );
+}
+
+const PRESETS: [(&str, Preset); 7] = [
+    ("json", Preset::Json),
+    ("slack", Preset::Slack),
+    ("discord", Preset::Discord),
+    ("teams", Preset::Teams),
+    ("ntfy", Preset::Ntfy),
+    ("telegram", Preset::Telegram),
+    ("template", Preset::Template),
+];
+
+#[test]
+fn every_preset_renders_every_message_as_pinned() {
+    for (preset_name, preset) in PRESETS {
+        for (message_name, message) in messages() {
+            let (value, content_type) = render(preset, &message);
+            assert_eq!(content_type, "application/json");
+            snapshot(&format!("{preset_name}-{message_name}"), &value);
+        }
+    }
+}
+
+fn alert_body(preset: Preset) -> Value {
+    render(preset, &messages()[0].1).0
+}
+
+#[test]
+fn bodies_use_the_fields_each_service_documents() {
+    let slack = alert_body(Preset::Slack);
+    assert!(slack["text"].is_string());
+    let attachment = &slack["attachments"][0];
+    for field in ["fallback", "title", "title_link", "text", "footer", "ts"] {
+        assert!(
+            !attachment[field].is_null(),
+            "slack attachment lacks {field}"
+        );
+    }
+
+    let discord = alert_body(Preset::Discord);
+    assert!(
+        discord["content"]
+            .as_str()
+            .is_some_and(|c| c.chars().count() <= 2000)
+    );
+    let embed = &discord["embeds"][0];
+    for field in ["title", "url", "description", "timestamp", "footer"] {
+        assert!(!embed[field].is_null(), "discord embed lacks {field}");
+    }
+    assert_eq!(
+        discord["allowed_mentions"]["parse"],
+        serde_json::json!([]),
+        "no @everyone from a headline"
+    );
+
+    let teams = alert_body(Preset::Teams);
+    assert_eq!(teams["type"], "message");
+    let card = &teams["attachments"][0];
+    assert_eq!(
+        card["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
+    assert_eq!(card["content"]["type"], "AdaptiveCard");
+    assert_eq!(card["content"]["actions"][0]["type"], "Action.OpenUrl");
+
+    let ntfy = alert_body(Preset::Ntfy);
+    for field in ["topic", "title", "message", "click", "tags"] {
+        assert!(!ntfy[field].is_null(), "ntfy lacks {field}");
+    }
+    assert_eq!(ntfy["topic"], "balkans");
+
+    let telegram = alert_body(Preset::Telegram);
+    assert_eq!(telegram["chat_id"], "-100123");
+    assert_eq!(telegram["parse_mode"], "HTML");
+    let text = telegram["text"].as_str().expect("text");
+    assert!(
+        text.contains("&lt;in&gt;") && text.contains("&amp;"),
+        "HTML is escaped: {text}"
+    );
+
+    let json = alert_body(Preset::Json);
+    assert_eq!(json["id"], "0193a1b2-0000-7000-8000-000000000001");
+}
+
+#[test]
+fn a_template_can_render_any_content_type() {
+    let renderer = Renderer::new(
+        Preset::Template,
+        None,
+        None,
+        Some("{{ message.title }} ({{ message.lists | join(\", \") }})".into()),
+        Some("text/plain; charset=utf-8".into()),
+    )
+    .expect("renderer");
+    let message = &messages()[0].1;
+    let body = renderer
+        .render(message, &message.to_json().expect("json"))
+        .expect("render");
+    assert_eq!(body.content_type, "text/plain; charset=utf-8");
+    assert_eq!(
+        String::from_utf8(body.bytes).expect("utf-8"),
+        "KFOR says it will act if stability is jeopardized <in> Kosovo & the north (kfor, kosovo)"
+    );
+    assert!(
+        Renderer::new(
+            Preset::Template,
+            None,
+            None,
+            Some("{{ unclosed".into()),
+            None
+        )
+        .is_err()
+    );
+}
