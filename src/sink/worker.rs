@@ -63,8 +63,54 @@ pub struct Worker {
     store: Store,
     wake: Arc<Notify>,
     settings: WorkerSettings,
-    sent: VecDeque<Instant>,
+    pace: RateLimit,
     report: WorkerReport,
+}
+
+/// At most `limit` sends in any `window`: a sliding window of send times.
+#[derive(Debug, Clone)]
+pub struct RateLimit {
+    limit: Option<usize>,
+    window: Duration,
+    sent: VecDeque<Instant>,
+}
+
+impl RateLimit {
+    /// A limit of `limit` sends per `window` (`None`: unlimited).
+    pub fn new(limit: Option<u32>, window: Duration) -> Self {
+        RateLimit {
+            limit: limit.map(|l| l as usize),
+            window,
+            sent: VecDeque::new(),
+        }
+    }
+
+    /// How long to wait at `now` before the next send may go.
+    pub fn delay(&mut self, now: Instant) -> Duration {
+        let Some(limit) = self.limit else {
+            return Duration::ZERO;
+        };
+        while self
+            .sent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            self.sent.pop_front();
+        }
+        if self.sent.len() < limit {
+            return Duration::ZERO;
+        }
+        self.sent.front().map_or(Duration::ZERO, |oldest| {
+            (*oldest + self.window).duration_since(now)
+        })
+    }
+
+    /// Notes a send at `at`.
+    pub fn record(&mut self, at: Instant) {
+        if self.limit.is_some() {
+            self.sent.push_back(at);
+        }
+    }
 }
 
 impl Worker {
@@ -79,8 +125,8 @@ impl Worker {
             sink,
             store,
             wake,
+            pace: RateLimit::new(settings.max_per_minute, Duration::from_secs(60)),
             settings,
-            sent: VecDeque::new(),
             report: WorkerReport::default(),
         }
     }
@@ -325,24 +371,11 @@ impl Worker {
 
     /// Waits as long as `max_per_minute` requires before the next send.
     async fn pace(&mut self) {
-        let Some(limit) = self.settings.max_per_minute else {
-            return;
-        };
-        let minute = Duration::from_secs(60);
-        let now = Instant::now();
-        while self
-            .sent
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= minute)
-        {
-            self.sent.pop_front();
+        let delay = self.pace.delay(Instant::now());
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
         }
-        if self.sent.len() >= limit as usize
-            && let Some(oldest) = self.sent.pop_front()
-        {
-            tokio::time::sleep_until(oldest + minute).await;
-        }
-        self.sent.push_back(Instant::now());
+        self.pace.record(Instant::now());
     }
 }
 
@@ -358,4 +391,29 @@ fn with_jitter(delay: Duration) -> Duration {
 /// Now, in milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_limit_slides() {
+        let start = Instant::now();
+        let at = |secs: u64| start + Duration::from_secs(secs);
+        let mut limit = RateLimit::new(Some(2), Duration::from_secs(60));
+        assert_eq!(limit.delay(at(0)), Duration::ZERO);
+        limit.record(at(0));
+        assert_eq!(limit.delay(at(10)), Duration::ZERO);
+        limit.record(at(10));
+        // The third send waits until the first one is a minute old.
+        assert_eq!(limit.delay(at(20)), Duration::from_secs(40));
+        limit.record(at(60));
+        assert_eq!(limit.delay(at(61)), Duration::from_secs(9));
+        let mut unlimited = RateLimit::new(None, Duration::from_secs(60));
+        for second in 0..100 {
+            assert_eq!(unlimited.delay(at(second)), Duration::ZERO);
+            unlimited.record(at(second));
+        }
+    }
 }
