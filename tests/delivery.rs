@@ -161,3 +161,105 @@ async fn a_retry_due_later_waits_for_the_next_run_and_is_then_delivered() {
         MATCHING as i64
     );
 }
+
+fn exec_config(dir: &Path, server: &TestServer, command: &str) -> String {
+    let config = format!(
+        "[state]\ndirectory = {:?}\n\n[poll]\nbacklog = \"all\"\n\n[[feed]]\nurl = {:?}\n{TEST_LISTS}\n\
+         [[sink]]\ntype = \"exec\"\ncommand = {command}\ntimeout = \"500ms\"\nretry = [\"0s\"]\n",
+        dir.join("state"),
+        server.url("/rss2.xml"),
+    );
+    let path = dir.join("newswatch.toml");
+    std::fs::write(&path, config).expect("config");
+    path.to_string_lossy().into_owned()
+}
+
+#[tokio::test]
+async fn the_exec_sink_pipes_each_alert_to_a_command() {
+    let server = TestServer::start();
+    server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("piped.jsonl");
+    let command = format!("[\"sh\", \"-c\", \"cat >> {}\"]", out.display());
+    let config = exec_config(dir.path(), &server, &command);
+    tokio::task::spawn_blocking(move || run_once(&config)).await.expect("run");
+    let lines = support::read_json_lines(&out);
+    assert_eq!(lines.len(), MATCHING);
+    assert!(lines.iter().all(|l| l["type"] == "alert"));
+}
+
+#[tokio::test]
+async fn the_exec_sink_retries_failures_and_gives_up_on_bad_input() {
+    for (script, state, attempts) in [
+        ("exit 3", DeliveryState::Dead, 2),
+        ("sleep 5", DeliveryState::Dead, 2),
+        ("exit 65", DeliveryState::Dead, 1),
+    ] {
+        let server = TestServer::start();
+        server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let command = format!("[\"sh\", \"-c\", \"cat > /dev/null; {script}\"]");
+        let config = exec_config(dir.path(), &server, &command);
+        let stderr = tokio::task::spawn_blocking(move || run_once(&config)).await.expect("run");
+        let url = format!("sqlite://{}?mode=rw", dir.path().join("state/newswatch.db").display());
+        let store = Store::open(&url).await.expect("store");
+        let rows = store.list_deliveries(Some("exec"), Some(state), 10).await.expect("list");
+        assert_eq!(rows.len(), MATCHING, "{script}: {stderr}");
+        assert!(rows.iter().all(|r| r.attempts == attempts), "{script}: {rows:?}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_gone_endpoint_disables_its_sink_until_enabled_again() {
+    let (server, _dir, config) = setup(&[], 410, r#"["0s"]"#);
+    let first = config.clone();
+    let stderr = tokio::task::spawn_blocking(move || run_once(&first)).await.expect("run");
+    assert!(stderr.contains("THE ENDPOINT IS GONE (410)"), "{stderr}");
+    assert_eq!(server.requests("/hook").len(), 1, "nothing more after the 410");
+    let sinks = newswatch(&["sinks", "--config", &config]);
+    let listing = String::from_utf8_lossy(&sinks.stdout);
+    assert!(listing.contains("DISABLED") && listing.contains(&format!("{MATCHING}")), "{listing}");
+
+    // Still disabled: the next run sends nothing; nothing is lost either.
+    let again = config.clone();
+    tokio::task::spawn_blocking(move || run_once(&again)).await.expect("run");
+    assert_eq!(server.requests("/hook").len(), 1);
+
+    server.hook("/hook", &[], 200);
+    let enable = newswatch(&["sinks", "--enable", "webhook", "--config", &config]);
+    assert!(enable.status.success(), "{}", describe(&enable));
+    let last = config.clone();
+    tokio::task::spawn_blocking(move || run_once(&last)).await.expect("run");
+    assert_eq!(server.accepted_json("/hook").len(), MATCHING);
+}
+
+#[tokio::test]
+async fn dead_letters_are_listed_and_redelivered() {
+    let (server, _dir, config) = setup(&[], 400, r#"["0s"]"#);
+    let first = config.clone();
+    tokio::task::spawn_blocking(move || run_once(&first)).await.expect("run");
+    let listed = newswatch(&["alerts", "--state", "dead", "--json", "--config", &config]);
+    assert!(listed.status.success(), "{}", describe(&listed));
+    let dead: Vec<serde_json::Value> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(dead.len(), MATCHING);
+    assert!(dead.iter().all(|d| d["last_error"].as_str().is_some_and(|e| e.contains("HTTP 400"))));
+
+    server.hook("/hook", &[], 200);
+    // One by id, then the rest with --dead.
+    let id = dead[0]["delivery_id"].as_str().expect("id").to_string();
+    let one = newswatch(&["redeliver", &id, "--config", &config]);
+    assert!(one.status.success(), "{}", describe(&one));
+    let unknown = newswatch(&["redeliver", "no-such-delivery", "--config", &config]);
+    assert_eq!(unknown.status.code(), Some(1));
+    let rest = newswatch(&["redeliver", "--dead", "--config", &config]);
+    assert!(String::from_utf8_lossy(&rest.stdout).contains("requeued 1"), "{}", describe(&rest));
+    let last = config.clone();
+    tokio::task::spawn_blocking(move || run_once(&last)).await.expect("run");
+    assert_eq!(server.accepted_json("/hook").len(), MATCHING);
+    let done = newswatch(&["alerts", "--state", "done", "--config", &config]);
+    assert_eq!(String::from_utf8_lossy(&done.stdout).lines().count(), MATCHING);
+}

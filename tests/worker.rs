@@ -147,10 +147,10 @@ async fn a_digest_carries_one_periods_alerts() {
         Vec::new(),
     )
     .await;
-    let log = log.lock().expect("log");
-    let digests: Vec<(&str, usize)> = log.iter().map(|(_, _, kind, n)| (*kind, *n)).collect();
+    let seen = log.lock().expect("log").clone();
+    let digests: Vec<(&str, usize)> = seen.iter().map(|(_, _, kind, n)| (*kind, *n)).collect();
     assert_eq!(digests, [("digest", 3), ("digest", 2)]);
-    assert_ne!(log[0].1, log[1].1, "each period has its own id");
+    assert_ne!(seen[0].1, seen[1].1, "each period has its own id");
     assert_eq!(
         store
             .count_deliveries(Some("recording"), DeliveryState::Done)
