@@ -124,3 +124,63 @@ fn a_restart_keeps_a_feeds_backoff() {
         "the backoff survived the restart"
     );
 }
+
+#[test]
+fn sighup_reopens_the_alert_file_for_log_rotation() {
+    let server = TestServer::start();
+    server.serve_feed(
+        "/feed.xml",
+        support::bulletin_feed(2),
+        "application/rss+xml",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let alerts = dir.path().join("alerts.jsonl");
+    let rotated = dir.path().join("alerts.jsonl.1");
+    let config = format!(
+        "[state]\ndirectory = {:?}\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"\n\n\
+         [[feed]]\nurl = {:?}\n{TEST_LISTS}\n[[sink]]\ntype = \"file\"\npath = {:?}\n",
+        dir.path().join("state"),
+        server.url("/feed.xml"),
+        alerts,
+    );
+    let config_path = dir.path().join("newswatch.toml");
+    std::fs::write(&config_path, config).expect("config");
+    let log_path = dir.path().join("daemon.log");
+    let log = std::fs::File::create(&log_path).expect("log");
+    let mut child = newswatch_command(&["run", "--config", &config_path.to_string_lossy()])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start daemon");
+    wait_until(Duration::from_secs(20), "two alerts", || {
+        read_json_lines(&alerts).len() == 2
+    });
+
+    // logrotate: move the file away, then SIGHUP.
+    std::fs::rename(&alerts, &rotated).expect("rotate");
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(hup.success());
+    wait_until(Duration::from_secs(20), "the sink to reopen", || {
+        std::fs::read_to_string(&log_path).is_ok_and(|l| l.contains("file sink reopened"))
+    });
+    // A new alert lands in a new file at the original path.
+    server.serve_feed(
+        "/feed.xml",
+        support::bulletin_feed(3),
+        "application/rss+xml",
+    );
+    wait_until(
+        Duration::from_secs(20),
+        "the third alert in a new file",
+        || read_json_lines(&alerts).len() == 1,
+    );
+    assert_eq!(
+        read_json_lines(&rotated).len(),
+        2,
+        "the rotated file keeps what it had"
+    );
+    assert!(terminate(&mut child).success());
+}

@@ -182,7 +182,9 @@ async fn the_exec_sink_pipes_each_alert_to_a_command() {
     let out = dir.path().join("piped.jsonl");
     let command = format!("[\"sh\", \"-c\", \"cat >> {}\"]", out.display());
     let config = exec_config(dir.path(), &server, &command);
-    tokio::task::spawn_blocking(move || run_once(&config)).await.expect("run");
+    tokio::task::spawn_blocking(move || run_once(&config))
+        .await
+        .expect("run");
     let lines = support::read_json_lines(&out);
     assert_eq!(lines.len(), MATCHING);
     assert!(lines.iter().all(|l| l["type"] == "alert"));
@@ -200,12 +202,23 @@ async fn the_exec_sink_retries_failures_and_gives_up_on_bad_input() {
         let dir = tempfile::tempdir().expect("tempdir");
         let command = format!("[\"sh\", \"-c\", \"cat > /dev/null; {script}\"]");
         let config = exec_config(dir.path(), &server, &command);
-        let stderr = tokio::task::spawn_blocking(move || run_once(&config)).await.expect("run");
-        let url = format!("sqlite://{}?mode=rw", dir.path().join("state/newswatch.db").display());
+        let stderr = tokio::task::spawn_blocking(move || run_once(&config))
+            .await
+            .expect("run");
+        let url = format!(
+            "sqlite://{}?mode=rw",
+            dir.path().join("state/newswatch.db").display()
+        );
         let store = Store::open(&url).await.expect("store");
-        let rows = store.list_deliveries(Some("exec"), Some(state), 10).await.expect("list");
+        let rows = store
+            .list_deliveries(Some("exec"), Some(state), 10)
+            .await
+            .expect("list");
         assert_eq!(rows.len(), MATCHING, "{script}: {stderr}");
-        assert!(rows.iter().all(|r| r.attempts == attempts), "{script}: {rows:?}");
+        assert!(
+            rows.iter().all(|r| r.attempts == attempts),
+            "{script}: {rows:?}"
+        );
         store.close().await;
     }
 }
@@ -214,23 +227,36 @@ async fn the_exec_sink_retries_failures_and_gives_up_on_bad_input() {
 async fn a_gone_endpoint_disables_its_sink_until_enabled_again() {
     let (server, _dir, config) = setup(&[], 410, r#"["0s"]"#);
     let first = config.clone();
-    let stderr = tokio::task::spawn_blocking(move || run_once(&first)).await.expect("run");
+    let stderr = tokio::task::spawn_blocking(move || run_once(&first))
+        .await
+        .expect("run");
     assert!(stderr.contains("THE ENDPOINT IS GONE (410)"), "{stderr}");
-    assert_eq!(server.requests("/hook").len(), 1, "nothing more after the 410");
+    assert_eq!(
+        server.requests("/hook").len(),
+        1,
+        "nothing more after the 410"
+    );
     let sinks = newswatch(&["sinks", "--config", &config]);
     let listing = String::from_utf8_lossy(&sinks.stdout);
-    assert!(listing.contains("DISABLED") && listing.contains(&format!("{MATCHING}")), "{listing}");
+    assert!(
+        listing.contains("DISABLED") && listing.contains(&format!("{MATCHING}")),
+        "{listing}"
+    );
 
     // Still disabled: the next run sends nothing; nothing is lost either.
     let again = config.clone();
-    tokio::task::spawn_blocking(move || run_once(&again)).await.expect("run");
+    tokio::task::spawn_blocking(move || run_once(&again))
+        .await
+        .expect("run");
     assert_eq!(server.requests("/hook").len(), 1);
 
     server.hook("/hook", &[], 200);
     let enable = newswatch(&["sinks", "--enable", "webhook", "--config", &config]);
     assert!(enable.status.success(), "{}", describe(&enable));
     let last = config.clone();
-    tokio::task::spawn_blocking(move || run_once(&last)).await.expect("run");
+    tokio::task::spawn_blocking(move || run_once(&last))
+        .await
+        .expect("run");
     assert_eq!(server.accepted_json("/hook").len(), MATCHING);
 }
 
@@ -238,7 +264,9 @@ async fn a_gone_endpoint_disables_its_sink_until_enabled_again() {
 async fn dead_letters_are_listed_and_redelivered() {
     let (server, _dir, config) = setup(&[], 400, r#"["0s"]"#);
     let first = config.clone();
-    tokio::task::spawn_blocking(move || run_once(&first)).await.expect("run");
+    tokio::task::spawn_blocking(move || run_once(&first))
+        .await
+        .expect("run");
     let listed = newswatch(&["alerts", "--state", "dead", "--json", "--config", &config]);
     assert!(listed.status.success(), "{}", describe(&listed));
     let dead: Vec<serde_json::Value> = String::from_utf8_lossy(&listed.stdout)
@@ -246,7 +274,11 @@ async fn dead_letters_are_listed_and_redelivered() {
         .map(|l| serde_json::from_str(l).expect("JSON line"))
         .collect();
     assert_eq!(dead.len(), MATCHING);
-    assert!(dead.iter().all(|d| d["last_error"].as_str().is_some_and(|e| e.contains("HTTP 400"))));
+    assert!(dead.iter().all(|d| {
+        d["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("HTTP 400"))
+    }));
 
     server.hook("/hook", &[], 200);
     // One by id, then the rest with --dead.
@@ -256,10 +288,19 @@ async fn dead_letters_are_listed_and_redelivered() {
     let unknown = newswatch(&["redeliver", "no-such-delivery", "--config", &config]);
     assert_eq!(unknown.status.code(), Some(1));
     let rest = newswatch(&["redeliver", "--dead", "--config", &config]);
-    assert!(String::from_utf8_lossy(&rest.stdout).contains("requeued 1"), "{}", describe(&rest));
+    assert!(
+        String::from_utf8_lossy(&rest.stdout).contains("requeued 1"),
+        "{}",
+        describe(&rest)
+    );
     let last = config.clone();
-    tokio::task::spawn_blocking(move || run_once(&last)).await.expect("run");
+    tokio::task::spawn_blocking(move || run_once(&last))
+        .await
+        .expect("run");
     assert_eq!(server.accepted_json("/hook").len(), MATCHING);
     let done = newswatch(&["alerts", "--state", "done", "--config", &config]);
-    assert_eq!(String::from_utf8_lossy(&done.stdout).lines().count(), MATCHING);
+    assert_eq!(
+        String::from_utf8_lossy(&done.stdout).lines().count(),
+        MATCHING
+    );
 }

@@ -245,3 +245,30 @@ fn the_stdout_sink_writes_readable_lines_or_json_lines() {
         EXPECTED.iter().map(|s| s.to_string()).collect()
     );
 }
+
+#[test]
+fn a_closed_stdout_is_a_sink_error_not_a_panic() {
+    let server = serve_fixtures();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sinks = "\n[[sink]]\ntype = \"stdout\"\nretry = [\"0s\"]\n";
+    let config = write_config_with_sinks(dir.path(), &server, sinks);
+    let mut child = support::newswatch_command(&["once", "--config", &config])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start");
+    // Close the reading end before anything is written.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to stdout") || stderr.contains("cannot flush stdout"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{} dead", EXPECTED.len())),
+        "{stderr}"
+    );
+}

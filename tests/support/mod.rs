@@ -102,7 +102,12 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on 127.0.0.1 with a free port.
     pub fn start() -> TestServer {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        TestServer::start_on(0)
+    }
+
+    /// Starts a server on 127.0.0.1 at `port` (0: any free port).
+    pub fn start_on(port: u16) -> TestServer {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind loopback");
         listener.set_nonblocking(true).expect("nonblocking");
         let addr = listener.local_addr().expect("local addr");
         let state = Arc::new(Mutex::new(State::default()));
@@ -338,6 +343,52 @@ pub fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut() -> bo
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// A port that was free a moment ago (for a server that starts later).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Sends `signal` (e.g. "TERM", "KILL") to a child and waits for it to end.
+pub fn signal_and_wait(child: &mut std::process::Child, signal: &str) -> std::process::ExitStatus {
+    let sent = Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success(), "kill -{signal} failed");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the process did not end after SIGTERM/SIGKILL"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// An RSS 2.0 feed of `count` items titled "KFOR bulletin N", published a
+/// minute apart, N = 0 the oldest.
+pub fn bulletin_feed(count: usize) -> Vec<u8> {
+    let now = chrono::Utc::now();
+    let mut text = String::from(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Bulletins</title>",
+    );
+    for n in 0..count {
+        let published = now - chrono::Duration::minutes((count - n) as i64);
+        text.push_str(&format!(
+            "<item><title>KFOR bulletin {n}</title><guid isPermaLink=\"false\">bulletin-{n}</guid><pubDate>{}</pubDate></item>",
+            published.to_rfc2822()
+        ));
+    }
+    text.push_str("</channel></rss>");
+    text.into_bytes()
 }
 
 /// Watch lists used by the integration tests (a small version of the
