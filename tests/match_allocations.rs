@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use newswatch::config::Config;
 use newswatch::matcher::{MatchScratch, Matcher};
-use newswatch::model::{Item, ItemKey};
 
 struct Counting;
 
@@ -33,20 +32,12 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
+mod support;
+
+use support::item;
+
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-fn item(title: &str, summary: &str) -> Item {
-    Item {
-        key: ItemKey::from_parts("t", &[title]),
-        source_id: None,
-        title: title.to_string(),
-        link: None,
-        summary: summary.to_string(),
-        content: String::new(),
-        published: None,
-    }
-}
 
 #[test]
 fn matching_items_that_miss_allocates_nothing() {

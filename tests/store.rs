@@ -1,28 +1,11 @@
 //! The store against a real SQLite file: dedup in one transaction, the
 //! outbox's order and leases, state kept across reopening.
 
-use newswatch::model::{Alert, Item, ItemKey};
-use newswatch::store::{DeliveryState, FeedState, NewAlert, PollRecord, QueueHead, Store};
+mod support;
 
-fn alert(id: &str, key: &str) -> Alert {
-    let item = Item {
-        key: ItemKey::from_stored(key.to_string()),
-        source_id: None,
-        title: format!("title {key}"),
-        link: None,
-        summary: String::new(),
-        content: String::new(),
-        published: None,
-    };
-    Alert::new(
-        id.to_string(),
-        "Feed",
-        "https://f.example/rss",
-        &item,
-        &[],
-        chrono::Utc::now(),
-    )
-}
+use support::alert;
+
+use newswatch::store::{DeliveryState, FeedState, NewAlert, PollRecord, QueueHead, Store};
 
 fn record(now_ms: i64, alerts: &[(&str, &str)], sinks: &[&str]) -> PollRecord {
     PollRecord {

@@ -5,12 +5,16 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use newswatch::model::{Alert, Item, ItemKey, Message};
+use newswatch::model::Message;
 use newswatch::sink::worker::{Worker, WorkerSettings};
 use newswatch::sink::{BoxFuture, Delivery, Sink, SinkError};
 use newswatch::store::{DeliveryState, FeedState, NewAlert, PollRecord, Store};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+
+mod support;
+
+use support::alert;
 
 /// What the recording sink saw: (virtual time, message id, kind, alerts carried).
 type Log = Arc<Mutex<Vec<(tokio::time::Instant, String, &'static str, usize)>>>;
@@ -49,26 +53,6 @@ impl Sink for Recording {
     }
 }
 
-fn alert(id: &str) -> Alert {
-    let item = Item {
-        key: ItemKey::from_parts("w", &[id]),
-        source_id: None,
-        title: format!("KFOR item {id}"),
-        link: None,
-        summary: String::new(),
-        content: String::new(),
-        published: None,
-    };
-    Alert::new(
-        id.to_string(),
-        "Feed",
-        "https://f.example/rss",
-        &item,
-        &[],
-        chrono::Utc::now(),
-    )
-}
-
 async fn store_with(dir: &tempfile::TempDir, batches: &[(i64, &[&str])]) -> Store {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
     let store = Store::open(&url).await.expect("store");
@@ -82,7 +66,7 @@ async fn store_with(dir: &tempfile::TempDir, batches: &[(i64, &[&str])]) -> Stor
             alerts: ids
                 .iter()
                 .map(|id| NewAlert {
-                    alert: alert(id),
+                    alert: alert(id, id),
                     sinks: vec!["recording".into()],
                 })
                 .collect(),

@@ -417,3 +417,30 @@ pub fn read_json_lines(path: &Path) -> Vec<serde_json::Value> {
         Err(_) => Vec::new(),
     }
 }
+
+/// An item with just a headline and a summary.
+pub fn item(title: &str, summary: &str) -> newswatch::model::Item {
+    newswatch::model::Item {
+        key: newswatch::model::ItemKey::from_parts("test", &[title]),
+        source_id: None,
+        title: title.to_string(),
+        link: None,
+        summary: summary.to_string(),
+        content: String::new(),
+        published: None,
+    }
+}
+
+/// An alert with this id for an item with this stored key.
+pub fn alert(id: &str, key: &str) -> newswatch::model::Alert {
+    let mut item = item(&format!("KFOR item {key}"), "");
+    item.key = newswatch::model::ItemKey::from_stored(key.to_string());
+    newswatch::model::Alert::new(
+        id.to_string(),
+        "Feed",
+        "https://f.example/rss",
+        &item,
+        &[],
+        chrono::Utc::now(),
+    )
+}
