@@ -21,3 +21,4 @@ pub mod schedule;
 pub mod service;
 pub mod sink;
 pub mod store;
+pub mod story;

@@ -159,6 +159,12 @@ pub struct Alert {
     pub detected_at: String,
     /// The item's stable key.
     pub item_key: String,
+    /// The story's stable id: every copy of one story shares it.
+    #[serde(default)]
+    pub story: String,
+    /// Names of the feeds that carried the story so far.
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 /// A hit as carried in an alert (owned strings, serialisable both ways).
@@ -212,6 +218,8 @@ impl Alert {
                 .collect(),
             detected_at: rfc3339(detected_at),
             item_key: item.key.to_string(),
+            story: String::new(),
+            sources: vec![feed.to_string()],
         }
     }
 }
@@ -268,6 +276,31 @@ pub struct Digest {
     pub alerts: Vec<Alert>,
 }
 
+/// A story already alerted turned up in another feed: for sinks with
+/// `on_repeat = "update"`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct StoryUpdate {
+    /// Always "story_update".
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Stable update id (time-ordered UUID).
+    pub id: String,
+    /// The story's id, as in its alert.
+    pub story: String,
+    /// The story's headline, as first alerted.
+    pub title: String,
+    /// The new copy's link, if any.
+    pub link: Option<String>,
+    /// The lists the story was alerted for.
+    pub lists: Vec<String>,
+    /// Every feed that carried it so far.
+    pub sources: Vec<String>,
+    /// The feed that just carried it.
+    pub new_source: String,
+    /// When (RFC 3339).
+    pub detected_at: String,
+}
+
 /// What travels through the outbox to the sinks.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Message {
@@ -277,6 +310,8 @@ pub enum Message {
     FeedHealth(FeedHealthEvent),
     /// A period's alerts, sent together.
     Digest(Digest),
+    /// More sources for a story already alerted.
+    StoryUpdate(StoryUpdate),
 }
 
 impl Message {
@@ -286,6 +321,7 @@ impl Message {
             Message::Alert(_) => "alert",
             Message::FeedHealth(_) => "feed_health",
             Message::Digest(_) => "digest",
+            Message::StoryUpdate(_) => "story_update",
         }
     }
 
@@ -295,6 +331,7 @@ impl Message {
             Message::Alert(alert) => &alert.id,
             Message::FeedHealth(event) => &event.id,
             Message::Digest(digest) => &digest.id,
+            Message::StoryUpdate(update) => &update.id,
         }
     }
 
@@ -302,6 +339,7 @@ impl Message {
     pub fn from_stored(kind: &str, body: &str) -> Result<Message, serde_json::Error> {
         Ok(match kind {
             "feed_health" => Message::FeedHealth(serde_json::from_str(body)?),
+            "story_update" => Message::StoryUpdate(serde_json::from_str(body)?),
             _ => Message::Alert(serde_json::from_str(body)?),
         })
     }
@@ -312,6 +350,7 @@ impl Message {
             Message::Alert(alert) => serde_json::to_string(alert),
             Message::FeedHealth(event) => serde_json::to_string(event),
             Message::Digest(digest) => serde_json::to_string(digest),
+            Message::StoryUpdate(update) => serde_json::to_string(update),
         }
     }
 }

@@ -3,9 +3,9 @@
 
 mod support;
 
-use support::alert;
+use support::new_alert;
 
-use newswatch::store::{DeliveryState, FeedState, NewAlert, PollRecord, QueueHead, Store};
+use newswatch::store::{DeliveryState, FeedState, PollRecord, QueueHead, Store, StoryRules};
 
 fn record(now_ms: i64, alerts: &[(&str, &str)], sinks: &[&str]) -> PollRecord {
     PollRecord {
@@ -18,14 +18,12 @@ fn record(now_ms: i64, alerts: &[(&str, &str)], sinks: &[&str]) -> PollRecord {
         },
         alerts: alerts
             .iter()
-            .map(|(id, key)| NewAlert {
-                alert: alert(id, key),
-                sinks: sinks.iter().map(|s| s.to_string()).collect(),
-            })
+            .map(|(id, key)| new_alert(id, key, sinks))
             .collect(),
         silent: Vec::new(),
         events: Vec::new(),
         now_ms,
+        rules: StoryRules::default(),
     }
 }
 

@@ -8,13 +8,13 @@ use std::time::Duration;
 use newswatch::model::Message;
 use newswatch::sink::worker::{Worker, WorkerSettings};
 use newswatch::sink::{BoxFuture, Delivery, Sink, SinkError};
-use newswatch::store::{DeliveryState, FeedState, NewAlert, PollRecord, Store};
+use newswatch::store::{DeliveryState, FeedState, PollRecord, Store, StoryRules};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 mod support;
 
-use support::alert;
+use support::new_alert;
 
 /// What the recording sink saw: (virtual time, message id, kind, alerts carried).
 type Log = Arc<Mutex<Vec<(tokio::time::Instant, String, &'static str, usize)>>>;
@@ -65,14 +65,12 @@ async fn store_with(dir: &tempfile::TempDir, batches: &[(i64, &[&str])]) -> Stor
             },
             alerts: ids
                 .iter()
-                .map(|id| NewAlert {
-                    alert: alert(id, id),
-                    sinks: vec!["recording".into()],
-                })
+                .map(|id| new_alert(id, id, &["recording"]))
                 .collect(),
             silent: Vec::new(),
             events: Vec::new(),
             now_ms: *created_ms,
+            rules: StoryRules::default(),
         };
         store.record_poll(&record).await.expect("record");
     }

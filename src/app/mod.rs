@@ -71,6 +71,7 @@ impl App {
             store.clone(),
             config.sinks.clone(),
             config.poll.clone(),
+            config.dedup.clone(),
         ));
         let feeds = FeedSpec::all(&config);
         Ok(App {

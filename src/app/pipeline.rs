@@ -46,16 +46,17 @@ pub async fn run(
                 for alert in &fresh {
                     tracing::info!(feed = %alert.feed, lists = %alert.lists.join(","), title = %alert.title, "alert");
                 }
-                let routed = poll
-                    .record
+                // Wake every sink that may have got something; a spurious
+                // wake costs one outbox query.
+                let record = &poll.record;
+                let named = record
                     .alerts
                     .iter()
-                    .filter(|a| fresh.iter().any(|f| f.id == a.alert.id));
-                for new in routed {
-                    for sink in &new.sinks {
-                        if let Some(wake) = wakers.get(sink) {
-                            wake.notify_one();
-                        }
+                    .flat_map(|a| a.sinks.iter().chain(&a.update_sinks))
+                    .chain(record.events.iter().flat_map(|e| e.sinks.iter()));
+                for sink in named {
+                    if let Some(wake) = wakers.get(sink) {
+                        wake.notify_one();
                     }
                 }
             }

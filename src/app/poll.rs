@@ -12,14 +12,16 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::feeds::{Backlog, FeedSpec};
 use super::health;
-use crate::config::PollConfig;
+use crate::config::{DedupConfig, PollConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchedBody, Fetcher, Validators};
 use crate::matcher::{MatchScratch, Matcher};
 use crate::model::{Alert, Item};
+use crate::parse::link::canonical_link_with;
 use crate::parse::{newest_first, parse_feed};
 use crate::schedule::NextPoll;
-use crate::sink::SinkConfig;
-use crate::store::{FeedState, NewAlert, PollRecord, Store};
+use crate::sink::{OnRepeat, SinkConfig};
+use crate::store::{FeedState, NewAlert, PollRecord, Store, StoryRules};
+use crate::story::Signature;
 
 /// What every poll needs; shared by all poll tasks.
 pub struct PollContext {
@@ -33,6 +35,8 @@ pub struct PollContext {
     pub sinks: Vec<SinkConfig>,
     /// Limits and server-hint bounds.
     pub poll: PollConfig,
+    /// Story matching settings.
+    pub dedup: DedupConfig,
     /// At most `concurrency` fetches at once.
     pub permits: Arc<Semaphore>,
     /// At most `per_host` fetches per host at once.
@@ -65,7 +69,7 @@ pub struct PollReport {
 struct Attempt {
     outcome: PollOutcome,
     alerts: Vec<NewAlert>,
-    silent: Vec<String>,
+    silent: Vec<(String, Vec<String>)>,
     /// Retry-After after a failure; max-age after a success.
     server_delay: Option<Duration>,
 }
@@ -78,6 +82,7 @@ impl PollContext {
         store: Store,
         sinks: Vec<SinkConfig>,
         poll: PollConfig,
+        dedup: DedupConfig,
     ) -> Self {
         PollContext {
             permits: Arc::new(Semaphore::new(poll.concurrency)),
@@ -87,6 +92,7 @@ impl PollContext {
             store,
             sinks,
             poll,
+            dedup,
         }
     }
 
@@ -147,6 +153,10 @@ impl PollContext {
                 silent: attempt.silent,
                 events,
                 now_ms,
+                rules: StoryRules {
+                    window_ms: self.dedup.window.0.as_millis() as i64,
+                    update_period_ms: self.dedup.update_period.0.as_millis() as i64,
+                },
             },
         }
     }
@@ -227,6 +237,7 @@ impl PollContext {
                 state.body_hash = Some(hash);
                 state.last_status = Some(status.to_string());
                 state.refresh_hint_secs = refresh_hint.map(|d| d.as_secs() as i64);
+                state.content_generation += 1;
                 let feed_hint = refresh_hint;
                 Attempt {
                     outcome: PollOutcome::Fetched,
@@ -306,9 +317,12 @@ impl PollContext {
         state: &FeedState,
         body: FetchedBody,
         first_poll: bool,
-    ) -> Result<(Vec<NewAlert>, Vec<String>, Option<Duration>), String> {
+    ) -> Result<(Vec<NewAlert>, Vec<(String, Vec<String>)>, Option<Duration>), String> {
         let matcher = Arc::clone(&self.matcher);
-        let sinks = self.sinks.clone();
+        let routing = Routing {
+            sinks: self.sinks.clone(),
+            tracking: self.dedup.tracking_parameters.clone(),
+        };
         let url = state.current_url.clone();
         let feed = feed.clone();
         let task = tokio::task::spawn_blocking(move || {
@@ -323,12 +337,12 @@ impl PollContext {
             let mut alerts = Vec::new();
             let mut silent = Vec::new();
             for item in &items {
-                let Some(new) = new_alert(&matcher, &mut scratch, item, &feed, detected, &sinks)
+                let Some(new) = new_alert(&matcher, &mut scratch, item, &feed, detected, &routing)
                 else {
                     continue;
                 };
                 if first_poll && !feed.backlog.alerts(item, detected) {
-                    silent.push(new.alert.item_key);
+                    silent.push((new.alert.item_key, new.alert.lists));
                 } else {
                     alerts.push(new);
                 }
@@ -353,14 +367,21 @@ impl Backlog {
     }
 }
 
-/// The alert for an item, if it matches any list.
+/// Where alerts go, and how their links are made canonical.
+struct Routing {
+    sinks: Vec<SinkConfig>,
+    tracking: Vec<String>,
+}
+
+/// The alert for an item, if it matches any list, with what identifies
+/// its story.
 fn new_alert(
     matcher: &Matcher,
     scratch: &mut MatchScratch,
     item: &Item,
     feed: &FeedSpec,
     detected: chrono::DateTime<Utc>,
-    sinks: &[SinkConfig],
+    routing: &Routing,
 ) -> Option<NewAlert> {
     let hits = matcher.find(item, scratch);
     if hits.is_empty() {
@@ -374,12 +395,29 @@ fn new_alert(
         &hits,
         detected,
     );
-    let sinks = sinks
+    let routed: Vec<&SinkConfig> = routing
+        .sinks
         .iter()
         .filter(|s| s.routes(&alert.lists))
+        .collect();
+    let sinks = routed.iter().map(|s| s.name().to_string()).collect();
+    let update_sinks = routed
+        .iter()
+        .filter(|s| s.on_repeat == OnRepeat::Update)
         .map(|s| s.name().to_string())
         .collect();
-    Some(NewAlert { alert, sinks })
+    let link_key = item
+        .link
+        .as_deref()
+        .and_then(|l| canonical_link_with(l, &routing.tracking));
+    let signature = Signature::of(&item.title, &item.summary, item.link.as_deref());
+    Some(NewAlert {
+        alert,
+        sinks,
+        signature,
+        link_key,
+        update_sinks,
+    })
 }
 
 fn failure(state: &mut FeedState, feed: &FeedSpec, status: &str, message: String) {

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use error::{ConfigError, line_column, narrow};
-pub use sections::{BacklogMode, DaemonConfig, PollConfig, StateConfig};
+pub use sections::{BacklogMode, DaemonConfig, DedupConfig, PollConfig, StateConfig};
 pub use units::{ByteSize, CronSchedule, HumanDuration};
 pub use watch::{DetailedTerm, TermConfig, TermMode, WatchConfig};
 
@@ -38,6 +38,8 @@ pub struct Config {
     pub poll: PollConfig,
     /// Process-level settings.
     pub daemon: DaemonConfig,
+    /// Story recognition and memory.
+    pub dedup: DedupConfig,
     /// The feeds to watch.
     pub feeds: Vec<FeedConfig>,
     /// The watch lists.
@@ -55,6 +57,8 @@ struct RawConfig {
     poll: PollConfig,
     #[serde(default)]
     daemon: DaemonConfig,
+    #[serde(default)]
+    dedup: DedupConfig,
     #[serde(default)]
     feed: Vec<Spanned<FeedConfig>>,
     #[serde(default)]
@@ -157,6 +161,7 @@ impl Config {
             state: raw.state,
             poll: raw.poll,
             daemon: raw.daemon,
+            dedup: raw.dedup,
             feeds: raw.feed.into_iter().map(Spanned::into_inner).collect(),
             watches: raw.watch.into_iter().map(Spanned::into_inner).collect(),
             sinks: raw.sink.into_iter().map(Spanned::into_inner).collect(),

@@ -110,3 +110,31 @@ impl Default for DaemonConfig {
         }
     }
 }
+
+/// `[dedup]`: how stories are recognised and how long they are remembered.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DedupConfig {
+    /// An item is compared with the stories alerted this recently.
+    pub window: HumanDuration,
+    /// Seen items and stories older than this are forgotten (unless the
+    /// item is still in its feed).
+    pub retention: HumanDuration,
+    /// Query parameters dropped from links besides the built-in tracking
+    /// ones (`utm_*`, `fbclid`, `gclid`, ...).
+    pub tracking_parameters: Vec<String>,
+    /// A sink with `on_repeat = "update"` hears about a story's new
+    /// sources at most once per this period.
+    pub update_period: HumanDuration,
+}
+
+impl Default for DedupConfig {
+    fn default() -> Self {
+        DedupConfig {
+            window: HumanDuration::secs(72 * 3600),
+            retention: HumanDuration::secs(90 * 86_400),
+            tracking_parameters: Vec::new(),
+            update_period: HumanDuration::secs(3600),
+        }
+    }
+}

@@ -138,6 +138,8 @@ pub struct SinkConfig {
     pub max_per_minute: Option<u32>,
     /// Send one message per period listing its alerts, instead of one each.
     pub digest: Option<HumanDuration>,
+    /// What the sink hears when a story it was alerted of turns up again.
+    pub on_repeat: OnRepeat,
     /// What kind of sink, with its own settings.
     pub kind: SinkKind,
 }
@@ -158,16 +160,31 @@ struct CommonSettings {
     max_per_minute: Option<u32>,
     #[serde(default)]
     digest: Option<HumanDuration>,
+    #[serde(default)]
+    on_repeat: OnRepeat,
 }
 
-const COMMON_KEYS: [&str; 6] = [
+const COMMON_KEYS: [&str; 7] = [
     "name",
     "lists",
     "events",
     "retry",
     "max_per_minute",
     "digest",
+    "on_repeat",
 ];
+
+/// `on_repeat`: a story alerted before turns up in another feed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnRepeat {
+    /// Send nothing (the default).
+    #[default]
+    Drop,
+    /// Send a small "also reported by" update, at most once per story per
+    /// `[dedup] update_period`.
+    Update,
+}
 
 impl<'de> Deserialize<'de> for SinkConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -192,6 +209,7 @@ impl<'de> Deserialize<'de> for SinkConfig {
             retry: common.retry,
             max_per_minute: common.max_per_minute,
             digest: common.digest,
+            on_repeat: common.on_repeat,
             kind,
         })
     }

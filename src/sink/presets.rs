@@ -131,7 +131,7 @@ fn alerts_of(message: &Message) -> Vec<&Alert> {
     match message {
         Message::Alert(alert) => vec![alert],
         Message::Digest(digest) => digest.alerts.iter().take(DIGEST_ITEMS).collect(),
-        Message::FeedHealth(_) => Vec::new(),
+        Message::FeedHealth(_) | Message::StoryUpdate(_) => Vec::new(),
     }
 }
 
@@ -269,6 +269,12 @@ fn ntfy(message: &Message, topic: &str) -> Value {
             None,
             vec!["warning".to_string()],
         ),
+        Message::StoryUpdate(update) => (
+            clip(&update.title, 250),
+            summary(message),
+            update.link.clone(),
+            update.lists.clone(),
+        ),
     };
     json!({ "topic": topic, "title": title, "message": clip(&text, 4000), "click": click, "tags": tags })
 }
@@ -299,7 +305,7 @@ fn telegram(message: &Message, chat_id: &str) -> Value {
             parts.extend(more_note(message).map(|m| escape(&m)));
             parts.join("\n\n")
         }
-        Message::FeedHealth(_) => escape(&summary(message)),
+        Message::FeedHealth(_) | Message::StoryUpdate(_) => escape(&summary(message)),
     };
     json!({
         "chat_id": chat_id,

@@ -9,6 +9,12 @@ pub fn summary(message: &Message) -> String {
         Message::Alert(alert) => alert_line(alert),
         Message::FeedHealth(event) => event_line(event),
         Message::Digest(digest) => digest_heading(digest),
+        Message::StoryUpdate(update) => format!(
+            "[also reported] {} — now from {} sources, latest {}",
+            update.title,
+            update.sources.len(),
+            update.new_source
+        ),
     };
     // A title never contains a newline after cleanup, but be sure.
     line.replace(['\n', '\r'], " ")

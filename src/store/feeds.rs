@@ -38,11 +38,14 @@ pub struct FeedState {
     pub health_reported: Option<String>,
     /// The feed's own refresh period (`<ttl>`, `sy:updatePeriod`), seconds.
     pub refresh_hint_secs: Option<i64>,
+    /// Counts the polls that fetched new content; seen items present in
+    /// the latest one carry its number, so retention spares them.
+    pub content_generation: i64,
 }
 
 const COLUMNS: &str = "feed_id, current_url, etag, last_modified, body_hash, last_poll_at, \
     last_success_at, last_status, last_error, next_due_at, failures, disabled_reason, \
-    failing_since, health_reported, refresh_hint_secs";
+    failing_since, health_reported, refresh_hint_secs, content_generation";
 
 impl Store {
     /// The stored state of one feed, if it was ever polled.
@@ -94,6 +97,7 @@ fn state_from_row(row: &sqlx::any::AnyRow) -> Result<FeedState, StoreError> {
         failing_since: row.try_get("failing_since")?,
         health_reported: row.try_get("health_reported")?,
         refresh_hint_secs: row.try_get("refresh_hint_secs")?,
+        content_generation: row.try_get("content_generation")?,
     })
 }
 
@@ -104,7 +108,7 @@ pub(super) async fn save_state(
 ) -> Result<(), StoreError> {
     // COLUMNS is a constant: the SQL text never contains outside input.
     sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO feeds ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+        "INSERT INTO feeds ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
          ON CONFLICT (feed_id) DO UPDATE SET current_url = excluded.current_url, \
          etag = excluded.etag, last_modified = excluded.last_modified, \
          body_hash = excluded.body_hash, last_poll_at = excluded.last_poll_at, \
@@ -112,7 +116,7 @@ pub(super) async fn save_state(
          last_error = excluded.last_error, next_due_at = excluded.next_due_at, \
          failures = excluded.failures, disabled_reason = excluded.disabled_reason, \
          failing_since = excluded.failing_since, health_reported = excluded.health_reported, \
-         refresh_hint_secs = excluded.refresh_hint_secs"
+         refresh_hint_secs = excluded.refresh_hint_secs, content_generation = excluded.content_generation"
     )))
     .bind(&state.feed_id)
     .bind(&state.current_url)
@@ -129,6 +133,7 @@ pub(super) async fn save_state(
     .bind(state.failing_since)
     .bind(&state.health_reported)
     .bind(state.refresh_hint_secs)
+    .bind(state.content_generation)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -8,13 +8,14 @@ mod dedup;
 mod feeds;
 mod outbox;
 mod sinks;
+mod stories;
 
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use dedup::{NewAlert, NewEvent, PollRecord};
+pub use dedup::{NewAlert, NewEvent, PollRecord, StoryRules};
 pub use feeds::FeedState;
 pub use outbox::{ClaimedDelivery, DeliveryRow, DeliveryState, QueueHead};
 pub use sinks::SinkSummary;

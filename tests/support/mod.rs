@@ -444,3 +444,16 @@ pub fn alert(id: &str, key: &str) -> newswatch::model::Alert {
         chrono::Utc::now(),
     )
 }
+
+/// A matched item ready for the dedup stage: `alert(id, key)` routed to
+/// `sinks`, its story identified by its headline alone.
+pub fn new_alert(id: &str, key: &str, sinks: &[&str]) -> newswatch::store::NewAlert {
+    let alert = alert(id, key);
+    newswatch::store::NewAlert {
+        signature: newswatch::story::Signature::of(&alert.title, "", None),
+        link_key: None,
+        update_sinks: Vec::new(),
+        sinks: sinks.iter().map(|s| s.to_string()).collect(),
+        alert,
+    }
+}
