@@ -7,29 +7,11 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use support::{describe, newswatch};
+use support::{describe, generator, newswatch};
 
 const LISTS: [&str; 3] = ["kosovo", "kfor", "serbia"];
-
-/// The generator, or `None` (loudly) where shared/ is absent outside CI.
-pub fn generator() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/genfeeds.py");
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing: CI must provide shared/",
-        path.display()
-    );
-    eprintln!(
-        "SKIPPED: {} not found; the corpus test did not run",
-        path.display()
-    );
-    None
-}
 
 #[derive(Default, Debug)]
 struct Score {

@@ -178,3 +178,35 @@ async fn a_store_that_cannot_be_opened_says_where() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn retention_spares_items_still_in_their_feed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    let mut first = record(1_000, &[("a1", "k1"), ("a2", "k2")], &["s"]);
+    first.state.content_generation = 1;
+    store.record_poll(&first).await.expect("record");
+    // The next content no longer has k1; k2 is still there.
+    let mut second = record(2_000, &[("a3", "k2")], &["s"]);
+    second.state.content_generation = 2;
+    store.record_poll(&second).await.expect("record");
+
+    let pruned = store.prune(10_000).await.expect("prune");
+    assert_eq!(pruned.seen, 1, "{pruned:?}");
+    assert!(
+        !store.is_seen("k1").await.expect("seen"),
+        "gone from its feed: forgotten"
+    );
+    assert!(
+        store.is_seen("k2").await.expect("seen"),
+        "still in its feed: kept"
+    );
+    assert!(pruned.stories >= 2, "{pruned:?}");
+    // Nothing younger than the cutoff is touched.
+    let again = store.prune(0).await.expect("prune");
+    assert_eq!(again, newswatch::store::Pruned::default());
+    // A kept key still does not alert again.
+    let mut third = record(20_000, &[("a4", "k2")], &["s"]);
+    third.state.content_generation = 3;
+    assert!(store.record_poll(&third).await.expect("record").is_empty());
+}

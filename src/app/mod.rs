@@ -116,6 +116,7 @@ impl App {
             Some(done_tx),
         ));
         let hangups = tokio::spawn(reopen_on_hangup(workers.sinks.clone()));
+        let maintenance = tokio::spawn(maintain(self.store.clone(), self.config.dedup.retention.0));
         let poller = poller::Poller::start(
             Arc::clone(&self.context),
             self.feeds.clone(),
@@ -133,6 +134,7 @@ impl App {
         );
         poller.run(shutdown).await;
         hangups.abort();
+        maintenance.abort();
         service::notify("STOPPING=1");
         tracing::info!("stopping: draining the pipeline and due deliveries");
         let grace = self.config.daemon.shutdown_grace.0;
@@ -210,6 +212,31 @@ struct Workers {
     /// Notified when a sink gets new deliveries.
     wakers: HashMap<String, Arc<Notify>>,
     sinks: Vec<Arc<dyn Sink>>,
+}
+
+/// How often the store is pruned.
+const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
+
+/// The maintenance job: prunes what is older than `retention`, a minute
+/// after start and then every hour.
+async fn maintain(store: Store, retention: Duration) {
+    let mut tick = tokio::time::interval_at(
+        tokio::time::Instant::now() + Duration::from_secs(60),
+        MAINTENANCE_EVERY,
+    );
+    loop {
+        tick.tick().await;
+        let cutoff = crate::sink::worker::now_ms() - retention.as_millis() as i64;
+        match store.prune(cutoff).await {
+            Ok(pruned) => tracing::info!(
+                seen = pruned.seen,
+                stories = pruned.stories,
+                deliveries = pruned.deliveries,
+                "store pruned"
+            ),
+            Err(error) => tracing::error!(error = %error, "pruning the store failed"),
+        }
+    }
 }
 
 /// Reopens every sink's output on SIGHUP (log rotation).

@@ -7,6 +7,7 @@
 mod dedup;
 mod feeds;
 mod outbox;
+mod retention;
 mod sinks;
 mod stories;
 
@@ -18,6 +19,7 @@ use sqlx::{AnyPool, Executor};
 pub use dedup::{NewAlert, NewEvent, PollRecord, StoryRules};
 pub use feeds::FeedState;
 pub use outbox::{ClaimedDelivery, DeliveryRow, DeliveryState, QueueHead};
+pub use retention::Pruned;
 pub use sinks::SinkSummary;
 
 /// Why a store operation failed.

@@ -94,9 +94,9 @@ pub fn same_story(old: &Signature, new: &Signature) -> bool {
         return true;
     }
     // An edited headline over the same lede: the lede decides, as long as
-    // the headlines have something in common or the outlet is the same (a
-    // boilerplate lede under unrelated headlines is not a story).
-    ledes_agree && (shared >= 2 || same_host)
+    // the headlines still share half their words (the same boilerplate or
+    // wire lede under different headlines is not one story).
+    ledes_agree && shared >= 2 && shared * 2 >= shorter
 }
 
 /// Folds a headline and removes what outlets add around the same story:

@@ -457,3 +457,33 @@ pub fn new_alert(id: &str, key: &str, sinks: &[&str]) -> newswatch::store::NewAl
         alert,
     }
 }
+
+/// The reference corpus generator (../shared/bench/genfeeds.py), or `None`
+/// (loudly) where shared/ is absent outside CI.
+pub fn generator() -> Option<std::path::PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/genfeeds.py");
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{} is missing: CI must provide shared/",
+        path.display()
+    );
+    eprintln!(
+        "SKIPPED: {} not found; the corpus test did not run",
+        path.display()
+    );
+    None
+}
+
+/// Runs the generator into `dir` with this many feeds and items.
+pub fn generate_corpus(generator: &Path, dir: &Path, feeds: usize, items: usize) {
+    let status = Command::new("python3")
+        .arg(generator)
+        .arg(dir)
+        .args(["--feeds", &feeds.to_string(), "--items", &items.to_string()])
+        .status()
+        .expect("run genfeeds.py");
+    assert!(status.success(), "genfeeds.py failed");
+}

@@ -1,0 +1,166 @@
+//! Throughput of the dedup stage (seen check, story search, alert and
+//! delivery rows, one transaction per poll) on a SQLite store already
+//! holding 1,000,000 seen keys and 100,000 stories. Run with
+//! `cargo bench --bench dedup`; it prints alerts per second.
+
+use std::time::Instant;
+
+use newswatch::model::{Alert, Item, ItemKey};
+use newswatch::store::{FeedState, NewAlert, PollRecord, Store, StoryRules};
+use newswatch::story::{Signature, band_keys};
+
+const KEYS: usize = 1_000_000;
+const STORIES: usize = 100_000;
+const POLLS: usize = 40;
+const PER_POLL: usize = 50;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(run());
+}
+
+fn new_alert(n: usize, now_ms: i64) -> NewAlert {
+    let title = format!("KFOR statement {n} on the situation in northern Kosovo near Jarinje");
+    let item = Item {
+        key: ItemKey::from_parts("bench", &[&n.to_string()]),
+        source_id: None,
+        title: title.clone(),
+        link: Some(format!("https://bench.example/{n}")),
+        summary: String::new(),
+        content: String::new(),
+        published: None,
+    };
+    let detected = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
+    let alert = Alert::new(
+        uuid::Uuid::now_v7().to_string(),
+        "Bench",
+        "https://bench.example/feed",
+        &item,
+        &[],
+        detected,
+    );
+    NewAlert {
+        signature: Signature::of(&title, "", item.link.as_deref()),
+        link_key: item.link.clone(),
+        update_sinks: Vec::new(),
+        sinks: vec!["webhook".into()],
+        alert,
+    }
+}
+
+async fn fill(store_url: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(store_url).await.expect("pool");
+    let started = Instant::now();
+    for chunk in (0..KEYS).collect::<Vec<_>>().chunks(500) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|i| {
+                format!("('old-{i:08}', 'https://old.example/feed', 0, NULL, NULL, 'kfor', 0, 0)")
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO seen (item_key, feed_id, first_seen_at, alert_id, story_id, lists, last_seen_at, last_generation) VALUES {}",
+            values.join(",")
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .expect("fill seen");
+    }
+    let now = chrono::Utc::now().timestamp_millis();
+    for chunk in (0..STORIES).collect::<Vec<_>>().chunks(200) {
+        let mut stories = Vec::new();
+        let mut bands = Vec::new();
+        for i in chunk {
+            let signature = Signature::of(
+                &format!("Old story number {i} about Kosovo and Serbia talks"),
+                "",
+                None,
+            );
+            stories.push(format!(
+                "('story-{i}', {now}, '{}', {}, 0, 0, NULL, 'kosovo', '[]')",
+                signature.title, signature.title_hash as i64
+            ));
+            for key in band_keys(0, signature.title_hash) {
+                bands.push(format!("({key}, 'story-{i}', {now})"));
+            }
+        }
+        let sql = format!(
+            "INSERT INTO stories (story_id, created_at, title, title_hash, lede_hash, lede_words, host, lists, sources) VALUES {}",
+            stories.join(",")
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .expect("fill stories");
+        let sql = format!(
+            "INSERT INTO story_bands (band_key, story_id, created_at) VALUES {}",
+            bands.join(",")
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .expect("fill bands");
+    }
+    pool.close().await;
+    eprintln!(
+        "filled {KEYS} seen keys and {STORIES} stories in {:?}",
+        started.elapsed()
+    );
+}
+
+async fn run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bench.db").display()
+    );
+    // Create the schema, fill it, reopen.
+    Store::open(&url).await.expect("store").close().await;
+    fill(&url).await;
+    let store = Store::open(&url).await.expect("store");
+    let state = FeedState {
+        feed_id: "https://bench.example/feed".into(),
+        current_url: "https://bench.example/feed".into(),
+        ..FeedState::default()
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let records: Vec<PollRecord> = (0..POLLS)
+        .map(|poll| PollRecord {
+            state: state.clone(),
+            alerts: (0..PER_POLL)
+                .map(|i| new_alert(poll * PER_POLL + i, now))
+                .collect(),
+            silent: Vec::new(),
+            events: Vec::new(),
+            now_ms: now,
+            rules: StoryRules::default(),
+        })
+        .collect();
+    let started = Instant::now();
+    let mut alerted = 0;
+    for record in &records {
+        alerted += store.record_poll(record).await.expect("record").len();
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "new items:     {alerted} alerts in {elapsed:?}: {:.0} alerts/s ({} per transaction)",
+        alerted as f64 / elapsed.as_secs_f64(),
+        PER_POLL
+    );
+    let started = Instant::now();
+    let mut quiet = 0;
+    for record in &records {
+        quiet += PER_POLL - store.record_poll(record).await.expect("record").len();
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "seen again:    {quiet} items in {elapsed:?}: {:.0} items/s",
+        quiet as f64 / elapsed.as_secs_f64()
+    );
+    store.close().await;
+}

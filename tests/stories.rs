@@ -1,0 +1,245 @@
+//! One story, one alert, through `newswatch once` against a real server:
+//! a re-published item with a new guid and an edited headline, two short
+//! headlines that share most words, the same link from two feeds, story
+//! updates for sinks that want them, and edited items.
+
+mod support;
+
+use support::{TEST_LISTS, TestServer, describe, newswatch, read_json_lines};
+
+/// An item: guid, title, description, link.
+type Entry<'a> = (&'a str, &'a str, &'a str, &'a str);
+
+fn rss(items: &[Entry]) -> Vec<u8> {
+    let mut text =
+        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wire</title>");
+    for (guid, title, description, link) in items {
+        text.push_str(&format!(
+            "<item><title>{title}</title><guid isPermaLink=\"false\">{guid}</guid><description>{description}</description><link>{link}</link></item>"
+        ));
+    }
+    text.push_str("</channel></rss>");
+    text.into_bytes()
+}
+
+struct Run {
+    server: TestServer,
+    dir: tempfile::TempDir,
+    config: String,
+}
+
+impl Run {
+    fn new(feeds: &[&str], sinks: &str) -> Run {
+        let server = TestServer::start();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = format!(
+            "[state]\ndirectory = {:?}\n\n[poll]\nbacklog = \"all\"\n\n",
+            dir.path().join("state")
+        );
+        for feed in feeds {
+            config.push_str(&format!(
+                "[[feed]]\nname = {:?}\nurl = {:?}\n\n",
+                feed.trim_start_matches('/'),
+                server.url(feed)
+            ));
+        }
+        config.push_str(TEST_LISTS);
+        config.push_str(&format!(
+            "\n[[sink]]\ntype = \"file\"\npath = {:?}\n{sinks}",
+            dir.path().join("alerts.jsonl")
+        ));
+        let path = dir.path().join("newswatch.toml");
+        std::fs::write(&path, config).expect("config");
+        Run {
+            server,
+            config: path.to_string_lossy().into_owned(),
+            dir,
+        }
+    }
+
+    fn serve(&self, feed: &str, items: &[Entry]) {
+        self.server
+            .serve_feed(feed, rss(items), "application/rss+xml");
+    }
+
+    fn once(&self) {
+        let output = newswatch(&["once", "--config", &self.config]);
+        assert!(output.status.success(), "{}", describe(&output));
+    }
+
+    fn alerts(&self) -> Vec<serde_json::Value> {
+        read_json_lines(&self.dir.path().join("alerts.jsonl"))
+    }
+
+    fn file(&self, name: &str) -> Vec<serde_json::Value> {
+        read_json_lines(&self.dir.path().join(name))
+    }
+
+    fn path(&self, name: &str) -> String {
+        format!("{:?}", self.dir.path().join(name))
+    }
+}
+
+const LEDE: &str = "Kosovo police arrested three men near the Jarinje crossing on Tuesday after an exchange of fire with a group that crossed from Serbia, officials said.";
+
+#[test]
+fn a_republished_item_with_a_new_guid_and_edited_headline_joins_its_story() {
+    let run = Run::new(&["/wire"], "");
+    run.serve(
+        "/wire",
+        &[(
+            "g1",
+            "Kosovo police arrest three after shooting near Jarinje",
+            LEDE,
+            "https://wire.example/a",
+        )],
+    );
+    run.once();
+    run.serve(
+        "/wire",
+        &[
+            (
+                "g1",
+                "Kosovo police arrest three after shooting near Jarinje",
+                LEDE,
+                "https://wire.example/a",
+            ),
+            (
+                "g1-v2",
+                "Kosovo police arrest three men after shooting at Jarinje crossing",
+                LEDE,
+                "https://wire.example/a-updated",
+            ),
+        ],
+    );
+    run.once();
+    let alerts = run.alerts();
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert!(!alerts[0]["story"].as_str().expect("story").is_empty());
+}
+
+#[test]
+fn short_headlines_sharing_most_words_stay_apart() {
+    let run = Run::new(&["/sport", "/courts"], "");
+    run.serve(
+        "/sport",
+        &[(
+            "s1",
+            "Serbia beats Kosovo 2-0",
+            "",
+            "https://sport.example/1",
+        )],
+    );
+    run.serve(
+        "/courts",
+        &[(
+            "c1",
+            "Serbia beats Kosovo in court",
+            "",
+            "https://courts.example/1",
+        )],
+    );
+    run.once();
+    let alerts = run.alerts();
+    assert_eq!(alerts.len(), 2, "{alerts:#?}");
+    assert_ne!(alerts[0]["story"], alerts[1]["story"]);
+}
+
+#[test]
+fn the_same_link_from_another_feed_is_not_news_but_can_be_an_update() {
+    let sinks = format!(
+        "\n[[sink]]\nname = \"updates\"\ntype = \"file\"\npath = {}\non_repeat = \"update\"\n",
+        "UPDATES"
+    );
+    let run = Run::new(&["/first", "/second", "/third"], &sinks);
+    let updates = run.path("updates.jsonl");
+    let text = std::fs::read_to_string(&run.config)
+        .expect("config")
+        .replace("UPDATES", &updates);
+    std::fs::write(&run.config, text).expect("config");
+    run.serve(
+        "/first",
+        &[(
+            "f1",
+            "Belgrade and Pristina resume talks",
+            "",
+            "https://news.example/talks?utm_source=first",
+        )],
+    );
+    run.serve(
+        "/second",
+        &[(
+            "s1",
+            "Talks resume between Belgrade and Pristina, EU says",
+            "",
+            "https://news.example/talks?utm_source=second&fbclid=x",
+        )],
+    );
+    run.serve(
+        "/third",
+        &[(
+            "t1",
+            "Belgrade, Pristina back at the table",
+            "",
+            "https://news.example/talks#top",
+        )],
+    );
+    run.once();
+    let alerts = run.alerts();
+    assert_eq!(
+        alerts.len(),
+        1,
+        "one story by its canonical link: {alerts:#?}"
+    );
+    let to_updates = run.file("updates.jsonl");
+    let kinds: Vec<&str> = to_updates
+        .iter()
+        .map(|m| m["type"].as_str().expect("type"))
+        .collect();
+    // The alert, then one update: the third copy falls within the period.
+    assert_eq!(kinds, ["alert", "story_update"], "{to_updates:#?}");
+    assert_eq!(to_updates[1]["story"], alerts[0]["story"]);
+    assert_eq!(to_updates[1]["sources"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn an_edited_item_alerts_again_only_for_a_new_list() {
+    let run = Run::new(&["/wire"], "");
+    run.serve(
+        "/wire",
+        &[(
+            "e1",
+            "Kosovo police reopen the northern crossing",
+            "",
+            "https://wire.example/e1",
+        )],
+    );
+    run.once();
+    // Headline edited, same lists: quiet.
+    run.serve(
+        "/wire",
+        &[(
+            "e1",
+            "Kosovo police reopen northern border crossing",
+            "",
+            "https://wire.example/e1",
+        )],
+    );
+    run.once();
+    assert_eq!(run.alerts().len(), 1);
+    // Edited again, now it matches kfor too: news for the kfor list.
+    run.serve(
+        "/wire",
+        &[(
+            "e1",
+            "Kosovo police and KFOR reopen northern border crossing",
+            "",
+            "https://wire.example/e1",
+        )],
+    );
+    run.once();
+    let alerts = run.alerts();
+    assert_eq!(alerts.len(), 2, "{alerts:#?}");
+    assert_eq!(alerts[1]["lists"], serde_json::json!(["kfor", "kosovo"]));
+    assert_eq!(alerts[0]["story"], alerts[1]["story"]);
+}
