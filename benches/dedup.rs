@@ -22,8 +22,16 @@ fn main() {
     runtime.block_on(run());
 }
 
+/// A made-up word, different for every `seed`.
+fn word(rng: &mut fastrand::Rng) -> String {
+    (0..rng.usize(4..10)).map(|_| rng.lowercase()).collect()
+}
+
 fn new_alert(n: usize, now_ms: i64) -> NewAlert {
-    let title = format!("KFOR statement {n} on the situation in northern Kosovo near Jarinje");
+    // Distinct stories: eight made-up words around the topic.
+    let mut rng = fastrand::Rng::with_seed(n as u64);
+    let words: Vec<String> = (0..8).map(|_| word(&mut rng)).collect();
+    let title = format!("KFOR {} Kosovo {}", words[..4].join(" "), words[4..].join(" "));
     let item = Item {
         key: ItemKey::from_parts("bench", &[&n.to_string()]),
         source_id: None,
