@@ -31,7 +31,11 @@ fn new_alert(n: usize, now_ms: i64) -> NewAlert {
     // Distinct stories: eight made-up words around the topic.
     let mut rng = fastrand::Rng::with_seed(n as u64);
     let words: Vec<String> = (0..8).map(|_| word(&mut rng)).collect();
-    let title = format!("KFOR {} Kosovo {}", words[..4].join(" "), words[4..].join(" "));
+    let title = format!(
+        "KFOR {} Kosovo {}",
+        words[..4].join(" "),
+        words[4..].join(" ")
+    );
     let item = Item {
         key: ItemKey::from_parts("bench", &[&n.to_string()]),
         source_id: None,

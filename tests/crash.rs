@@ -22,7 +22,7 @@ const KILLS: usize = 24;
 
 fn daemon_config(dir: &Path, feed_url: &str, hook_url: &str, retry: &str) -> String {
     let config = format!(
-        "[state]\ndirectory = {:?}\n\n[poll]\ninterval = \"1h\"\nstartup_spread = \"0s\"\nbacklog = \"all\"\n\n\
+        "[state]\ndirectory = {:?}\n\n[http]\nlisten = \"\"\n\n[poll]\ninterval = \"1h\"\nstartup_spread = \"0s\"\nbacklog = \"all\"\n\n\
          [daemon]\nshutdown_grace = \"2s\"\n\n[[feed]]\nurl = {feed_url:?}\n{TEST_LISTS}\n\
          [[sink]]\ntype = \"webhook\"\nurl = {hook_url:?}\nretry = {retry}\n",
         dir.join("state")

@@ -36,7 +36,7 @@ fn the_daemon_polls_on_schedule_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
     let alerts = dir.path().join("alerts.jsonl");
     let config = format!(
-        "[state]\ndirectory = {:?}\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"\n\n\
+        "[state]\ndirectory = {:?}\n\n[http]\nlisten = \"\"\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"\n\n\
          [[feed]]\nurl = {:?}\n\n[[feed]]\nurl = {:?}\nschedule = \"* * * * * *\"\n{TEST_LISTS}\n\
          [[sink]]\ntype = \"file\"\npath = {:?}\n",
         dir.path().join("state"),
@@ -90,7 +90,7 @@ fn a_restart_keeps_a_feeds_backoff() {
     );
     let dir = tempfile::tempdir().expect("tempdir");
     let config = format!(
-        "[state]\ndirectory = {:?}\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\n\n\
+        "[state]\ndirectory = {:?}\n\n[http]\nlisten = \"\"\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\n\n\
          [[feed]]\nurl = {:?}\n\n[[feed]]\nurl = {:?}\n{TEST_LISTS}",
         dir.path().join("state"),
         server.url("/rss2.xml"),
@@ -137,7 +137,7 @@ fn sighup_reopens_the_alert_file_for_log_rotation() {
     let alerts = dir.path().join("alerts.jsonl");
     let rotated = dir.path().join("alerts.jsonl.1");
     let config = format!(
-        "[state]\ndirectory = {:?}\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"\n\n\
+        "[state]\ndirectory = {:?}\n\n[http]\nlisten = \"\"\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"\n\n\
          [[feed]]\nurl = {:?}\n{TEST_LISTS}\n[[sink]]\ntype = \"file\"\npath = {:?}\n",
         dir.path().join("state"),
         server.url("/feed.xml"),
@@ -163,9 +163,11 @@ fn sighup_reopens_the_alert_file_for_log_rotation() {
         .status()
         .expect("kill");
     assert!(hup.success());
-    wait_until(Duration::from_secs(20), "the sink to reopen", || {
-        std::fs::read_to_string(&log_path).is_ok_and(|l| l.contains("file sink reopened"))
-    });
+    wait_until(
+        Duration::from_secs(20),
+        "the reload (which reopens the file)",
+        || std::fs::read_to_string(&log_path).is_ok_and(|l| l.contains("config reloaded")),
+    );
     // A new alert lands in a new file at the original path.
     server.serve_feed(
         "/feed.xml",

@@ -5,6 +5,7 @@
 //! senders drop, the pipeline drains and exits, and then the sink workers
 //! deliver what is due and close, within the configured grace period.
 
+pub mod daemon;
 mod feeds;
 mod health;
 mod pipeline;
@@ -27,7 +28,6 @@ pub use poll::{PollContext, PollOutcome, PollReport};
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::matcher::Matcher;
-use crate::service;
 use crate::sink::Sink;
 use crate::sink::worker::{Worker, WorkerReport};
 use crate::store::{DeliveryState, Store};
@@ -55,14 +55,10 @@ pub struct App {
 }
 
 impl App {
-    /// Opens the store and builds every stage. Fails on what the operator
-    /// must fix: an unusable state directory or database, a bad sink.
-    pub async fn build(config: Config) -> anyhow::Result<App> {
-        let state_dir = config.state_directory(|k| std::env::var(k).ok());
-        if config.state.database.is_none() {
-            create_private_dir(&state_dir)?;
-        }
-        let store = Store::open(&config.database_url(&state_dir)).await?;
+    /// Builds every stage on an open store. Fails on what the operator
+    /// must fix (a watch list the matcher cannot take, an HTTP client that
+    /// cannot be built).
+    pub fn build(config: Config, store: Store) -> anyhow::Result<App> {
         let matcher = Arc::new(Matcher::new(&config.watches)?);
         let fetcher = Fetcher::new(&config.poll)?;
         let context = Arc::new(PollContext::new(
@@ -104,8 +100,15 @@ impl App {
         self.finish(pipeline, deliveries).await
     }
 
-    /// Runs the daemon until `shutdown` is cancelled (SIGTERM/SIGINT).
-    pub async fn run_daemon(self, shutdown: CancellationToken) -> anyhow::Result<RunReport> {
+    /// Runs one daemon cycle: starts the workers, the pipeline and the
+    /// poller, reports `started` (after the sinks passed their health
+    /// checks), runs until `stop` is cancelled, then drains the pipeline
+    /// and delivers what is due within the grace period.
+    pub async fn run_cycle(
+        self,
+        stop: CancellationToken,
+        started: tokio::sync::oneshot::Sender<()>,
+    ) -> anyhow::Result<RunReport> {
         let workers = self.start_workers().await?;
         let (tx, rx) = mpsc::channel(POLL_CHANNEL);
         let (done_tx, done_rx) = mpsc::unbounded_channel();
@@ -115,7 +118,6 @@ impl App {
             workers.wakers.clone(),
             Some(done_tx),
         ));
-        let hangups = tokio::spawn(reopen_on_hangup(workers.sinks.clone()));
         let maintenance = tokio::spawn(maintain(self.store.clone(), self.config.dedup.retention.0));
         let poller = poller::Poller::start(
             Arc::clone(&self.context),
@@ -125,18 +127,16 @@ impl App {
             done_rx,
         )
         .await?;
-        service::notify("READY=1");
+        let _ = started.send(());
         tracing::info!(
             feeds = self.feeds.len(),
             lists = self.config.watches.len(),
             sinks = self.config.sinks.len(),
             "newswatch running"
         );
-        poller.run(shutdown).await;
-        hangups.abort();
+        poller.run(stop).await;
         maintenance.abort();
-        service::notify("STOPPING=1");
-        tracing::info!("stopping: draining the pipeline and due deliveries");
+        tracing::info!("draining the pipeline and due deliveries");
         let grace = self.config.daemon.shutdown_grace.0;
         let deadline = tokio::time::Instant::now() + grace;
         let pipeline = match tokio::time::timeout_at(deadline, pipeline).await {
@@ -156,7 +156,6 @@ impl App {
             tasks: JoinSet::new(),
             drain: CancellationToken::new(),
             wakers: HashMap::new(),
-            sinks: Vec::new(),
         };
         for config in &self.config.sinks {
             let sink: Arc<dyn Sink> = Arc::from(config.build()?);
@@ -174,14 +173,8 @@ impl App {
             workers
                 .wakers
                 .insert(config.name().to_string(), Arc::clone(&wake));
-            let worker = Worker::new(
-                Arc::clone(&sink),
-                self.store.clone(),
-                wake,
-                config.worker_settings(),
-            );
+            let worker = Worker::new(sink, self.store.clone(), wake, config.worker_settings());
             workers.tasks.spawn(worker.run(workers.drain.clone()));
-            workers.sinks.push(sink);
         }
         Ok(workers)
     }
@@ -195,7 +188,6 @@ impl App {
             .store
             .count_deliveries(None, DeliveryState::Pending)
             .await?;
-        self.store.close().await;
         Ok(RunReport {
             pipeline,
             deliveries,
@@ -211,7 +203,6 @@ struct Workers {
     drain: CancellationToken,
     /// Notified when a sink gets new deliveries.
     wakers: HashMap<String, Arc<Notify>>,
-    sinks: Vec<Arc<dyn Sink>>,
 }
 
 /// How often the store is pruned.
@@ -235,20 +226,6 @@ async fn maintain(store: Store, retention: Duration) {
                 "store pruned"
             ),
             Err(error) => tracing::error!(error = %error, "pruning the store failed"),
-        }
-    }
-}
-
-/// Reopens every sink's output on SIGHUP (log rotation).
-async fn reopen_on_hangup(sinks: Vec<Arc<dyn Sink>>) {
-    let Ok(mut hangups) = service::hangups() else {
-        tracing::warn!("cannot listen for SIGHUP; files will not be reopened");
-        return;
-    };
-    while hangups.recv().await.is_some() {
-        tracing::info!("SIGHUP: reopening sink outputs");
-        for sink in &sinks {
-            sink.reopen().await;
         }
     }
 }
@@ -284,6 +261,29 @@ async fn join_workers(
         }
     }
     total
+}
+
+/// Opens the config's store, creating the state directory (owner only)
+/// for the default SQLite file.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let state_dir = config.state_directory(|k| std::env::var(k).ok());
+    if config.state.database.is_none() {
+        create_private_dir(&state_dir)?;
+    }
+    Ok(Store::open(&config.database_url(&state_dir)).await?)
+}
+
+/// Builds every sink of a config and checks its health, then drops them:
+/// a reload is refused when the new sinks could not work.
+pub async fn check_sinks(config: &Config) -> anyhow::Result<()> {
+    for sink_config in &config.sinks {
+        let sink = sink_config.build()?;
+        sink.healthcheck()
+            .await
+            .with_context(|| format!("sink {:?} failed its health check", sink_config.name()))?;
+        let _ = sink.close().await;
+    }
+    Ok(())
 }
 
 /// Creates the state directory, readable by the owner only.

@@ -10,6 +10,10 @@ use tokio::sync::Notify;
 use tokio::sync::mpsc::{Receiver, UnboundedSender};
 
 use super::poll::{PollOutcome, PollReport};
+use crate::service::metrics::{PollKind, metrics};
+
+/// How often the pipeline shows it is alive when no poll arrives.
+const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 use crate::store::Store;
 
 /// Totals of what the pipeline wrote.
@@ -33,17 +37,34 @@ pub async fn run(
     done: Option<UnboundedSender<(usize, i64)>>,
 ) -> PipelineReport {
     let mut report = PipelineReport::default();
-    while let Some(poll) = polls.recv().await {
+    let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
+    loop {
+        // The heartbeat shows the loop is alive, not stuck in a store write;
+        // the watchdog and /healthz read it.
+        metrics().beat();
+        let poll = tokio::select! {
+            poll = polls.recv() => match poll {
+                Some(poll) => poll,
+                None => break,
+            },
+            _ = heartbeat.tick() => continue,
+        };
         match poll.outcome {
             PollOutcome::Fetched => report.fetched += 1,
             PollOutcome::Unchanged => report.unchanged += 1,
             PollOutcome::Failed => report.failed += 1,
         }
+        metrics().poll(match poll.outcome {
+            PollOutcome::Fetched => PollKind::Fetched,
+            PollOutcome::Unchanged => PollKind::Unchanged,
+            PollOutcome::Failed => PollKind::Failed,
+        });
         let feed_id = poll.record.state.feed_id.clone();
         match store.record_poll(&poll.record).await {
             Ok(fresh) => {
                 report.alerts += fresh.len() as u64;
                 for alert in &fresh {
+                    metrics().alert(&alert.lists);
                     tracing::info!(feed = %alert.feed, lists = %alert.lists.join(","), title = %alert.title, "alert");
                 }
                 // Wake every sink that may have got something; a spurious

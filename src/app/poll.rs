@@ -19,6 +19,7 @@ use crate::model::{Alert, Item};
 use crate::parse::link::canonical_link_with;
 use crate::parse::{newest_first, parse_feed};
 use crate::schedule::NextPoll;
+use crate::service::metrics::metrics;
 use crate::sink::{OnRepeat, SinkConfig};
 use crate::store::{FeedState, NewAlert, PollRecord, Store, StoryRules};
 use crate::story::Signature;
@@ -110,7 +111,10 @@ impl PollContext {
             etag: state.etag.clone(),
             last_modified: state.last_modified.clone(),
         };
-        let attempt = match self.fetcher.fetch(&state.current_url, &validators).await {
+        let fetch_started = std::time::Instant::now();
+        let fetched = self.fetcher.fetch(&state.current_url, &validators).await;
+        metrics().fetch_took(fetch_started.elapsed());
+        let attempt = match fetched {
             Ok(FetchOutcome::NotModified(hints)) => {
                 state.last_status = Some("304".to_string());
                 Attempt {
@@ -331,6 +335,7 @@ impl PollContext {
             if parsed.repaired {
                 tracing::debug!(feed = %feed.name, "feed needed repairs to parse");
             }
+            metrics().items_parsed(parsed.items.len());
             let items = newest_first(parsed.items, feed.max_items);
             let mut scratch = MatchScratch::default();
             let detected = Utc::now();

@@ -184,9 +184,9 @@ impl Failure {
 
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<(), Failure> {
-    service::init_logging();
     let path = locate(cli.config.as_deref())?;
     let config = Config::load(&path)?;
+    service::init_logging(config.daemon.log_format == crate::config::LogFormat::Json);
     let config_ref = &config;
     match cli.command {
         Command::Check => check::run(&config),
@@ -212,7 +212,7 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             outbox::sinks(config_ref, &store, enable.as_deref()).await
         }),
         Command::ImportOpml { file, write } => opml::run(&config, &file, write),
-        Command::Run => runtime()?.block_on(daemon(config)),
+        Command::Run => runtime()?.block_on(daemon(&path, config)),
     }
 }
 
@@ -230,28 +230,19 @@ where
     Fut: std::future::Future<Output = Result<(), Failure>>,
 {
     runtime()?.block_on(async {
-        let store = open_store(config).await?;
+        let store = crate::app::open_store(config).await?;
         let result = command(store.clone()).await;
         store.close().await;
         result
     })
 }
 
-/// Opens the config's store (for commands that only inspect it).
-async fn open_store(config: &Config) -> Result<crate::store::Store, Failure> {
-    let dir = config.state_directory(|k| std::env::var(k).ok());
-    if config.state.database.is_none() {
-        crate::app::create_private_dir(&dir)?;
-    }
-    let store = crate::store::Store::open(&config.database_url(&dir))
-        .await
-        .map_err(anyhow::Error::from)?;
-    Ok(store)
-}
-
 async fn once(config: Config) -> Result<(), Failure> {
     let feeds = config.feeds.len();
-    let report = App::build(config).await?.run_once().await?;
+    let store = crate::app::open_store(&config).await?;
+    let report = App::build(config, store.clone())?.run_once().await;
+    store.close().await;
+    let report = report?;
     let p = report.pipeline;
     let d = report.deliveries;
     eprintln!(
@@ -262,10 +253,10 @@ async fn once(config: Config) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn daemon(config: Config) -> Result<(), Failure> {
+async fn daemon(path: &std::path::Path, config: Config) -> Result<(), Failure> {
     let shutdown = service::shutdown_on_signals()
         .map_err(|e| Failure::Other(anyhow::anyhow!("cannot install signal handlers: {e}")))?;
-    let report = App::build(config).await?.run_daemon(shutdown).await?;
+    let report = crate::app::daemon::run(path, config, shutdown).await?;
     tracing::info!(
         alerts = report.pipeline.alerts,
         delivered = report.deliveries.delivered,

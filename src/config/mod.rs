@@ -16,7 +16,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use error::{ConfigError, line_column, narrow};
-pub use sections::{BacklogMode, DaemonConfig, DedupConfig, PollConfig, StateConfig};
+pub use sections::{
+    BacklogMode, DaemonConfig, DedupConfig, HttpConfig, ListenAddress, LogFormat, PollConfig,
+    StateConfig,
+};
 pub use units::{ByteSize, CronSchedule, HumanDuration};
 pub use watch::{DetailedTerm, TermConfig, TermMode, WatchConfig};
 
@@ -40,6 +43,8 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// Story recognition and memory.
     pub dedup: DedupConfig,
+    /// The metrics and health endpoint.
+    pub http: HttpConfig,
     /// The feeds to watch.
     pub feeds: Vec<FeedConfig>,
     /// The watch lists.
@@ -59,6 +64,8 @@ struct RawConfig {
     daemon: DaemonConfig,
     #[serde(default)]
     dedup: DedupConfig,
+    #[serde(default)]
+    http: HttpConfig,
     #[serde(default)]
     feed: Vec<Spanned<FeedConfig>>,
     #[serde(default)]
@@ -162,6 +169,7 @@ impl Config {
             poll: raw.poll,
             daemon: raw.daemon,
             dedup: raw.dedup,
+            http: raw.http,
             feeds: raw.feed.into_iter().map(Spanned::into_inner).collect(),
             watches: raw.watch.into_iter().map(Spanned::into_inner).collect(),
             sinks: raw.sink.into_iter().map(Spanned::into_inner).collect(),

@@ -101,13 +101,60 @@ impl Default for PollConfig {
 pub struct DaemonConfig {
     /// How long shutdown may spend delivering what is due.
     pub shutdown_grace: HumanDuration,
+    /// `text` (default; plain lines under journald) or `json`.
+    pub log_format: LogFormat,
 }
 
 impl Default for DaemonConfig {
     fn default() -> Self {
         DaemonConfig {
             shutdown_grace: HumanDuration::secs(10),
+            log_format: LogFormat::Text,
         }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[http]`: the metrics and health endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Address to listen on; `""` turns the endpoint off.
+    pub listen: ListenAddress,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: ListenAddress(Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9464)))),
+        }
+    }
+}
+
+/// A socket address, or nothing for `""`; checked when read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenAddress(pub Option<std::net::SocketAddr>);
+
+impl<'de> Deserialize<'de> for ListenAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text.trim().is_empty() {
+            return Ok(ListenAddress(None));
+        }
+        text.trim()
+            .parse()
+            .map(|a| ListenAddress(Some(a)))
+            .map_err(|_| serde::de::Error::custom(format!("invalid listen address {text:?}; write it like \"127.0.0.1:9464\", or \"\" for none")))
     }
 }
 

@@ -1,7 +1,8 @@
 //! The file sink: messages appended as JSON Lines. Each line is flushed to
 //! the OS as it is written; the file is synced to disk at least once a
-//! second while messages flow, and on close. SIGHUP reopens it, so
-//! logrotate can move it away without `copytruncate`.
+//! second while messages flow, and on close. SIGHUP reloads the daemon,
+//! which opens the file afresh, so logrotate can move it away without
+//! `copytruncate`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -129,17 +130,6 @@ impl Sink for FileSink {
                 *slot = Some(self.shared.open().await?);
             }
             Ok(())
-        })
-    }
-
-    fn reopen(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            if let Err(error) = self.shared.sync().await {
-                tracing::warn!(sink = %self.name, error = %error, "sync before reopening failed");
-            }
-            // The next write opens the path afresh (a new file after rotation).
-            self.shared.file.lock().await.take();
-            tracing::info!(sink = %self.name, path = %self.shared.path.display(), "file sink reopened");
         })
     }
 

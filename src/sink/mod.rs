@@ -112,11 +112,6 @@ pub trait Sink: Send + Sync {
         Box::pin(async { Ok(()) })
     }
 
-    /// Reopens what the sink writes to (SIGHUP, for log rotation).
-    fn reopen(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async {})
-    }
-
     /// Flushes and releases what the sink holds (called on shutdown).
     fn close(&self) -> BoxFuture<'_, Result<(), SinkError>> {
         Box::pin(async { Ok(()) })

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Delivery, Sink, SinkError};
 use crate::model::{Digest, Message, rfc3339};
+use crate::service::metrics::{DeliveryKind, metrics};
 use crate::store::{ClaimedDelivery, QueueHead, Store, from_millis};
 
 /// How long a claim is held before another instance may take it over.
@@ -315,6 +316,7 @@ impl Worker {
         let error = match outcome {
             Ok(()) => {
                 self.report.delivered += ids.len() as u64;
+                metrics().delivery(&sink, DeliveryKind::Delivered, ids.len() as u64);
                 tracing::debug!(sink, delivery = %delivery.id, "delivered");
                 let mut failed = false;
                 for id in ids {
@@ -344,6 +346,7 @@ impl Worker {
             }
             (_, Some(delay)) => {
                 self.report.retried += ids.len() as u64;
+                metrics().delivery(&sink, DeliveryKind::Retried, ids.len() as u64);
                 tracing::warn!(sink, delivery = %delivery.id, attempt = delivery.attempt, retry_in = ?delay, error = %message, "delivery failed; will retry");
                 let due = now + delay.as_millis() as i64;
                 let mut result = Ok(());
@@ -354,6 +357,7 @@ impl Worker {
             }
             (_, None) => {
                 self.report.dead += ids.len() as u64;
+                metrics().delivery(&sink, DeliveryKind::Dead, ids.len() as u64);
                 tracing::error!(sink, delivery = %delivery.id, attempt = delivery.attempt, error = %message, "delivery failed for good; kept as a dead letter");
                 let mut result = Ok(());
                 for id in ids {

@@ -61,6 +61,17 @@ impl Store {
         })
     }
 
+    /// How many alerts (not events) were detected since `since_ms`.
+    pub async fn count_alerts_since(&self, since_ms: i64) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM alerts WHERE kind = 'alert' AND detected_at >= $1",
+        )
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+
     /// Queue counts and state of one sink.
     pub async fn sink_summary(&self, sink: &str) -> Result<SinkSummary, StoreError> {
         let rows = sqlx::query(

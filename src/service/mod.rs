@@ -1,18 +1,24 @@
 //! The process's relations with its host: logging to stderr (journald
-//! aware), shutdown signals, and systemd's notify protocol.
+//! aware), signals, systemd's notify protocol, and the metrics and health
+//! endpoint.
 
-use std::os::unix::net::UnixDatagram;
+pub mod http;
+pub mod metrics;
+pub mod notify;
 
 use tokio_util::sync::CancellationToken;
+
+pub use notify::notify;
 
 /// The log filter when `RUST_LOG` is unset: our info lines, and only
 /// warnings from the cron scheduler, which is chatty at info.
 const DEFAULT_LOG_FILTER: &str = "info,tokio_cron_scheduler=warn";
 
 /// Sets up logging to stderr, filtered by `RUST_LOG` (default `info`).
-/// Under journald (`JOURNAL_STREAM` set) lines carry no timestamp or colour:
-/// the journal adds its own.
-pub fn init_logging() {
+/// `json`: one JSON object per line. Otherwise, under journald
+/// (`JOURNAL_STREAM` set) lines carry no timestamp or colour: the journal
+/// adds its own.
+pub fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
     let under_journald = std::env::var_os("JOURNAL_STREAM").is_some();
@@ -20,7 +26,9 @@ pub fn init_logging() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false);
-    let result = if under_journald {
+    let result = if json {
+        builder.json().with_current_span(false).try_init()
+    } else if under_journald {
         builder.without_time().with_ansi(false).try_init()
     } else {
         builder
@@ -52,28 +60,4 @@ pub fn shutdown_on_signals() -> std::io::Result<CancellationToken> {
 /// SIGHUP, as a stream of signals.
 pub fn hangups() -> std::io::Result<tokio::signal::unix::Signal> {
     tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-}
-
-/// Sends a state line to systemd when started with `Type=notify`
-/// (`NOTIFY_SOCKET` set); does nothing otherwise.
-pub fn notify(state: &str) {
-    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
-        return;
-    };
-    let Ok(socket) = UnixDatagram::unbound() else {
-        return;
-    };
-    let sent = match path.to_str().and_then(|p| p.strip_prefix('@')) {
-        Some(abstract_name) => send_abstract(&socket, abstract_name, state),
-        None => socket.send_to(state.as_bytes(), &path).map(drop),
-    };
-    if let Err(error) = sent {
-        tracing::debug!(error = %error, state, "cannot notify systemd");
-    }
-}
-
-fn send_abstract(socket: &UnixDatagram, name: &str, state: &str) -> std::io::Result<()> {
-    use std::os::linux::net::SocketAddrExt;
-    let address = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
-    socket.send_to_addr(state.as_bytes(), &address).map(drop)
 }

@@ -1,0 +1,174 @@
+//! The daemon: cycles of the pipeline on one open store, the metrics and
+//! health endpoint, and systemd's view of it all. SIGHUP re-reads the
+//! config: a valid one replaces the running cycle (feeds, watch lists,
+//! sinks rebuilt; store, feed state and pending deliveries kept), an
+//! invalid one is refused with its line and column and the old one runs on.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+
+use super::{App, RunReport, check_sinks, open_store};
+use crate::config::Config;
+use crate::service::http::{HEARTBEAT_STALE, Probe, serve};
+use crate::service::metrics::metrics;
+use crate::service::{self, notify};
+use crate::store::{DeliveryState, Store};
+
+/// How often STATUS is refreshed.
+const STATUS_EVERY: Duration = Duration::from_secs(30);
+
+/// Why a cycle ended.
+enum Next {
+    Stop,
+    Reload(Box<Config>),
+}
+
+/// Runs the daemon until `shutdown` (SIGTERM/SIGINT) is cancelled.
+pub async fn run(
+    path: &Path,
+    config: Config,
+    shutdown: CancellationToken,
+) -> anyhow::Result<RunReport> {
+    let store = open_store(&config).await?;
+    let probe = Probe::new(store.clone());
+    probe.configure(&config);
+    let mut endpoint = start_endpoint(&config, &probe).await?;
+    let keepalive = tokio::spawn(keep_systemd_informed(store.clone(), config.feeds.len()));
+    let mut hangups = service::hangups().context("cannot listen for SIGHUP")?;
+    let mut config = config;
+    let mut total = RunReport::default();
+    loop {
+        let app = App::build(config.clone(), store.clone())?;
+        let stop = CancellationToken::new();
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        let mut cycle = tokio::spawn(app.run_cycle(stop.clone(), started_tx));
+        tokio::select! {
+            started = started_rx => {
+                if started.is_err() {
+                    // The cycle failed to start: its error says why.
+                    return Err(cycle.await.context("the pipeline failed")?.err().unwrap_or_else(|| anyhow::anyhow!("the pipeline did not start")));
+                }
+            }
+            finished = &mut cycle => {
+                finished.context("the pipeline failed")??;
+                anyhow::bail!("the pipeline stopped as it started");
+            }
+        }
+        notify(&format!(
+            "READY=1\nSTATUS={}",
+            status_line(&store, config.feeds.len()).await
+        ));
+        let next = loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break Next::Stop,
+                Some(()) = hangups.recv() => {
+                    notify(&notify::reloading());
+                    match reload(path).await {
+                        Ok(new) => break Next::Reload(Box::new(new)),
+                        Err(error) => {
+                            tracing::error!(error = %format!("{error:#}"), "config reload refused; the running config stays");
+                            notify(&format!("READY=1\nSTATUS=reload refused: {}", one_line(&format!("{error:#}"))));
+                        }
+                    }
+                }
+            }
+        };
+        if matches!(next, Next::Stop) {
+            notify("STOPPING=1");
+            tracing::info!("stopping");
+        }
+        stop.cancel();
+        let report = cycle.await.context("the pipeline failed")??;
+        total.pipeline.fetched += report.pipeline.fetched;
+        total.pipeline.unchanged += report.pipeline.unchanged;
+        total.pipeline.failed += report.pipeline.failed;
+        total.pipeline.alerts += report.pipeline.alerts;
+        total.deliveries.delivered += report.deliveries.delivered;
+        total.deliveries.retried += report.deliveries.retried;
+        total.deliveries.dead += report.deliveries.dead;
+        total.pending = report.pending;
+        match next {
+            Next::Stop => break,
+            Next::Reload(new) => {
+                let listen_changed = new.http.listen != config.http.listen;
+                config = *new;
+                probe.configure(&config);
+                if listen_changed {
+                    endpoint.cancel();
+                    endpoint = start_endpoint(&config, &probe).await?;
+                }
+                tracing::info!(config = %path.display(), "config reloaded");
+            }
+        }
+    }
+    endpoint.cancel();
+    keepalive.abort();
+    store.close().await;
+    Ok(total)
+}
+
+/// Reads and checks a new config: valid, and its sinks can be built.
+async fn reload(path: &Path) -> anyhow::Result<Config> {
+    let config = Config::load(path)?;
+    check_sinks(&config).await?;
+    Ok(config)
+}
+
+/// Starts the metrics and health endpoint, if one is configured.
+async fn start_endpoint(config: &Config, probe: &Arc<Probe>) -> anyhow::Result<CancellationToken> {
+    let stop = CancellationToken::new();
+    if let Some(address) = config.http.listen.0 {
+        let bound = serve(address, Arc::clone(probe), stop.clone())
+            .await
+            .with_context(|| format!("cannot listen on {address} ([http] listen)"))?;
+        tracing::info!(address = %bound, "metrics on /metrics, health on /healthz");
+    }
+    Ok(stop)
+}
+
+/// Pings the watchdog while the pipeline's heartbeat is fresh (so a stuck
+/// pipeline gets restarted), and refreshes STATUS.
+async fn keep_systemd_informed(store: Store, feeds: usize) {
+    let watchdog = notify::watchdog_interval();
+    let tick = watchdog.map_or(STATUS_EVERY, |w| (w / 2).min(STATUS_EVERY));
+    let fresh_within = watchdog.unwrap_or(HEARTBEAT_STALE).min(HEARTBEAT_STALE);
+    let mut interval = tokio::time::interval(tick);
+    let mut last_status = tokio::time::Instant::now();
+    loop {
+        interval.tick().await;
+        let fresh = metrics()
+            .heartbeat_age()
+            .is_some_and(|age| age < fresh_within);
+        if watchdog.is_some() && fresh {
+            notify("WATCHDOG=1");
+        } else if watchdog.is_some() {
+            tracing::error!("the pipeline's heartbeat is stale; not pinging the watchdog");
+        }
+        if last_status.elapsed() >= STATUS_EVERY {
+            last_status = tokio::time::Instant::now();
+            notify(&format!("STATUS={}", status_line(&store, feeds).await));
+        }
+    }
+}
+
+/// "14 feeds, 3 alerts today, 0 deliveries pending".
+async fn status_line(store: &Store, feeds: usize) -> String {
+    let midnight = chrono::Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map_or(0, |t| t.and_utc().timestamp_millis());
+    let alerts = store.count_alerts_since(midnight).await.unwrap_or(-1);
+    let pending = store
+        .count_deliveries(None, DeliveryState::Pending)
+        .await
+        .unwrap_or(-1);
+    format!("{feeds} feeds, {alerts} alerts today, {pending} deliveries pending")
+}
+
+fn one_line(text: &str) -> String {
+    text.replace('\n', " ")
+}

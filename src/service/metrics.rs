@@ -1,0 +1,301 @@
+//! The daemon's counters, the pipeline heartbeat, and their Prometheus text
+//! form. A small registry of our own: eight families, bounded labels (list
+//! and sink names come from the config; no per-feed labels), no background
+//! upkeep.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Upper bounds of the fetch latency histogram, in seconds.
+const LATENCY_BUCKETS: [f64; 10] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
+/// The process's metrics.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    polls: [AtomicU64; 3],
+    items_parsed: AtomicU64,
+    alerts: Mutex<BTreeMap<String, u64>>,
+    deliveries: Mutex<BTreeMap<(String, &'static str), u64>>,
+    latency_counts: [AtomicU64; LATENCY_BUCKETS.len() + 1],
+    latency_sum_micros: AtomicU64,
+    heartbeat_ms: AtomicI64,
+}
+
+/// How a poll ended, as counted.
+#[derive(Debug, Clone, Copy)]
+pub enum PollKind {
+    /// New content.
+    Fetched,
+    /// 304 or the same body.
+    Unchanged,
+    /// Fetch or parse failed.
+    Failed,
+}
+
+/// How a delivery attempt ended, as counted.
+#[derive(Debug, Clone, Copy)]
+pub enum DeliveryKind {
+    /// Confirmed.
+    Delivered,
+    /// Failed; a retry is scheduled.
+    Retried,
+    /// Failed for good.
+    Dead,
+}
+
+/// What the store says, read at scrape time.
+#[derive(Debug, Default, Clone)]
+pub struct StoreGauges {
+    /// Pending deliveries per sink.
+    pub pending: BTreeMap<String, i64>,
+    /// Dead deliveries per sink.
+    pub dead: BTreeMap<String, i64>,
+    /// Configured feeds per health: ok, failing, unhealthy, disabled.
+    pub feeds: BTreeMap<&'static str, i64>,
+}
+
+/// The process-wide registry.
+pub fn metrics() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(Metrics::default)
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Metrics {
+    /// Counts a finished poll.
+    pub fn poll(&self, kind: PollKind) {
+        self.polls[kind as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records how long a fetch took.
+    pub fn fetch_took(&self, took: Duration) {
+        let seconds = took.as_secs_f64();
+        let bucket = LATENCY_BUCKETS
+            .iter()
+            .position(|b| seconds <= *b)
+            .unwrap_or(LATENCY_BUCKETS.len());
+        self.latency_counts[bucket].fetch_add(1, Ordering::Relaxed);
+        self.latency_sum_micros
+            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Counts parsed items.
+    pub fn items_parsed(&self, count: usize) {
+        self.items_parsed.fetch_add(count as u64, Ordering::Relaxed);
+    }
+
+    /// Counts an alert under each of its lists.
+    pub fn alert(&self, lists: &[String]) {
+        let mut alerts = lock(&self.alerts);
+        for list in lists {
+            *alerts.entry(list.clone()).or_default() += 1;
+        }
+    }
+
+    /// Counts a delivery outcome for a sink.
+    pub fn delivery(&self, sink: &str, kind: DeliveryKind, count: u64) {
+        let outcome = match kind {
+            DeliveryKind::Delivered => "delivered",
+            DeliveryKind::Retried => "retried",
+            DeliveryKind::Dead => "dead",
+        };
+        *lock(&self.deliveries)
+            .entry((sink.to_string(), outcome))
+            .or_default() += count;
+    }
+
+    /// The pipeline is alive: called from its loop.
+    pub fn beat(&self) {
+        self.heartbeat_ms.store(now_ms(), Ordering::Relaxed);
+    }
+
+    /// Time since the pipeline's last heartbeat (`None` before the first).
+    pub fn heartbeat_age(&self) -> Option<Duration> {
+        let last = self.heartbeat_ms.load(Ordering::Relaxed);
+        (last > 0).then(|| Duration::from_millis((now_ms() - last).max(0) as u64))
+    }
+
+    /// The Prometheus text exposition of everything, with the store's gauges.
+    pub fn render(&self, store: &StoreGauges) -> String {
+        let mut out = String::with_capacity(4096);
+        family(
+            &mut out,
+            "newswatch_polls_total",
+            "counter",
+            "Polls by outcome.",
+        );
+        for (index, outcome) in ["fetched", "unchanged", "failed"].iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "newswatch_polls_total{{outcome=\"{outcome}\"}} {}",
+                self.polls[index].load(Ordering::Relaxed)
+            );
+        }
+        family(
+            &mut out,
+            "newswatch_items_parsed_total",
+            "counter",
+            "Items parsed from fetched feeds.",
+        );
+        let _ = writeln!(
+            out,
+            "newswatch_items_parsed_total {}",
+            self.items_parsed.load(Ordering::Relaxed)
+        );
+        family(
+            &mut out,
+            "newswatch_alerts_total",
+            "counter",
+            "Alerts by watch list.",
+        );
+        for (list, count) in lock(&self.alerts).iter() {
+            let _ = writeln!(
+                out,
+                "newswatch_alerts_total{{list=\"{}\"}} {count}",
+                escape(list)
+            );
+        }
+        family(
+            &mut out,
+            "newswatch_deliveries_total",
+            "counter",
+            "Delivery attempts by sink and outcome.",
+        );
+        for ((sink, outcome), count) in lock(&self.deliveries).iter() {
+            let _ = writeln!(
+                out,
+                "newswatch_deliveries_total{{sink=\"{}\",outcome=\"{outcome}\"}} {count}",
+                escape(sink)
+            );
+        }
+        family(
+            &mut out,
+            "newswatch_deliveries_pending",
+            "gauge",
+            "Deliveries waiting, by sink.",
+        );
+        for (sink, count) in &store.pending {
+            let _ = writeln!(
+                out,
+                "newswatch_deliveries_pending{{sink=\"{}\"}} {count}",
+                escape(sink)
+            );
+        }
+        family(
+            &mut out,
+            "newswatch_deliveries_dead",
+            "gauge",
+            "Dead letters, by sink.",
+        );
+        for (sink, count) in &store.dead {
+            let _ = writeln!(
+                out,
+                "newswatch_deliveries_dead{{sink=\"{}\"}} {count}",
+                escape(sink)
+            );
+        }
+        family(
+            &mut out,
+            "newswatch_feeds",
+            "gauge",
+            "Configured feeds by health.",
+        );
+        for health in ["ok", "failing", "unhealthy", "disabled"] {
+            let _ = writeln!(
+                out,
+                "newswatch_feeds{{health=\"{health}\"}} {}",
+                store.feeds.get(health).copied().unwrap_or(0)
+            );
+        }
+        family(
+            &mut out,
+            "newswatch_fetch_duration_seconds",
+            "histogram",
+            "Time to fetch a feed.",
+        );
+        let mut cumulative = 0;
+        for (index, bound) in LATENCY_BUCKETS.iter().enumerate() {
+            cumulative += self.latency_counts[index].load(Ordering::Relaxed);
+            let _ = writeln!(
+                out,
+                "newswatch_fetch_duration_seconds_bucket{{le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        cumulative += self.latency_counts[LATENCY_BUCKETS.len()].load(Ordering::Relaxed);
+        let _ = writeln!(
+            out,
+            "newswatch_fetch_duration_seconds_bucket{{le=\"+Inf\"}} {cumulative}"
+        );
+        let sum = self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "newswatch_fetch_duration_seconds_sum {sum}");
+        let _ = writeln!(out, "newswatch_fetch_duration_seconds_count {cumulative}");
+        family(
+            &mut out,
+            "newswatch_heartbeat_age_seconds",
+            "gauge",
+            "Seconds since the pipeline last showed it is alive.",
+        );
+        let age = self.heartbeat_age().map_or(-1.0, |a| a.as_secs_f64());
+        let _ = writeln!(out, "newswatch_heartbeat_age_seconds {age}");
+        out
+    }
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// Escapes a label value for the text format.
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendering_follows_the_text_format() {
+        let metrics = Metrics::default();
+        metrics.poll(PollKind::Fetched);
+        metrics.poll(PollKind::Failed);
+        metrics.alert(&["kfor".into(), "kosovo".into()]);
+        metrics.delivery("news\"room", DeliveryKind::Delivered, 2);
+        metrics.fetch_took(Duration::from_millis(80));
+        metrics.fetch_took(Duration::from_secs(90));
+        let mut gauges = StoreGauges::default();
+        gauges.pending.insert("newsroom".into(), 3);
+        gauges.feeds.insert("ok", 5);
+        let text = metrics.render(&gauges);
+        assert!(
+            text.contains("newswatch_polls_total{outcome=\"fetched\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("newswatch_alerts_total{list=\"kfor\"} 1\n"));
+        assert!(text.contains(
+            "newswatch_deliveries_total{sink=\"news\\\"room\",outcome=\"delivered\"} 2\n"
+        ));
+        assert!(text.contains("newswatch_fetch_duration_seconds_bucket{le=\"0.1\"} 1\n"));
+        assert!(text.contains("newswatch_fetch_duration_seconds_bucket{le=\"+Inf\"} 2\n"));
+        assert!(text.contains("newswatch_feeds{health=\"ok\"} 5\n"));
+        assert!(text.contains("newswatch_heartbeat_age_seconds -1\n"));
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let value = line.rsplit(' ').next().expect("value");
+            assert!(value.parse::<f64>().is_ok(), "{line}");
+        }
+    }
+}
