@@ -1,0 +1,259 @@
+//! The daemon as systemd and Prometheus see it: the notify sequence on a
+//! datagram socket playing systemd's part, live reload (valid and invalid
+//! configs), and the metrics and health endpoint scraped over HTTP.
+
+mod support;
+
+use std::os::unix::net::UnixDatagram;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{
+    TEST_LISTS, TestServer, free_port, newswatch_command, read_json_lines, signal_and_wait,
+    wait_until,
+};
+
+fn write_config(dir: &Path, port: u16, feeds: &[String], lists: &str) -> String {
+    let mut config = format!(
+        "[state]\ndirectory = {:?}\n\n[http]\nlisten = \"127.0.0.1:{port}\"\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"\n\n",
+        dir.join("state")
+    );
+    for feed in feeds {
+        config.push_str(&format!("[[feed]]\nurl = {feed:?}\n\n"));
+    }
+    config.push_str(lists);
+    config.push_str(&format!(
+        "\n[[sink]]\ntype = \"file\"\npath = {:?}\n",
+        dir.join("alerts.jsonl")
+    ));
+    let path = dir.join("newswatch.toml");
+    std::fs::write(&path, config).expect("config");
+    path.to_string_lossy().into_owned()
+}
+
+fn start(config: &str, log: &Path, notify_socket: Option<&Path>) -> Child {
+    let log = std::fs::File::create(log).expect("log");
+    let mut command = newswatch_command(&["run", "--config", config]);
+    if let Some(socket) = notify_socket {
+        command
+            .env("NOTIFY_SOCKET", socket)
+            .env("WATCHDOG_USEC", "400000");
+    }
+    command
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start daemon")
+}
+
+/// Blocking GET on loopback: status and body.
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
+/// Receives notify messages until one starts with `prefix`.
+fn expect_message(socket: &UnixDatagram, prefix: &str, seen: &mut Vec<String>) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut buffer = [0u8; 4096];
+    while Instant::now() < deadline {
+        if let Ok(length) = socket.recv(&mut buffer) {
+            let message = String::from_utf8_lossy(&buffer[..length]).into_owned();
+            seen.push(message.clone());
+            if message.starts_with(prefix) {
+                return message;
+            }
+        }
+    }
+    panic!("no {prefix} message; saw {seen:?}");
+}
+
+#[test]
+fn systemd_sees_ready_watchdog_reloading_and_stopping() {
+    let server = TestServer::start();
+    server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).expect("bind notify socket");
+    socket
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    let config = write_config(
+        dir.path(),
+        free_port(),
+        &[server.url("/rss2.xml")],
+        TEST_LISTS,
+    );
+    let mut child = start(&config, &dir.path().join("daemon.log"), Some(&socket_path));
+    let mut seen = Vec::new();
+
+    let ready = expect_message(&socket, "READY=1", &mut seen);
+    assert!(
+        ready.contains("\nSTATUS=") && ready.contains("1 feeds"),
+        "{ready}"
+    );
+    expect_message(&socket, "WATCHDOG=1", &mut seen);
+
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(hup.success());
+    let reloading = expect_message(&socket, "RELOADING=1", &mut seen);
+    let usec: u64 = reloading
+        .lines()
+        .find_map(|l| l.strip_prefix("MONOTONIC_USEC="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no MONOTONIC_USEC in {reloading:?}"));
+    assert!(usec > 0);
+    expect_message(&socket, "READY=1", &mut seen);
+
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    expect_message(&socket, "STOPPING=1", &mut seen);
+    assert!(signal_and_wait_for_exit(&mut child).success());
+}
+
+fn signal_and_wait_for_exit(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the daemon did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sighup_applies_a_valid_config_and_refuses_a_broken_one() {
+    let server = TestServer::start();
+    server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
+    server.serve_fixture("/atom.xml", "atom.xml", "application/atom+xml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("daemon.log");
+    let port = free_port();
+    let kfor_only = "[[watch]]\nname = \"kfor\"\nterms = [\"KFOR\"]\n";
+    let config = write_config(dir.path(), port, &[server.url("/rss2.xml")], kfor_only);
+    let mut child = start(&config, &log, None);
+    let alerts = dir.path().join("alerts.jsonl");
+    wait_until(Duration::from_secs(20), "the KFOR alerts", || {
+        read_json_lines(&alerts).len() == 2
+    });
+
+    // A new feed and new lists: applied without a restart.
+    write_config(
+        dir.path(),
+        port,
+        &[server.url("/rss2.xml"), server.url("/atom.xml")],
+        TEST_LISTS,
+    );
+    let hup = |child: &Child| {
+        let sent = std::process::Command::new("kill")
+            .args(["-HUP", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+    };
+    hup(&child);
+    wait_until(
+        Duration::from_secs(20),
+        "alerts from the added feed",
+        || {
+            read_json_lines(&alerts).iter().any(|a| {
+                a["title"] == "Barricades go up at border crossings as Kosovo Serbs protest"
+            })
+        },
+    );
+    // The items alerted before stay alerted: rss2.xml's KFOR items are not repeated.
+    let titles: Vec<String> = read_json_lines(&alerts)
+        .iter()
+        .map(|a| a["title"].to_string())
+        .collect();
+    let kfor_repeats = titles
+        .iter()
+        .filter(|t| t.contains("KFOR says it will act"))
+        .count();
+    assert_eq!(kfor_repeats, 1, "{titles:#?}");
+
+    // A broken config is refused with its position; the daemon goes on.
+    std::fs::write(&config, "[[feed]]\nurl = \"not a url\"\n").expect("break config");
+    hup(&child);
+    wait_until(Duration::from_secs(20), "the refusal in the log", || {
+        std::fs::read_to_string(&log)
+            .is_ok_and(|l| l.contains("config reload refused") && l.contains("newswatch.toml:2:7:"))
+    });
+    let polls_before = server.requests("/atom.xml").len();
+    wait_until(
+        Duration::from_secs(20),
+        "polls going on with the old config",
+        || server.requests("/atom.xml").len() > polls_before + 1,
+    );
+    assert_eq!(get(port, "/healthz").map(|(status, _)| status), Some(200));
+    assert!(signal_and_wait(&mut child, "TERM").success());
+}
+
+#[test]
+fn metrics_and_health_can_be_scraped() {
+    let server = TestServer::start();
+    server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
+    server.script("/broken", vec![], support::Reply::status(500));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let config = write_config(
+        dir.path(),
+        port,
+        &[server.url("/rss2.xml"), server.url("/broken")],
+        TEST_LISTS,
+    );
+    let mut child = start(&config, &dir.path().join("daemon.log"), None);
+    wait_until(Duration::from_secs(20), "/healthz answering 200", || {
+        get(port, "/healthz").is_some_and(|(status, _)| status == 200)
+    });
+    wait_until(Duration::from_secs(20), "alerts counted", || {
+        get(port, "/metrics")
+            .is_some_and(|(_, body)| body.contains("newswatch_alerts_total{list=\"kfor\"} 2"))
+    });
+    let (status, metrics) = get(port, "/metrics").expect("metrics");
+    assert_eq!(status, 200);
+    for expected in [
+        "# TYPE newswatch_polls_total counter",
+        "newswatch_polls_total{outcome=\"fetched\"}",
+        "newswatch_polls_total{outcome=\"failed\"}",
+        "newswatch_items_parsed_total 4",
+        "newswatch_deliveries_total{sink=\"file\",outcome=\"delivered\"}",
+        "newswatch_deliveries_pending{sink=\"file\"} 0",
+        "newswatch_deliveries_dead{sink=\"file\"} 0",
+        "newswatch_feeds{health=\"ok\"} 1",
+        "newswatch_feeds{health=\"failing\"} 1",
+        "newswatch_fetch_duration_seconds_bucket{le=\"+Inf\"}",
+        "newswatch_heartbeat_age_seconds",
+    ] {
+        assert!(metrics.contains(expected), "missing {expected}:\n{metrics}");
+    }
+    assert!(!metrics.contains(&server.url("")), "no per-feed labels");
+    let (status, health) = get(port, "/healthz").expect("healthz");
+    assert_eq!(status, 200);
+    let health: serde_json::Value = serde_json::from_str(&health).expect("JSON");
+    assert_eq!(health["status"], "ok");
+    assert_eq!(get(port, "/nothing").map(|(status, _)| status), Some(404));
+    assert!(signal_and_wait(&mut child, "TERM").success());
+}
