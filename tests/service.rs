@@ -228,10 +228,14 @@ fn metrics_and_health_can_be_scraped() {
     wait_until(Duration::from_secs(20), "/healthz answering 200", || {
         get(port, "/healthz").is_some_and(|(status, _)| status == 200)
     });
-    wait_until(Duration::from_secs(20), "alerts counted", || {
-        get(port, "/metrics")
-            .is_some_and(|(_, body)| body.contains("newswatch_alerts_total{list=\"kfor\"} 2"))
-    });
+    wait_until(
+        Duration::from_secs(20),
+        "alerts counted and delivered",
+        || {
+            get(port, "/metrics")
+                .is_some_and(|(_, body)| body.contains("newswatch_alerts_total{list=\"kfor\"} 2"))
+        },
+    );
     let (status, metrics) = get(port, "/metrics").expect("metrics");
     assert_eq!(status, 200);
     for expected in [
@@ -256,4 +260,58 @@ fn metrics_and_health_can_be_scraped() {
     assert_eq!(health["status"], "ok");
     assert_eq!(get(port, "/nothing").map(|(status, _)| status), Some(404));
     assert!(signal_and_wait(&mut child, "TERM").success());
+}
+
+fn once_stderr(dir: &Path, extra: &str, env: &[(&str, &str)]) -> String {
+    let server = TestServer::start();
+    server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
+    let config = format!(
+        "[state]\ndirectory = {:?}\n{extra}\n[poll]\nbacklog = \"all\"\n\n[[feed]]\nurl = {:?}\n{TEST_LISTS}",
+        dir.join("state"),
+        server.url("/rss2.xml")
+    );
+    let path = dir.join("newswatch.toml");
+    std::fs::write(&path, config).expect("config");
+    let mut command = newswatch_command(&["once", "--config", &path.to_string_lossy()]);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("run");
+    assert!(output.status.success(), "{}", support::describe(&output));
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn logs_are_json_lines_when_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stderr = once_stderr(dir.path(), "[daemon]\nlog_format = \"json\"\n", &[]);
+    let logged: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("a JSON log line"))
+        .collect();
+    assert!(
+        logged.iter().any(|l| l["fields"]["message"] == "alert"),
+        "{stderr}"
+    );
+    assert!(
+        logged
+            .iter()
+            .all(|l| l["level"].is_string() && l["timestamp"].is_string())
+    );
+}
+
+#[test]
+fn under_journald_lines_carry_no_timestamp_or_colour() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stderr = once_stderr(dir.path(), "", &[("JOURNAL_STREAM", "8:12345")]);
+    let alert_line = stderr
+        .lines()
+        .find(|l| l.contains(" alert "))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        alert_line.starts_with(" INFO") || alert_line.starts_with("INFO"),
+        "{alert_line}"
+    );
+    assert!(!stderr.contains('\u{1b}'), "no colour codes");
 }

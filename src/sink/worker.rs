@@ -316,12 +316,13 @@ impl Worker {
         let error = match outcome {
             Ok(()) => {
                 self.report.delivered += ids.len() as u64;
-                metrics().delivery(&sink, DeliveryKind::Delivered, ids.len() as u64);
                 tracing::debug!(sink, delivery = %delivery.id, "delivered");
                 let mut failed = false;
                 for id in ids {
                     failed |= self.store.mark_done(id, now).await.is_err();
                 }
+                // Counted once recorded, so the pending gauge already agrees.
+                metrics().delivery(&sink, DeliveryKind::Delivered, ids.len() as u64);
                 if failed {
                     tracing::error!(sink, delivery = %delivery.id, "cannot record the delivery; it will be sent again");
                 }
