@@ -197,13 +197,19 @@ async fn decide(
             Some(id) => stories::story(tx, id).await?,
             None => None,
         };
-        return Ok(match story {
-            Some(story) => Decision::Alert {
-                story: stories::grow(tx, story, &alert.lists, feed).await?,
-            },
-            None => Decision::Alert {
+        let Some(story) = story else {
+            return Ok(Decision::Alert {
                 story: start_story(tx, record, new).await?,
-            },
+            });
+        };
+        // New for this item, but perhaps not for its story, which other
+        // copies may have alerted for these lists already.
+        let is_news = alert.lists.iter().any(|l| !story.lists.contains(l));
+        let story = stories::grow(tx, story, &alert.lists, feed).await?;
+        return Ok(if is_news {
+            Decision::Alert { story }
+        } else {
+            Decision::Quiet
         });
     }
     let since = record.now_ms - record.rules.window_ms;
