@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# One repeatable benchmark run: newswatch `once` over a generated corpus
+# served by nginx, cold (empty state) and warm (state kept, everything
+# 304), with hyperfine; and, where they are installed (Debian's newsboat,
+# feed2exec, rss2email), the same for the peers on the same URLs.
+# Prints a Markdown table: wall and CPU time, peak RSS, items per second,
+# and each peer's ratio to newswatch.
+#
+# Usage: bench/run.sh [FEEDS] [ITEMS] [PORT]     (default 1000 50 8089)
+# Needs: nginx, hyperfine, python3 (apt-get install nginx-light hyperfine).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+feeds=${1:-1000}
+items=${2:-50}
+port=${3:-8089}
+root=$(pwd)
+shared=${NEWSWATCH_SHARED:-$root/../shared}
+work=$(mktemp -d "${TMPDIR:-/tmp}/newswatch-bench.XXXXXX")
+chmod 755 "$work"   # nginx's workers read the corpus as another user
+trap 'bash "$shared/bench/serve.sh" --stop "$work/corpus" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+for tool in nginx hyperfine python3; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install nginx-light hyperfine)" >&2; exit 1; }
+done
+
+cargo build --release --locked --quiet
+binary=$root/target/release/newswatch
+
+python3 "$shared/bench/genfeeds.py" "$work/corpus" --feeds "$feeds" --items "$items" >/dev/null
+bash "$shared/bench/serve.sh" "$work/corpus" "$port" >/dev/null
+sed "s/{PORT}/$port/" "$work/corpus/urls.txt" > "$work/urls.txt"
+total_items=$((feeds * items))
+
+# newswatch's config: every feed, the shipped watch lists, a file sink.
+{
+    printf '[state]\ndirectory = "%s/state"\n\n[http]\nlisten = ""\n\n' "$work"
+    printf '[poll]\nconcurrency = 32\nper_host = 32\nbacklog = "all"\n\n'
+    while read -r url; do printf '[[feed]]\nurl = "%s"\n' "$url"; done < "$work/urls.txt"
+    sed -n '/^\[\[watch\]\]/,/^# -\{10,\} sinks/p' config/newswatch.toml | sed '$d'
+    printf '\n[[sink]]\ntype = "file"\npath = "%s/alerts.jsonl"\n' "$work"
+} > "$work/newswatch.toml"
+
+# Wall and CPU time and peak RSS of one command, from GNU time's format.
+measure() {
+    local label=$1; shift
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/err.txt" || {
+        echo "bench: $label failed:" >&2; tail -5 "$work/err.txt" >&2; return 1; }
+    read -r wall user sys rss < "$work/time.txt"
+    printf '%s|%s|%s|%s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" "$((rss / 1024))"
+}
+
+results=()
+# hyperfine for the timing (several runs), GNU time for RSS and CPU.
+cold_prepare="rm -rf $work/state $work/alerts.jsonl"
+hyperfine --style none --runs 5 --prepare "$cold_prepare" \
+    --export-json "$work/cold.json" "$binary once --config $work/newswatch.toml" >/dev/null 2>&1
+hyperfine --style none --runs 10 --warmup 1 \
+    --export-json "$work/warm.json" "$binary once --config $work/newswatch.toml" >/dev/null 2>&1
+median() { python3 -c "import json,sys;print(round(json.load(open(sys.argv[1]))['results'][0]['median'],3))" "$1"; }
+
+rm -rf "$work/state" "$work/alerts.jsonl"
+results+=("$(measure "newswatch cold" "$binary" once --config "$work/newswatch.toml")|$(median "$work/cold.json")")
+# A benchmark of failures would be meaningless: every feed must have come.
+grep -q "polled $feeds feeds: $feeds fetched, 0 unchanged, 0 failed" "$work/err.txt" || {
+    echo "bench: the cold run did not fetch every feed:" >&2; grep -m3 -E "failed|error" "$work/err.txt" >&2; exit 1; }
+results+=("$(measure "newswatch warm" "$binary" once --config "$work/newswatch.toml")|$(median "$work/warm.json")")
+
+# Peers, where installed, on the same URLs.
+if command -v newsboat >/dev/null; then
+    mkdir -p "$work/newsboat"
+    cp "$work/urls.txt" "$work/newsboat/urls"
+    nb=(newsboat -u "$work/newsboat/urls" -c "$work/newsboat/cache.db" -x reload)
+    results+=("$(measure "newsboat cold" "${nb[@]}")|")
+    results+=("$(measure "newsboat warm" "${nb[@]}")|")
+fi
+if command -v feed2exec >/dev/null; then
+    export XDG_CONFIG_HOME=$work/f2e XDG_CACHE_HOME=$work/f2e
+    while read -r url; do feed2exec add "f$RANDOM$RANDOM" "$url" --output echo --args '{item.title}' >/dev/null; done < "$work/urls.txt"
+    results+=("$(measure "feed2exec cold" feed2exec fetch)|")
+    results+=("$(measure "feed2exec warm" feed2exec fetch)|")
+fi
+if command -v r2e >/dev/null; then
+    export XDG_CONFIG_HOME=$work/r2e XDG_DATA_HOME=$work/r2e
+    r2e new bench@example.org >/dev/null
+    while read -r url; do r2e add "f$RANDOM$RANDOM" "$url" >/dev/null; done < "$work/urls.txt"
+    results+=("$(measure "rss2email cold" r2e run --no-send)|")
+    results+=("$(measure "rss2email warm" r2e run --no-send)|")
+fi
+
+echo "## $feeds feeds x $items items ($total_items items), $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m)"
+echo
+echo "| run | wall (s) | hyperfine median (s) | CPU (s) | peak RSS (MB) | items/s | x newswatch |"
+echo "|---|---|---|---|---|---|---|"
+for row in "${results[@]}"; do
+    IFS='|' read -r label wall cpu rss med <<< "$row"
+    base_label="newswatch ${label##* }"
+    base=$(printf '%s\n' "${results[@]}" | grep "^$base_label|" | cut -d'|' -f2)
+    ratio=$(echo "scale=1; $wall / $base" | bc 2>/dev/null || echo "-")
+    rate=$(echo "scale=0; $total_items / $wall" | bc 2>/dev/null || echo "-")
+    echo "| $label | $wall | ${med:--} | $cpu | $rss | $rate | $ratio |"
+done
+echo
+echo "alerts written: $(wc -l < "$work/alerts.jsonl" 2>/dev/null || echo 0)"
