@@ -27,8 +27,18 @@ fn record(now_ms: i64, alerts: &[(&str, &str)], sinks: &[&str]) -> PollRecord {
     }
 }
 
+/// The test's store: SQLite, or PostgreSQL when NEWSWATCH_TEST_DATABASE_URL
+/// is set; reopening gives the same database.
 async fn open(dir: &tempfile::TempDir) -> Store {
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+    let remembered = dir.path().join("store-url");
+    let url = match std::fs::read_to_string(&remembered) {
+        Ok(url) => url,
+        Err(_) => {
+            let url = support::test_store_url(dir.path()).await;
+            std::fs::write(&remembered, &url).expect("remember the store");
+            url
+        }
+    };
     Store::open(&url).await.expect("open store")
 }
 
@@ -156,16 +166,32 @@ async fn done_and_dead_deliveries_leave_the_queue() {
 }
 
 #[tokio::test]
-async fn a_claim_is_leased_to_its_process_until_the_store_is_reopened() {
+async fn a_claim_is_leased_to_its_instance() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(&dir).await;
     record_ids(&store, 1_000, &[("a1", "k1")], &["s"]).await;
     assert_eq!(alert_ids(&ready(claim(&store, "s", 1_000).await)), ["a1"]);
-    store.close().await;
-    // A new process (new instance id) can claim it at once: the old
-    // process is gone, and with SQLite there is one process at a time.
-    let store = open(&dir).await;
-    assert_eq!(alert_ids(&ready(claim(&store, "s", 2_000).await)), ["a1"]);
+    // Another handle is another instance (as another process would be).
+    let other = open(&dir).await;
+    let shared = std::fs::read_to_string(dir.path().join("store-url"))
+        .expect("url")
+        .starts_with("postgres");
+    if shared {
+        // Several instances share PostgreSQL: the lease holds until it
+        // expires (1,001,000 ms), so no delivery goes out twice.
+        match claim(&other, "s", 2_000).await {
+            QueueHead::WaitUntil(at) => assert_eq!(at, 1_001_000),
+            head => panic!("the lease must hold: {head:?}"),
+        }
+        assert_eq!(
+            alert_ids(&ready(claim(&other, "s", 1_001_001).await)),
+            ["a1"]
+        );
+    } else {
+        // A SQLite file has one daemon at a time: opening it voids the
+        // leases of a predecessor that died.
+        assert_eq!(alert_ids(&ready(claim(&other, "s", 2_000).await)), ["a1"]);
+    }
 }
 
 #[tokio::test]

@@ -54,7 +54,7 @@ impl Sink for Recording {
 }
 
 async fn store_with(dir: &tempfile::TempDir, batches: &[(i64, &[&str])]) -> Store {
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+    let url = support::test_store_url(dir.path()).await;
     let store = Store::open(&url).await.expect("store");
     for (created_ms, ids) in batches {
         let record = PollRecord {

@@ -12,7 +12,7 @@ pub use notify::notify;
 
 /// The log filter when `RUST_LOG` is unset: our info lines, and only
 /// warnings from the cron scheduler, which is chatty at info.
-const DEFAULT_LOG_FILTER: &str = "info,tokio_cron_scheduler=warn";
+const DEFAULT_LOG_FILTER: &str = "info,tokio_cron_scheduler=warn,sqlx=warn";
 
 /// Sets up logging to stderr, filtered by `RUST_LOG` (default `info`).
 /// `json`: one JSON object per line. Otherwise, under journald

@@ -96,14 +96,15 @@ impl Store {
             "UPDATE deliveries SET lease_until = $3, lease_owner = $4 \
              WHERE (lease_until IS NULL OR lease_until < $2 OR lease_owner = $4) \
              AND delivery_id IN ( \
-               SELECT delivery_id FROM deliveries \
-               WHERE sink = $1 AND state = 'pending' AND due_at <= $2 \
-               AND (lease_until IS NULL OR lease_until < $2 OR lease_owner = $4) \
-               AND delivery_id < COALESCE(( \
-                 SELECT MIN(delivery_id) FROM deliveries \
-                 WHERE sink = $1 AND state = 'pending' \
-                 AND (due_at > $2 OR (lease_until >= $2 AND lease_owner <> $4))), '~') \
-               ORDER BY delivery_id LIMIT $5) \
+               SELECT candidate.delivery_id FROM deliveries candidate \
+               WHERE candidate.sink = $1 AND candidate.state = 'pending' AND candidate.due_at <= $2 \
+               AND (candidate.lease_until IS NULL OR candidate.lease_until < $2 OR candidate.lease_owner = $4) \
+               AND NOT EXISTS ( \
+                 SELECT 1 FROM deliveries blocked \
+                 WHERE blocked.sink = $1 AND blocked.state = 'pending' \
+                 AND blocked.delivery_id < candidate.delivery_id \
+                 AND (blocked.due_at > $2 OR (blocked.lease_until >= $2 AND blocked.lease_owner <> $4))) \
+               ORDER BY candidate.delivery_id LIMIT $5) \
              RETURNING delivery_id, alert_id, attempts",
         )
         .bind(sink)

@@ -487,3 +487,30 @@ pub fn generate_corpus(generator: &Path, dir: &Path, feeds: usize, items: usize)
         .expect("run genfeeds.py");
     assert!(status.success(), "genfeeds.py failed");
 }
+
+/// Where a store test keeps its store: a fresh PostgreSQL database on the
+/// server of `NEWSWATCH_TEST_DATABASE_URL` when that is set (CI sets it),
+/// else a SQLite file in `dir`. Under CI=true the variable must be set.
+pub async fn test_store_url(dir: &Path) -> String {
+    let admin = std::env::var("NEWSWATCH_TEST_DATABASE_URL").unwrap_or_default();
+    if admin.is_empty() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "NEWSWATCH_TEST_DATABASE_URL is unset: CI must run the store tests on PostgreSQL too"
+        );
+        return format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
+    }
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&admin)
+        .await
+        .expect("connect to NEWSWATCH_TEST_DATABASE_URL");
+    let name = format!("newswatch_test_{}", uuid::Uuid::now_v7().simple());
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&pool)
+        .await
+        .expect("create a test database");
+    pool.close().await;
+    let mut url = url::Url::parse(&admin).expect("a database URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
