@@ -32,17 +32,19 @@ fn daemon_config(dir: &Path, feed_url: &str, hook_url: &str, retry: &str) -> Str
     path.to_string_lossy().into_owned()
 }
 
-fn start(config: &str, log: &Path) -> std::process::Child {
+fn start(config: &str, log: &Path) -> support::Daemon {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(log)
         .expect("log");
-    newswatch_command(&["run", "--config", config])
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start daemon")
+    support::Daemon(
+        newswatch_command(&["run", "--config", config])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start daemon"),
+    )
 }
 
 /// For each title received with a 2xx: the webhook-ids it came with.

@@ -49,11 +49,13 @@ fn the_daemon_polls_on_schedule_and_stops_on_sigterm() {
 
     let log_path = dir.path().join("daemon.log");
     let log = std::fs::File::create(&log_path).expect("log file");
-    let mut child = newswatch_command(&["run", "--config", &config_path.to_string_lossy()])
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start daemon");
+    let mut child = support::Daemon(
+        newswatch_command(&["run", "--config", &config_path.to_string_lossy()])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start daemon"),
+    );
 
     // Two matching items in rss2.xml, one in feed.json (cron, every second).
     wait_until(Duration::from_secs(20), "three alerts", || {
@@ -106,11 +108,13 @@ fn a_restart_keeps_a_feeds_backoff() {
 
     // The daemon starts, polls the other feed again and again, and leaves
     // /busy alone: its stored due time is an hour away.
-    let mut child = newswatch_command(&["run", "--config", &config_path])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start daemon");
+    let mut child = support::Daemon(
+        newswatch_command(&["run", "--config", &config_path])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start daemon"),
+    );
     wait_until(
         Duration::from_secs(20),
         "three more polls of the healthy feed",
@@ -147,11 +151,13 @@ fn sighup_reopens_the_alert_file_for_log_rotation() {
     std::fs::write(&config_path, config).expect("config");
     let log_path = dir.path().join("daemon.log");
     let log = std::fs::File::create(&log_path).expect("log");
-    let mut child = newswatch_command(&["run", "--config", &config_path.to_string_lossy()])
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start daemon");
+    let mut child = support::Daemon(
+        newswatch_command(&["run", "--config", &config_path.to_string_lossy()])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start daemon"),
+    );
     wait_until(Duration::from_secs(20), "two alerts", || {
         read_json_lines(&alerts).len() == 2
     });

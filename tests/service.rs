@@ -32,7 +32,7 @@ fn write_config(dir: &Path, port: u16, feeds: &[String], lists: &str) -> String 
     path.to_string_lossy().into_owned()
 }
 
-fn start(config: &str, log: &Path, notify_socket: Option<&Path>) -> Child {
+fn start(config: &str, log: &Path, notify_socket: Option<&Path>) -> support::Daemon {
     let log = std::fs::File::create(log).expect("log");
     let mut command = newswatch_command(&["run", "--config", config]);
     if let Some(socket) = notify_socket {
@@ -40,11 +40,13 @@ fn start(config: &str, log: &Path, notify_socket: Option<&Path>) -> Child {
             .env("NOTIFY_SOCKET", socket)
             .env("WATCHDOG_USEC", "400000");
     }
-    command
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start daemon")
+    support::Daemon(
+        command
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start daemon"),
+    )
 }
 
 /// Blocking GET on loopback: status and body.
@@ -232,8 +234,11 @@ fn metrics_and_health_can_be_scraped() {
         Duration::from_secs(20),
         "alerts counted and delivered",
         || {
-            get(port, "/metrics")
-                .is_some_and(|(_, body)| body.contains("newswatch_alerts_total{list=\"kfor\"} 2"))
+            get(port, "/metrics").is_some_and(|(_, body)| {
+                body.contains("newswatch_alerts_total{list=\"kfor\"} 2")
+                    && body.contains("newswatch_deliveries_pending{sink=\"file\"} 0")
+                    && body.contains("newswatch_feeds{health=\"failing\"} 1")
+            })
         },
     );
     let (status, metrics) = get(port, "/metrics").expect("metrics");

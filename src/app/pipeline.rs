@@ -12,9 +12,12 @@ use tokio::sync::mpsc::{Receiver, UnboundedSender};
 use super::poll::{PollOutcome, PollReport};
 use crate::service::metrics::{PollKind, metrics};
 
+/// How many waiting polls are written in one transaction at most.
+const BATCH: usize = 64;
+
 /// How often the pipeline shows it is alive when no poll arrives.
 const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
-use crate::store::Store;
+use crate::store::{PollRecord, Store};
 
 /// Totals of what the pipeline wrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -42,53 +45,87 @@ pub async fn run(
         // The heartbeat shows the loop is alive, not stuck in a store write;
         // the watchdog and /healthz read it.
         metrics().beat();
-        let poll = tokio::select! {
+        let first = tokio::select! {
             poll = polls.recv() => match poll {
                 Some(poll) => poll,
                 None => break,
             },
             _ = heartbeat.tick() => continue,
         };
-        match poll.outcome {
-            PollOutcome::Fetched => report.fetched += 1,
-            PollOutcome::Unchanged => report.unchanged += 1,
-            PollOutcome::Failed => report.failed += 1,
+        // Whatever else is already waiting goes into the same transaction.
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match polls.try_recv() {
+                Ok(poll) => batch.push(poll),
+                Err(_) => break,
+            }
         }
-        metrics().poll(match poll.outcome {
-            PollOutcome::Fetched => PollKind::Fetched,
-            PollOutcome::Unchanged => PollKind::Unchanged,
-            PollOutcome::Failed => PollKind::Failed,
-        });
-        let feed_id = poll.record.state.feed_id.clone();
-        match store.record_poll(&poll.record).await {
+        let mut feeds = Vec::with_capacity(batch.len());
+        let mut records = Vec::with_capacity(batch.len());
+        for poll in batch {
+            count(&mut report, poll.outcome);
+            feeds.push(poll.feed);
+            records.push(poll.record);
+        }
+        match store.record_polls(&records).await {
             Ok(fresh) => {
-                report.alerts += fresh.len() as u64;
-                for alert in &fresh {
-                    metrics().alert(&alert.lists);
-                    tracing::info!(feed = %alert.feed, lists = %alert.lists.join(","), title = %alert.title, "alert");
-                }
-                // Wake every sink that may have got something; a spurious
-                // wake costs one outbox query.
-                let record = &poll.record;
-                let named = record
-                    .alerts
-                    .iter()
-                    .flat_map(|a| a.sinks.iter().chain(&a.update_sinks))
-                    .chain(record.events.iter().flat_map(|e| e.sinks.iter()));
-                for sink in named {
-                    if let Some(wake) = wakers.get(sink) {
-                        wake.notify_one();
-                    }
+                for (record, fresh) in records.iter().zip(fresh) {
+                    announce(&mut report, &fresh);
+                    wake_sinks(record, &wakers);
                 }
             }
             Err(error) => {
                 // Nothing was marked seen: the items alert on a later poll.
-                tracing::error!(feed = %feed_id, error = %error, "cannot record the poll");
+                let ids: Vec<&str> = records.iter().map(|r| r.state.feed_id.as_str()).collect();
+                tracing::error!(feeds = %ids.join(" "), error = %error, "cannot record the polls");
             }
         }
-        if let (Some(done), Some(next)) = (&done, poll.record.state.next_due_at) {
-            let _ = done.send((poll.feed, next));
+        for (feed, record) in feeds.into_iter().zip(&records) {
+            if let (Some(done), Some(next)) = (&done, record.state.next_due_at) {
+                let _ = done.send((feed, next));
+            }
         }
     }
     report
+}
+
+fn count(report: &mut PipelineReport, outcome: PollOutcome) {
+    let kind = match outcome {
+        PollOutcome::Fetched => {
+            report.fetched += 1;
+            PollKind::Fetched
+        }
+        PollOutcome::Unchanged => {
+            report.unchanged += 1;
+            PollKind::Unchanged
+        }
+        PollOutcome::Failed => {
+            report.failed += 1;
+            PollKind::Failed
+        }
+    };
+    metrics().poll(kind);
+}
+
+fn announce(report: &mut PipelineReport, fresh: &[crate::model::Alert]) {
+    report.alerts += fresh.len() as u64;
+    for alert in fresh {
+        metrics().alert(&alert.lists);
+        tracing::info!(feed = %alert.feed, lists = %alert.lists.join(","), title = %alert.title, "alert");
+    }
+}
+
+/// Wakes every sink that may have got something; a spurious wake costs
+/// one outbox query.
+fn wake_sinks(record: &PollRecord, wakers: &HashMap<String, Arc<Notify>>) {
+    let named = record
+        .alerts
+        .iter()
+        .flat_map(|a| a.sinks.iter().chain(&a.update_sinks))
+        .chain(record.events.iter().flat_map(|e| e.sinks.iter()));
+    for sink in named {
+        if let Some(wake) = wakers.get(sink) {
+            wake.notify_one();
+        }
+    }
 }

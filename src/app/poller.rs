@@ -3,6 +3,7 @@
 //! asked for. In-flight polls
 //! are abandoned then: nothing is written until the pipeline has a report.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use tokio::sync::mpsc::{Sender, UnboundedReceiver, UnboundedSender};
@@ -25,34 +26,63 @@ pub async fn poll_all_once(
     feeds: &[FeedSpec],
     reports: Sender<PollReport>,
 ) -> anyhow::Result<()> {
-    let stored = context.store.feed_states().await?;
+    let mut stored = stored_states(context).await?;
     let mut tasks = JoinSet::new();
+    let live = live_task_limit(&context.poll);
     for feed in feeds.iter().cloned() {
         if let Some(reason) = disabled(&stored, &feed) {
             tracing::info!(feed = %feed.name, reason, "feed disabled; not polled");
             continue;
         }
-        tasks.spawn(poll_task(Arc::clone(context), feed, reports.clone()));
+        // A poll's future is large; only so many exist at once.
+        while tasks.len() >= live {
+            reap_one(&mut tasks).await;
+        }
+        // The states were read in one query; each poll takes its own.
+        let known = stored
+            .remove(&feed.id)
+            .or_else(|| Some(FeedState::fresh(&feed.id)));
+        tasks.spawn(poll_task(Arc::clone(context), feed, known, reports.clone()));
     }
     drop(reports);
-    while let Some(joined) = tasks.join_next().await {
-        if let Err(error) = joined {
-            tracing::error!(error = %error, "a poll task failed");
-        }
+    while !tasks.is_empty() {
+        reap_one(&mut tasks).await;
     }
     Ok(())
 }
 
+async fn reap_one(tasks: &mut JoinSet<()>) {
+    if let Some(Err(error)) = tasks.join_next().await {
+        tracing::error!(error = %error, "a poll task failed");
+    }
+}
+
+/// How many poll tasks may exist at once: enough to keep every fetch slot
+/// busy while others wait for their host.
+fn live_task_limit(poll: &PollConfig) -> usize {
+    poll.concurrency.saturating_mul(4).max(16)
+}
+
+/// The stored state of every feed, by feed id.
+async fn stored_states(context: &PollContext) -> anyhow::Result<HashMap<String, FeedState>> {
+    let states = context.store.feed_states().await?;
+    Ok(states.into_iter().map(|s| (s.feed_id.clone(), s)).collect())
+}
+
 /// Why a feed is disabled, if the store says it is.
-fn disabled<'a>(stored: &'a [FeedState], feed: &FeedSpec) -> Option<&'a str> {
+fn disabled<'a>(stored: &'a HashMap<String, FeedState>, feed: &FeedSpec) -> Option<&'a str> {
     stored
-        .iter()
-        .find(|s| s.feed_id == feed.id)
+        .get(&feed.id)
         .and_then(|s| s.disabled_reason.as_deref())
 }
 
-async fn poll_task(context: Arc<PollContext>, feed: FeedSpec, reports: Sender<PollReport>) {
-    let report = context.poll(&feed).await;
+async fn poll_task(
+    context: Arc<PollContext>,
+    feed: FeedSpec,
+    known: Option<FeedState>,
+    reports: Sender<PollReport>,
+) {
+    let report = context.poll_from(&feed, known).await;
     // The pipeline is gone only during shutdown; the poll is then moot.
     let _ = reports.send(report).await;
 }
@@ -63,7 +93,10 @@ pub struct Poller {
     feeds: Vec<FeedSpec>,
     timers: Timers,
     in_flight: Vec<bool>,
-    task_feeds: std::collections::HashMap<tokio::task::Id, usize>,
+    /// Feeds due but not started, past `live_limit` tasks.
+    waiting: VecDeque<usize>,
+    live_limit: usize,
+    task_feeds: HashMap<tokio::task::Id, usize>,
     reports: Sender<PollReport>,
     done: UnboundedReceiver<(usize, i64)>,
     cron_due: UnboundedReceiver<usize>,
@@ -82,7 +115,7 @@ impl Poller {
         reports: Sender<PollReport>,
         done: UnboundedReceiver<(usize, i64)>,
     ) -> anyhow::Result<Poller> {
-        let stored = context.store.feed_states().await?;
+        let stored = stored_states(&context).await?;
         let now = now_ms();
         let mut timers = Timers::new(feeds.len());
         let mut cron_jobs = Vec::new();
@@ -95,10 +128,7 @@ impl Poller {
             match &feed.schedule {
                 Some(schedule) => cron_jobs.push((feed.index, schedule.expression.clone())),
                 None => {
-                    let due = stored
-                        .iter()
-                        .find(|s| s.feed_id == feed.id)
-                        .and_then(|s| s.next_due_at);
+                    let due = stored.get(&feed.id).and_then(|s| s.next_due_at);
                     timers.set(
                         feed.index,
                         first_poll_at(now, due, feed.interval, poll.startup_spread.0, longest),
@@ -111,7 +141,9 @@ impl Poller {
         Ok(Poller {
             context,
             in_flight: vec![false; feeds.len()],
-            task_feeds: std::collections::HashMap::new(),
+            task_feeds: HashMap::new(),
+            waiting: VecDeque::new(),
+            live_limit: live_task_limit(poll),
             feeds,
             timers,
             reports,
@@ -148,6 +180,7 @@ impl Poller {
                 }
                 Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
                     self.reap(joined);
+                    self.start_waiting(&mut tasks);
                 }
             }
         }
@@ -182,16 +215,40 @@ impl Poller {
     }
 
     fn launch(&mut self, feed: usize, tasks: &mut JoinSet<()>) {
-        let Some(spec) = self.feeds.get(feed).cloned() else {
+        let Some(spec) = self.feeds.get(feed) else {
             return;
         };
         if std::mem::replace(&mut self.in_flight[feed], true) {
             tracing::debug!(feed = %spec.name, "still polling; skipping this activation");
             return;
         }
+        // A poll's future is large: past the limit, feeds wait their turn
+        // in a queue of indexes instead.
+        if tasks.len() >= self.live_limit {
+            self.waiting.push_back(feed);
+            return;
+        }
+        self.spawn(feed, tasks);
+    }
+
+    /// Starts waiting polls while there is room.
+    fn start_waiting(&mut self, tasks: &mut JoinSet<()>) {
+        while tasks.len() < self.live_limit {
+            let Some(feed) = self.waiting.pop_front() else {
+                break;
+            };
+            self.spawn(feed, tasks);
+        }
+    }
+
+    fn spawn(&mut self, feed: usize, tasks: &mut JoinSet<()>) {
+        let Some(spec) = self.feeds.get(feed).cloned() else {
+            return;
+        };
         let handle = tasks.spawn(poll_task(
             Arc::clone(&self.context),
             spec,
+            None,
             self.reports.clone(),
         ));
         self.task_feeds.insert(handle.id(), feed);

@@ -104,48 +104,23 @@ impl Store {
     /// Records a poll. Returns the alerts that were news; their deliveries,
     /// and those of the poll's events and story updates, are queued.
     pub async fn record_poll(&self, record: &PollRecord) -> Result<Vec<Alert>, StoreError> {
+        let mut fresh = self.record_polls(std::slice::from_ref(record)).await?;
+        Ok(fresh.pop().unwrap_or_default())
+    }
+
+    /// Records several polls in one transaction (the pipeline batches what
+    /// is waiting); returns each poll's new alerts, in order. All or none.
+    pub async fn record_polls(
+        &self,
+        records: &[PollRecord],
+    ) -> Result<Vec<Vec<Alert>>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        feeds::save_state(&mut tx, &record.state).await?;
-        let mut fresh = Vec::new();
-        for new in &record.alerts {
-            match decide(&mut tx, record, new).await? {
-                Decision::Quiet => {}
-                Decision::Repeat { story } => queue_update(&mut tx, record, new, &story).await?,
-                Decision::Alert { story } => {
-                    let mut alert = new.alert.clone();
-                    alert.story = story.id.clone();
-                    alert.sources = story.sources.clone();
-                    let message = Message::Alert(alert.clone());
-                    queue(
-                        &mut tx,
-                        &message,
-                        &alert.item_key,
-                        &record.state.feed_id,
-                        record.now_ms,
-                        &new.sinks,
-                    )
-                    .await?;
-                    fresh.push(alert);
-                }
-            }
-        }
-        for (key, lists) in &record.silent {
-            mark_seen(&mut tx, record, key, None, lists, None).await?;
-        }
-        for new in &record.events {
-            let message = Message::FeedHealth(new.event.clone());
-            queue(
-                &mut tx,
-                &message,
-                "",
-                &record.state.feed_id,
-                record.now_ms,
-                &new.sinks,
-            )
-            .await?;
+        let mut all = Vec::with_capacity(records.len());
+        for record in records {
+            all.push(write_poll(&mut tx, record).await?);
         }
         tx.commit().await?;
-        Ok(fresh)
+        Ok(all)
     }
 
     /// Whether an item key was already recorded.
@@ -168,6 +143,53 @@ impl Store {
             None => None,
         })
     }
+}
+
+/// One poll's writes, inside the caller's transaction.
+async fn write_poll(
+    tx: &mut Transaction<'_>,
+    record: &PollRecord,
+) -> Result<Vec<Alert>, StoreError> {
+    feeds::save_state(tx, &record.state).await?;
+    let mut fresh = Vec::new();
+    for new in &record.alerts {
+        match decide(tx, record, new).await? {
+            Decision::Quiet => {}
+            Decision::Repeat { story } => queue_update(tx, record, new, &story).await?,
+            Decision::Alert { story } => {
+                let mut alert = new.alert.clone();
+                alert.story = story.id.clone();
+                alert.sources = story.sources.clone();
+                let message = Message::Alert(alert.clone());
+                queue(
+                    tx,
+                    &message,
+                    &alert.item_key,
+                    &record.state.feed_id,
+                    record.now_ms,
+                    &new.sinks,
+                )
+                .await?;
+                fresh.push(alert);
+            }
+        }
+    }
+    for (key, lists) in &record.silent {
+        mark_seen(tx, record, key, None, lists, None).await?;
+    }
+    for new in &record.events {
+        let message = Message::FeedHealth(new.event.clone());
+        queue(
+            tx,
+            &message,
+            "",
+            &record.state.feed_id,
+            record.now_ms,
+            &new.sinks,
+        )
+        .await?;
+    }
+    Ok(fresh)
 }
 
 /// Decides what one matched item is, and records it as seen.

@@ -43,6 +43,17 @@ pub struct FeedState {
     pub content_generation: i64,
 }
 
+impl FeedState {
+    /// The state of a feed never polled: at its configured URL.
+    pub fn fresh(feed_id: &str) -> FeedState {
+        FeedState {
+            feed_id: feed_id.to_string(),
+            current_url: feed_id.to_string(),
+            ..FeedState::default()
+        }
+    }
+}
+
 const COLUMNS: &str = "feed_id, current_url, etag, last_modified, body_hash, last_poll_at, \
     last_success_at, last_status, last_error, next_due_at, failures, disabled_reason, \
     failing_since, health_reported, refresh_hint_secs, content_generation";
