@@ -3,30 +3,10 @@
 
 mod support;
 
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
 use support::{TEST_LISTS, TestServer, newswatch_command, read_json_lines, wait_until};
-
-fn terminate(child: &mut Child) -> std::process::ExitStatus {
-    let pid = child.id().to_string();
-    let sent = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(sent.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "daemon did not stop after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 #[test]
 fn the_daemon_polls_on_schedule_and_stops_on_sigterm() {
@@ -74,7 +54,7 @@ fn the_daemon_polls_on_schedule_and_stops_on_sigterm() {
     });
     assert_eq!(read_json_lines(&alerts).len(), 3);
 
-    let status = terminate(&mut child);
+    let status = support::signal_and_wait(&mut child, "TERM");
     let stderr = std::fs::read_to_string(&log_path).expect("log");
     assert!(status.success(), "exit {status:?}\n{stderr}");
     assert!(stderr.contains("shutdown requested"), "{stderr}");
@@ -120,7 +100,7 @@ fn a_restart_keeps_a_feeds_backoff() {
         "three more polls of the healthy feed",
         || server.requests("/rss2.xml").len() >= 4,
     );
-    let status = terminate(&mut child);
+    let status = support::signal_and_wait(&mut child, "TERM");
     assert!(status.success());
     assert_eq!(
         server.requests("/busy").len(),
@@ -190,5 +170,5 @@ fn sighup_reopens_the_alert_file_for_log_rotation() {
         2,
         "the rotated file keeps what it had"
     );
-    assert!(terminate(&mut child).success());
+    assert!(support::signal_and_wait(&mut child, "TERM").success());
 }

@@ -131,18 +131,7 @@ fn systemd_sees_ready_watchdog_reloading_and_stopping() {
         .expect("kill");
     assert!(term.success());
     expect_message(&socket, "STOPPING=1", &mut seen);
-    assert!(signal_and_wait_for_exit(&mut child).success());
-}
-
-fn signal_and_wait_for_exit(child: &mut Child) -> std::process::ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "the daemon did not exit");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert!(support::wait_for_exit(&mut child).success());
 }
 
 #[test]

@@ -360,15 +360,17 @@ pub fn signal_and_wait(child: &mut std::process::Child, signal: &str) -> std::pr
         .status()
         .expect("kill");
     assert!(sent.success(), "kill -{signal} failed");
+    wait_for_exit(child)
+}
+
+/// Waits (30 s at most) for a child to end.
+pub fn wait_for_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(status) = child.try_wait().expect("wait") {
             return status;
         }
-        assert!(
-            Instant::now() < deadline,
-            "the process did not end after SIGTERM/SIGKILL"
-        );
+        assert!(Instant::now() < deadline, "the process did not end");
         std::thread::sleep(Duration::from_millis(10));
     }
 }
