@@ -208,12 +208,18 @@ struct Workers {
 /// How often the store is pruned.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
 
+/// How often pruning runs for a retention: hourly, or a sixth of a short
+/// retention (at least a minute), so nothing outlives it by much.
+fn maintenance_period(retention: Duration) -> Duration {
+    (retention / 6).clamp(Duration::from_secs(60), MAINTENANCE_EVERY)
+}
+
 /// The maintenance job: prunes what is older than `retention`, a minute
-/// after start and then every hour.
+/// after start and then every [`maintenance_period`].
 async fn maintain(store: Store, retention: Duration) {
     let mut tick = tokio::time::interval_at(
         tokio::time::Instant::now() + Duration::from_secs(60),
-        MAINTENANCE_EVERY,
+        maintenance_period(retention),
     );
     loop {
         tick.tick().await;
@@ -298,3 +304,24 @@ pub(crate) fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
 
 /// How long the poller waits when nothing is scheduled at all.
 pub(crate) const IDLE_WAIT: Duration = Duration::from_secs(3600);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pruning_keeps_pace_with_short_retentions() {
+        assert_eq!(
+            maintenance_period(Duration::from_secs(90 * 86_400)),
+            MAINTENANCE_EVERY
+        );
+        assert_eq!(
+            maintenance_period(Duration::from_secs(600)),
+            Duration::from_secs(100)
+        );
+        assert_eq!(
+            maintenance_period(Duration::from_secs(10)),
+            Duration::from_secs(60)
+        );
+    }
+}
