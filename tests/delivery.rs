@@ -304,3 +304,38 @@ async fn dead_letters_are_listed_and_redelivered() {
         MATCHING
     );
 }
+
+#[tokio::test]
+async fn a_slow_sink_does_not_hold_up_another() {
+    let server = TestServer::start();
+    server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
+    server.script(
+        "/slow",
+        vec![],
+        support::Reply::status(200).delay(std::time::Duration::from_secs(2)),
+    );
+    server.hook("/fast", &[], 200);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = format!(
+        "[state]\ndirectory = {:?}\n\n[poll]\nbacklog = \"all\"\n\n[[feed]]\nurl = {:?}\n{TEST_LISTS}\n\
+         [[sink]]\nname = \"slow\"\ntype = \"webhook\"\nurl = {:?}\n\n[[sink]]\nname = \"fast\"\ntype = \"webhook\"\nurl = {:?}\n",
+        dir.path().join("state"),
+        server.url("/rss2.xml"),
+        server.url("/slow"),
+        server.url("/fast"),
+    );
+    let path = dir.path().join("newswatch.toml");
+    std::fs::write(&path, config).expect("config");
+    let path = path.to_string_lossy().into_owned();
+    tokio::task::spawn_blocking(move || run_once(&path))
+        .await
+        .expect("run");
+    let fast = server.requests("/fast");
+    let slow = server.requests("/slow");
+    assert_eq!((fast.len(), slow.len()), (MATCHING, MATCHING));
+    // Every fast delivery was answered before the slow sink's first answer.
+    assert!(
+        fast.iter().all(|f| f.at < slow[0].at),
+        "the fast sink waited for the slow one"
+    );
+}

@@ -30,6 +30,8 @@ pub struct Recorded {
     pub body: Vec<u8>,
     /// The status the server answered.
     pub status: u16,
+    /// When the answer went out.
+    pub at: Instant,
 }
 
 #[derive(Debug, Clone)]
@@ -269,6 +271,7 @@ async fn respond(
         headers,
         body,
         status: reply.status,
+        at: Instant::now(),
     });
     let mut response = Response::builder().status(reply.status);
     for (name, value) in &reply.headers {
