@@ -22,12 +22,7 @@ impl ItemKey {
             hasher.update([0u8]);
             hasher.update(part.as_bytes());
         }
-        let digest = hasher.finalize();
-        let mut hex = String::with_capacity(32);
-        for byte in &digest[..16] {
-            hex.push_str(&format!("{byte:02x}"));
-        }
-        ItemKey(hex)
+        ItemKey(hex(&hasher.finalize()[..16]))
     }
 
     /// Wraps a key read back from the store.
@@ -355,6 +350,18 @@ impl Message {
     }
 }
 
+/// Lowercase hex of bytes, without a String per byte (item keys and body
+/// hashes are made for every item and every fetch).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(DIGITS[usize::from(byte >> 4)] as char);
+        out.push(DIGITS[usize::from(byte & 0xf)] as char);
+    }
+    out
+}
+
 /// Formats a time the way every alert and listing shows it.
 pub fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -363,6 +370,12 @@ pub fn rfc3339(time: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_lowercase_and_padded() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(hex(&[]), "");
+    }
 
     #[test]
     fn item_keys_are_stable_and_distinguish_kinds() {

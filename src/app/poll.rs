@@ -445,6 +445,5 @@ fn failure(state: &mut FeedState, feed: &FeedSpec, status: &str, message: String
 
 /// Hex SHA-256 of a body, to spot a 200 that repeats the last one.
 fn body_hash(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::model::hex(&Sha256::digest(bytes))
 }
