@@ -52,8 +52,7 @@ pub fn run(config: &Config, file: &Path, write: bool) -> Result<(), Failure> {
 
 /// Every `<outline xmlUrl=...>` in an OPML document, in order.
 pub fn subscriptions(bytes: &[u8]) -> Result<Vec<Subscription>, String> {
-    let decoded = to_utf8(bytes, None);
-    let text = String::from_utf8_lossy(&decoded.bytes);
+    let text = to_utf8(bytes, None).text;
     let mut reader = quick_xml::Reader::from_str(&text);
     let mut found = Vec::new();
     loop {

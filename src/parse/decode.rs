@@ -1,21 +1,24 @@
 //! Bytes to UTF-8 before parsing. The encoding comes from a byte order
 //! mark, else the XML declaration, else the HTTP `charset`, else UTF-8
-//! (and windows-1252 if the bytes are not valid UTF-8). The declaration is
-//! rewritten to say UTF-8, so the parser does not decode a second time.
+//! (and windows-1252 if the bytes are not valid UTF-8). Text in another
+//! encoding has its declaration rewritten to say UTF-8, so the parser does
+//! not decode a second time; valid UTF-8 (most feeds) is borrowed as it is.
+
+use std::borrow::Cow;
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 
-/// Feed bytes as UTF-8, and the encoding they were read as.
+/// Feed text, and the encoding it was read as.
 #[derive(Debug)]
-pub struct Decoded {
-    /// UTF-8 bytes, with any XML declaration saying so.
-    pub bytes: Vec<u8>,
+pub struct Decoded<'a> {
+    /// The text, with any XML declaration matching it.
+    pub text: Cow<'a, str>,
     /// The encoding's canonical name ("UTF-8", "windows-1251", ...).
     pub encoding: &'static str,
 }
 
 /// Decodes feed bytes; `content_type` is the HTTP header, if there was one.
-pub fn to_utf8(bytes: &[u8], content_type: Option<&str>) -> Decoded {
+pub fn to_utf8<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Decoded<'a> {
     if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
         return transcode(&bytes[bom..], encoding);
     }
@@ -33,15 +36,18 @@ pub fn to_utf8(bytes: &[u8], content_type: Option<&str>) -> Decoded {
         .and_then(|label| Encoding::for_label(label.as_bytes()));
     match declared.or(from_header) {
         Some(encoding) => transcode(bytes, encoding),
-        None if std::str::from_utf8(bytes).is_ok() => Decoded {
-            bytes: bytes.to_vec(),
-            encoding: UTF_8.name(),
+        None => match std::str::from_utf8(bytes) {
+            Ok(text) => Decoded {
+                text: Cow::Borrowed(text),
+                encoding: UTF_8.name(),
+            },
+            Err(_) => transcode(bytes, WINDOWS_1252),
         },
-        None => transcode(bytes, WINDOWS_1252),
     }
 }
 
-fn transcode(bytes: &[u8], encoding: &'static Encoding) -> Decoded {
+fn transcode<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Decoded<'a> {
+    let asked_for_utf8 = encoding == UTF_8;
     // A declaration of UTF-16 in a file without a BOM is ASCII-compatible
     // text in practice; decode it as UTF-8.
     let encoding = if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
@@ -51,8 +57,14 @@ fn transcode(bytes: &[u8], encoding: &'static Encoding) -> Decoded {
         encoding
     };
     let (text, _) = encoding.decode_without_bom_handling(bytes);
+    // Valid UTF-8 read as UTF-8 comes back borrowed, and its declaration
+    // (if any) already fits.
+    let text = match text {
+        Cow::Borrowed(text) if asked_for_utf8 => Cow::Borrowed(text),
+        text => Cow::Owned(declare_utf8(&text)),
+    };
     Decoded {
-        bytes: declare_utf8(&text).into_bytes(),
+        text,
         encoding: encoding.name(),
     }
 }
@@ -123,8 +135,8 @@ fn declare_utf8(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn text(decoded: &Decoded) -> &str {
-        std::str::from_utf8(&decoded.bytes).expect("UTF-8 out")
+    fn text<'a>(decoded: &'a Decoded<'_>) -> &'a str {
+        &decoded.text
     }
 
     #[test]
@@ -170,6 +182,23 @@ mod tests {
         let decoded = to_utf8(&bytes, None);
         assert_eq!(decoded.encoding, "UTF-16BE");
         assert!(text(&decoded).ends_with("<rss>Косово</rss>"));
+    }
+
+    #[test]
+    fn utf8_is_borrowed_and_a_wrong_utf16_declaration_rewritten() {
+        let declared = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss>Kosovë</rss>";
+        assert!(matches!(
+            to_utf8(declared.as_bytes(), None).text,
+            Cow::Borrowed(_)
+        ));
+        let wrong = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss>Kosovë</rss>";
+        let decoded = to_utf8(wrong.as_bytes(), None);
+        assert_eq!(decoded.encoding, "UTF-8");
+        assert!(
+            text(&decoded).contains("encoding=\"UTF-8\""),
+            "{}",
+            text(&decoded)
+        );
     }
 
     #[test]

@@ -50,12 +50,12 @@ pub fn parse_feed(
     content_type: Option<&str>,
 ) -> Result<ParsedFeed, ParseError> {
     let decoded = to_utf8(bytes, content_type);
-    let text = String::from_utf8_lossy(&decoded.bytes);
+    let text: &str = &decoded.text;
     let (feed, repaired) = match parse_utf8(text.as_bytes(), feed_url) {
         Ok(feed) => (feed, false),
         Err(first) => {
             let is_json = text.trim_start().starts_with('{');
-            match repair_xml(&text).filter(|_| !is_json) {
+            match repair_xml(text).filter(|_| !is_json) {
                 Some(fixed) => (
                     parse_utf8(fixed.as_bytes(), feed_url).map_err(|_| first)?,
                     true,
@@ -76,7 +76,7 @@ pub fn parse_feed(
     Ok(ParsedFeed {
         title,
         items,
-        refresh_hint: ttl.or_else(|| syndication_period(&text)),
+        refresh_hint: ttl.or_else(|| syndication_period(text)),
         encoding: decoded.encoding,
         repaired,
     })
