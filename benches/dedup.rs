@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use newswatch::model::{Alert, Item, ItemKey};
 use newswatch::store::{FeedState, NewAlert, PollRecord, Store, StoryRules};
-use newswatch::story::{Signature, band_keys};
+use newswatch::story::Signature;
 
 const KEYS: usize = 1_000_000;
 const STORIES: usize = 100_000;
@@ -97,7 +97,7 @@ async fn fill(store_url: &str) {
                 "('story-{i}', {now}, '{}', {}, 0, 0, NULL, 'kosovo', '[]')",
                 signature.title, signature.title_hash as i64
             ));
-            for key in band_keys(0, signature.title_hash) {
+            for key in signature.band_keys() {
                 bands.push(format!("({key}, 'story-{i}', {now})"));
             }
         }

@@ -5,7 +5,7 @@
 use sqlx::{AssertSqlSafe, Row};
 
 use super::StoreError;
-use crate::story::{Signature, band_keys, same_story};
+use crate::story::{Signature, same_story};
 
 type Transaction<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
@@ -76,10 +76,7 @@ pub(super) async fn find(
             }
         }
     }
-    let mut keys: Vec<i64> = band_keys(0, signature.title_hash).to_vec();
-    if signature.lede_words >= crate::story::MIN_LEDE_WORDS {
-        keys.extend(band_keys(1, signature.lede_hash));
-    }
+    let keys = signature.band_keys();
     let placeholders: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 2)).collect();
     // Only numbered placeholders go into the text; the values are bound.
     let sql = format!(
@@ -132,18 +129,21 @@ pub(super) async fn create(
     .bind(serde_json::json!([source]).to_string())
     .execute(&mut **tx)
     .await?;
-    let mut keys: Vec<i64> = band_keys(0, signature.title_hash).to_vec();
-    if signature.lede_words >= crate::story::MIN_LEDE_WORDS {
-        keys.extend(band_keys(1, signature.lede_hash));
-    }
+    // All of a story's bands in one statement (only numbered
+    // placeholders go into the text; the values are bound).
+    let keys = signature.band_keys();
+    let rows: Vec<String> = (0..keys.len())
+        .map(|i| format!("(${}, $1, $2)", i + 3))
+        .collect();
+    let sql = format!(
+        "INSERT INTO story_bands (band_key, story_id, created_at) VALUES {}",
+        rows.join(", ")
+    );
+    let mut insert = sqlx::query(AssertSqlSafe(sql)).bind(id).bind(now_ms);
     for key in keys {
-        sqlx::query("INSERT INTO story_bands (band_key, story_id, created_at) VALUES ($1, $2, $3)")
-            .bind(key)
-            .bind(id)
-            .bind(now_ms)
-            .execute(&mut **tx)
-            .await?;
+        insert = insert.bind(key);
     }
+    insert.execute(&mut **tx).await?;
     Ok(())
 }
 

@@ -70,6 +70,18 @@ impl Signature {
     }
 }
 
+impl Signature {
+    /// The store keys this signature is found by: the headline's four
+    /// bands, and the lede's when the lede is long enough to identify.
+    pub fn band_keys(&self) -> Vec<i64> {
+        let mut keys = band_keys(0, self.title_hash).to_vec();
+        if self.lede_words >= MIN_LEDE_WORDS {
+            keys.extend(band_keys(1, self.lede_hash));
+        }
+        keys
+    }
+}
+
 /// Whether a new item (`new`) is the story behind a stored signature
 /// (`old`). Headlines agree when one's words are (nearly) all in the
 /// other's; a short headline must match exactly, or have its lede or link
