@@ -6,7 +6,7 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::{TEST_LISTS, TestServer, newswatch_command, read_json_lines, wait_until};
+use support::{TestServer, newswatch_command, read_json_lines, wait_until, write_test_config};
 
 #[test]
 fn the_daemon_polls_on_schedule_and_stops_on_sigterm() {
@@ -15,22 +15,22 @@ fn the_daemon_polls_on_schedule_and_stops_on_sigterm() {
     server.serve_fixture("/feed.json", "feed.json", "application/feed+json");
     let dir = tempfile::tempdir().expect("tempdir");
     let alerts = dir.path().join("alerts.jsonl");
-    let config = format!(
-        "[state]\ndirectory = {:?}\n\n[http]\nlisten = \"\"\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"\n\n\
-         [[feed]]\nurl = {:?}\n\n[[feed]]\nurl = {:?}\nschedule = \"* * * * * *\"\n{TEST_LISTS}\n\
-         [[sink]]\ntype = \"file\"\npath = {:?}\n",
-        dir.path().join("state"),
-        server.url("/rss2.xml"),
+    // The JSON feed runs on a cron schedule, every second.
+    let tail = format!(
+        "[[feed]]\nurl = {:?}\nschedule = \"* * * * * *\"\n\n[[sink]]\ntype = \"file\"\npath = {alerts:?}\n",
         server.url("/feed.json"),
-        alerts,
     );
-    let config_path = dir.path().join("newswatch.toml");
-    std::fs::write(&config_path, config).expect("config");
+    let config_path = write_test_config(
+        dir.path(),
+        "interval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"",
+        &[server.url("/rss2.xml")],
+        &tail,
+    );
 
     let log_path = dir.path().join("daemon.log");
     let log = std::fs::File::create(&log_path).expect("log file");
     let mut child = support::Daemon(
-        newswatch_command(&["run", "--config", &config_path.to_string_lossy()])
+        newswatch_command(&["run", "--config", &config_path])
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -71,16 +71,13 @@ fn a_restart_keeps_a_feeds_backoff() {
         support::Reply::status(429).header("retry-after", "3600"),
     );
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = format!(
-        "[state]\ndirectory = {:?}\n\n[http]\nlisten = \"\"\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\n\n\
-         [[feed]]\nurl = {:?}\n\n[[feed]]\nurl = {:?}\n{TEST_LISTS}",
-        dir.path().join("state"),
-        server.url("/rss2.xml"),
-        server.url("/busy"),
+    let feeds = [server.url("/rss2.xml"), server.url("/busy")];
+    let config_path = write_test_config(
+        dir.path(),
+        "interval = \"1s\"\nstartup_spread = \"0s\"",
+        &feeds,
+        "",
     );
-    let config_path = dir.path().join("newswatch.toml");
-    std::fs::write(&config_path, config).expect("config");
-    let config_path = config_path.to_string_lossy().into_owned();
     // One poll: /busy asks for an hour's pause.
     let output = support::newswatch(&["once", "--config", &config_path]);
     assert!(output.status.success(), "{}", support::describe(&output));
@@ -120,19 +117,17 @@ fn sighup_reopens_the_alert_file_for_log_rotation() {
     let dir = tempfile::tempdir().expect("tempdir");
     let alerts = dir.path().join("alerts.jsonl");
     let rotated = dir.path().join("alerts.jsonl.1");
-    let config = format!(
-        "[state]\ndirectory = {:?}\n\n[http]\nlisten = \"\"\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"\n\n\
-         [[feed]]\nurl = {:?}\n{TEST_LISTS}\n[[sink]]\ntype = \"file\"\npath = {:?}\n",
-        dir.path().join("state"),
-        server.url("/feed.xml"),
-        alerts,
+    let sink = format!("[[sink]]\ntype = \"file\"\npath = {alerts:?}\n");
+    let config_path = write_test_config(
+        dir.path(),
+        "interval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"",
+        &[server.url("/feed.xml")],
+        &sink,
     );
-    let config_path = dir.path().join("newswatch.toml");
-    std::fs::write(&config_path, config).expect("config");
     let log_path = dir.path().join("daemon.log");
     let log = std::fs::File::create(&log_path).expect("log");
     let mut child = support::Daemon(
-        newswatch_command(&["run", "--config", &config_path.to_string_lossy()])
+        newswatch_command(&["run", "--config", &config_path])
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

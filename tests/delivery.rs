@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use newswatch::store::{DeliveryState, Store};
-use support::{TEST_LISTS, TestServer, describe, newswatch};
+use support::{TestServer, describe, newswatch, write_test_config};
 
 /// rss2.xml has two items the test lists match.
 const MATCHING: usize = 2;
@@ -18,16 +18,16 @@ fn setup(script: &[u16], then: u16, retry: &str) -> (TestServer, tempfile::TempD
     server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
     server.hook("/hook", script, then);
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = format!(
-        "[state]\ndirectory = {:?}\n\n[poll]\nbacklog = \"all\"\n\n[[feed]]\nurl = {:?}\n{TEST_LISTS}\n\
-         [[sink]]\ntype = \"webhook\"\nurl = {:?}\nretry = {retry}\n",
-        dir.path().join("state"),
-        server.url("/rss2.xml"),
-        server.url("/hook"),
+    let sink = format!(
+        "[[sink]]\ntype = \"webhook\"\nurl = {:?}\nretry = {retry}\n",
+        server.url("/hook")
     );
-    let path = dir.path().join("newswatch.toml");
-    std::fs::write(&path, config).expect("config");
-    let path = path.to_string_lossy().into_owned();
+    let path = write_test_config(
+        dir.path(),
+        "backlog = \"all\"",
+        &[server.url("/rss2.xml")],
+        &sink,
+    );
     (server, dir, path)
 }
 
@@ -163,15 +163,10 @@ async fn a_retry_due_later_waits_for_the_next_run_and_is_then_delivered() {
 }
 
 fn exec_config(dir: &Path, server: &TestServer, command: &str) -> String {
-    let config = format!(
-        "[state]\ndirectory = {:?}\n\n[poll]\nbacklog = \"all\"\n\n[[feed]]\nurl = {:?}\n{TEST_LISTS}\n\
-         [[sink]]\ntype = \"exec\"\ncommand = {command}\ntimeout = \"500ms\"\nretry = [\"0s\"]\n",
-        dir.join("state"),
-        server.url("/rss2.xml"),
+    let sink = format!(
+        "[[sink]]\ntype = \"exec\"\ncommand = {command}\ntimeout = \"500ms\"\nretry = [\"0s\"]\n"
     );
-    let path = dir.join("newswatch.toml");
-    std::fs::write(&path, config).expect("config");
-    path.to_string_lossy().into_owned()
+    write_test_config(dir, "backlog = \"all\"", &[server.url("/rss2.xml")], &sink)
 }
 
 #[tokio::test]
@@ -316,17 +311,17 @@ async fn a_slow_sink_does_not_hold_up_another() {
     );
     server.hook("/fast", &[], 200);
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = format!(
-        "[state]\ndirectory = {:?}\n\n[poll]\nbacklog = \"all\"\n\n[[feed]]\nurl = {:?}\n{TEST_LISTS}\n\
-         [[sink]]\nname = \"slow\"\ntype = \"webhook\"\nurl = {:?}\n\n[[sink]]\nname = \"fast\"\ntype = \"webhook\"\nurl = {:?}\n",
-        dir.path().join("state"),
-        server.url("/rss2.xml"),
+    let sinks = format!(
+        "[[sink]]\nname = \"slow\"\ntype = \"webhook\"\nurl = {:?}\n\n[[sink]]\nname = \"fast\"\ntype = \"webhook\"\nurl = {:?}\n",
         server.url("/slow"),
         server.url("/fast"),
     );
-    let path = dir.path().join("newswatch.toml");
-    std::fs::write(&path, config).expect("config");
-    let path = path.to_string_lossy().into_owned();
+    let path = write_test_config(
+        dir.path(),
+        "backlog = \"all\"",
+        &[server.url("/rss2.xml")],
+        &sinks,
+    );
     tokio::task::spawn_blocking(move || run_once(&path))
         .await
         .expect("run");

@@ -7,7 +7,7 @@ mod support;
 
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use standardwebhooks::Webhook;
-use support::{Recorded, TEST_LISTS, TestServer, describe, newswatch_command};
+use support::{Recorded, TestServer, describe, newswatch_command, write_test_config};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const OTHER_SECRET: &str = "whsec_c29tZW9uZSBlbHNlJ3Mgc2VjcmV0IGtleQ==";
@@ -31,16 +31,17 @@ fn run(script: &[u16], sink_extra: &str) -> (TestServer, String) {
     server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
     server.hook("/hook", script, 200);
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = format!(
-        "[state]\ndirectory = {:?}\n\n[poll]\nbacklog = \"all\"\n\n[[feed]]\nurl = {:?}\n{TEST_LISTS}\n\
-         [[sink]]\ntype = \"webhook\"\nurl = {:?}\nsecret_env = \"HOOK_SECRET\"\nretry = [\"0s\", \"0s\"]\n{sink_extra}\n",
-        dir.path().join("state"),
-        server.url("/rss2.xml"),
+    let sink = format!(
+        "[[sink]]\ntype = \"webhook\"\nurl = {:?}\nsecret_env = \"HOOK_SECRET\"\nretry = [\"0s\", \"0s\"]\n{sink_extra}\n",
         server.url("/hook"),
     );
-    let path = dir.path().join("newswatch.toml");
-    std::fs::write(&path, config).expect("config");
-    let output = newswatch_command(&["once", "--config", &path.to_string_lossy()])
+    let path = write_test_config(
+        dir.path(),
+        "backlog = \"all\"",
+        &[server.url("/rss2.xml")],
+        &sink,
+    );
+    let output = newswatch_command(&["once", "--config", &path])
         .env("HOOK_SECRET", SECRET)
         .env("RUST_LOG", "debug")
         .output()
@@ -127,16 +128,17 @@ fn a_telegram_token_never_reaches_the_logs() {
     let token = "123456:SECRET-bot-token";
     let path_with_token = format!("/bot{token}/sendMessage");
     server.hook(&path_with_token, &[500], 200);
-    let config = format!(
-        "[state]\ndirectory = {:?}\n\n[poll]\nbacklog = \"all\"\n\n[[feed]]\nurl = {:?}\n{TEST_LISTS}\n\
-         [[sink]]\ntype = \"webhook\"\nformat = \"telegram\"\nurl = {:?}\nchat_id = \"-100123\"\nsecret_env = \"BOT_TOKEN\"\nretry = [\"0s\"]\n",
-        dir.path().join("state"),
-        server.url("/rss2.xml"),
+    let sink = format!(
+        "[[sink]]\ntype = \"webhook\"\nformat = \"telegram\"\nurl = {:?}\nchat_id = \"-100123\"\nsecret_env = \"BOT_TOKEN\"\nretry = [\"0s\"]\n",
         server.url(""),
     );
-    let path = dir.path().join("newswatch.toml");
-    std::fs::write(&path, config).expect("config");
-    let output = newswatch_command(&["once", "--config", &path.to_string_lossy()])
+    let path = write_test_config(
+        dir.path(),
+        "backlog = \"all\"",
+        &[server.url("/rss2.xml")],
+        &sink,
+    );
+    let output = newswatch_command(&["once", "--config", &path])
         .env("BOT_TOKEN", token)
         .env("RUST_LOG", "debug")
         .output()

@@ -545,3 +545,22 @@ impl Drop for Daemon {
         }
     }
 }
+
+/// Writes a test config to `dir/newswatch.toml` and returns its path:
+/// state in `dir/state`, no HTTP endpoint, the `[poll]` lines given, one
+/// `[[feed]]` per URL, the test lists, then `tail` (sinks, other tables).
+pub fn write_test_config(dir: &Path, poll: &str, feeds: &[String], tail: &str) -> String {
+    let mut text = format!(
+        "[state]\ndirectory = {:?}\n\n[http]\nlisten = \"\"\n\n[poll]\n{poll}\n\n",
+        dir.join("state")
+    );
+    for url in feeds {
+        text.push_str(&format!("[[feed]]\nurl = {url:?}\n\n"));
+    }
+    text.push_str(TEST_LISTS);
+    text.push('\n');
+    text.push_str(tail);
+    let path = dir.join("newswatch.toml");
+    std::fs::write(&path, text).expect("write the test config");
+    path.to_string_lossy().into_owned()
+}
