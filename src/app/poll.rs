@@ -66,6 +66,15 @@ pub struct PollReport {
     pub outcome: PollOutcome,
 }
 
+/// What parsing and matching a fetched body produced.
+struct Matched {
+    alerts: Vec<NewAlert>,
+    /// A first poll's old backlog: keys and lists to mark seen quietly.
+    silent: Vec<(String, Vec<String>)>,
+    /// The feed's own refresh period, if it states one.
+    refresh_hint: Option<Duration>,
+}
+
 /// What a fetch and parse produced, before bookkeeping.
 struct Attempt {
     outcome: PollOutcome,
@@ -236,23 +245,23 @@ impl PollContext {
                 server_delay: body.hints.max_age,
             };
         }
-        let status = body.status;
-        let max_age = body.hints.max_age;
-        let validators = body.validators.clone();
-        match self.parse_and_match(feed, state, body, first_poll).await {
-            Ok((alerts, silent, refresh_hint)) => {
-                state.etag = validators.etag;
-                state.last_modified = validators.last_modified;
+        match self.parse_and_match(feed, state, &body, first_poll) {
+            Ok(Matched {
+                alerts,
+                silent,
+                refresh_hint,
+            }) => {
+                state.etag = body.validators.etag;
+                state.last_modified = body.validators.last_modified;
                 state.body_hash = Some(hash);
-                state.last_status = Some(status.to_string());
+                state.last_status = Some(body.status.to_string());
                 state.refresh_hint_secs = refresh_hint.map(|d| d.as_secs() as i64);
                 state.content_generation += 1;
-                let feed_hint = refresh_hint;
                 Attempt {
                     outcome: PollOutcome::Fetched,
                     alerts,
                     silent,
-                    server_delay: max_age.max(feed_hint),
+                    server_delay: body.hints.max_age.max(refresh_hint),
                 }
             }
             Err(message) => {
@@ -319,14 +328,14 @@ impl PollContext {
     }
 
     /// Parses, keeps the newest `max_items`, matches, and applies the
-    /// first-poll backlog rule, off the async threads (it is CPU work).
-    async fn parse_and_match(
+    /// first-poll backlog rule.
+    fn parse_and_match(
         &self,
         feed: &FeedSpec,
         state: &FeedState,
-        body: FetchedBody,
+        body: &FetchedBody,
         first_poll: bool,
-    ) -> Result<(Vec<NewAlert>, Vec<(String, Vec<String>)>, Option<Duration>), String> {
+    ) -> Result<Matched, String> {
         let routing = Routing {
             sinks: &self.sinks,
             tracking: &self.dedup.tracking_parameters,
@@ -362,7 +371,11 @@ impl PollContext {
         }
         // Deliver in publication order, oldest first.
         alerts.reverse();
-        Ok((alerts, silent, parsed.refresh_hint))
+        Ok(Matched {
+            alerts,
+            silent,
+            refresh_hint: parsed.refresh_hint,
+        })
     }
 }
 
