@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::{Failure, output};
 use crate::config::Config;
 use crate::model::rfc3339;
+use crate::sink::text::clip;
 use crate::store::{FeedState, Store, from_millis};
 
 /// One feed's line (text) or object (`--json`).
@@ -76,9 +77,9 @@ pub async fn run(
             .unwrap_or_default();
         output::line(&format!(
             "{:<32}  {:<20}  {:<16}  {:<4}  {:<20}  {:>4}  {}",
-            truncate(&line.name, 32),
+            clip(&line.name, 32),
             line.last_poll.as_deref().unwrap_or("never"),
-            truncate(line.last_status.as_deref().unwrap_or("-"), 16),
+            clip(line.last_status.as_deref().unwrap_or("-"), 16),
             if line.etag { "yes" } else { "no" },
             line.next_due
                 .as_deref()
@@ -108,13 +109,4 @@ fn line(name: String, url: &str, state: Option<&FeedState>) -> FeedLine {
         disabled: state.and_then(|s| s.disabled_reason.clone()),
         last_error: state.and_then(|s| s.last_error.clone()),
     }
-}
-
-fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut short: String = text.chars().take(width - 1).collect();
-    short.push('…');
-    short
 }

@@ -69,7 +69,8 @@ pub fn plain_snippet(alert: &Alert) -> String {
     alert.snippet.replace("**", "")
 }
 
-/// Cuts text to at most `max` characters, ending with "…" when cut.
+/// Cuts text to at most `max` characters, ending with "…" when cut (chat
+/// messages, and the columns of `newswatch feeds`).
 pub fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
