@@ -25,6 +25,22 @@ fn headers(recorded: &Recorded) -> HeaderMap {
     map
 }
 
+/// Runs `once` over rss2.xml with `sink`, a secret in the environment and
+/// debug logging (to show secrets stay out of even those).
+fn once_with_secret(
+    dir: &std::path::Path,
+    server: &TestServer,
+    sink: &str,
+    secret: (&str, &str),
+) -> std::process::Output {
+    let path = write_test_config(dir, "backlog = \"all\"", &[server.url("/rss2.xml")], sink);
+    newswatch_command(&["once", "--config", &path])
+        .env(secret.0, secret.1)
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("run")
+}
+
 /// Runs `once` with a signed webhook sink; returns the server and stderr.
 fn run(script: &[u16], sink_extra: &str) -> (TestServer, String) {
     let server = TestServer::start();
@@ -35,17 +51,7 @@ fn run(script: &[u16], sink_extra: &str) -> (TestServer, String) {
         "[[sink]]\ntype = \"webhook\"\nurl = {:?}\nsecret_env = \"HOOK_SECRET\"\nretry = [\"0s\", \"0s\"]\n{sink_extra}\n",
         server.url("/hook"),
     );
-    let path = write_test_config(
-        dir.path(),
-        "backlog = \"all\"",
-        &[server.url("/rss2.xml")],
-        &sink,
-    );
-    let output = newswatch_command(&["once", "--config", &path])
-        .env("HOOK_SECRET", SECRET)
-        .env("RUST_LOG", "debug")
-        .output()
-        .expect("run");
+    let output = once_with_secret(dir.path(), &server, &sink, ("HOOK_SECRET", SECRET));
     assert!(output.status.success(), "{}", describe(&output));
     (server, String::from_utf8_lossy(&output.stderr).into_owned())
 }
@@ -132,17 +138,7 @@ fn a_telegram_token_never_reaches_the_logs() {
         "[[sink]]\ntype = \"webhook\"\nformat = \"telegram\"\nurl = {:?}\nchat_id = \"-100123\"\nsecret_env = \"BOT_TOKEN\"\nretry = [\"0s\"]\n",
         server.url(""),
     );
-    let path = write_test_config(
-        dir.path(),
-        "backlog = \"all\"",
-        &[server.url("/rss2.xml")],
-        &sink,
-    );
-    let output = newswatch_command(&["once", "--config", &path])
-        .env("BOT_TOKEN", token)
-        .env("RUST_LOG", "debug")
-        .output()
-        .expect("run");
+    let output = once_with_secret(dir.path(), &server, &sink, ("BOT_TOKEN", token));
     assert!(output.status.success(), "{}", describe(&output));
     let calls = server.requests(&path_with_token);
     assert_eq!(calls.len(), 3, "one failure, then two alerts");
