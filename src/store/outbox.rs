@@ -24,6 +24,13 @@ pub struct ClaimedDelivery {
     pub body: String,
 }
 
+/// The oldest pending row of a sink's queue.
+struct PendingHead {
+    created_at: i64,
+    due_at: i64,
+    lease_until: Option<i64>,
+}
+
 /// What a sink's queue looks like right now.
 #[derive(Debug)]
 pub enum QueueHead {
@@ -150,15 +157,30 @@ impl Store {
 
     /// The oldest pending delivery of a sink: (created_at, due_at), if any.
     pub async fn oldest_pending(&self, sink: &str) -> Result<Option<(i64, i64)>, StoreError> {
+        Ok(self
+            .pending_head(sink)
+            .await?
+            .map(|head| (head.created_at, head.due_at)))
+    }
+
+    /// The head of a sink's pending queue, read by both the digest and the
+    /// immediate delivery paths.
+    async fn pending_head(&self, sink: &str) -> Result<Option<PendingHead>, StoreError> {
         let row = sqlx::query(
-            "SELECT created_at, due_at FROM deliveries WHERE sink = $1 AND state = 'pending' \
-             ORDER BY delivery_id LIMIT 1",
+            "SELECT created_at, due_at, lease_until FROM deliveries \
+             WHERE sink = $1 AND state = 'pending' ORDER BY delivery_id LIMIT 1",
         )
         .bind(sink)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| Ok((r.try_get("created_at")?, r.try_get("due_at")?)))
-            .transpose()
+        row.map(|r| {
+            Ok(PendingHead {
+                created_at: r.try_get("created_at")?,
+                due_at: r.try_get("due_at")?,
+                lease_until: r.try_get("lease_until")?,
+            })
+        })
+        .transpose()
     }
 
     /// Reads the messages of claimed rows, in delivery order.
@@ -193,20 +215,9 @@ impl Store {
     }
 
     async fn queue_wait(&self, sink: &str) -> Result<QueueHead, StoreError> {
-        let head = sqlx::query(
-            "SELECT due_at, lease_until FROM deliveries WHERE sink = $1 AND state = 'pending' \
-             ORDER BY delivery_id LIMIT 1",
-        )
-        .bind(sink)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match head {
+        Ok(match self.pending_head(sink).await? {
             None => QueueHead::Empty,
-            Some(row) => {
-                let due: i64 = row.try_get("due_at")?;
-                let lease: Option<i64> = row.try_get("lease_until")?;
-                QueueHead::WaitUntil(due.max(lease.unwrap_or(0)))
-            }
+            Some(head) => QueueHead::WaitUntil(head.due_at.max(head.lease_until.unwrap_or(0))),
         })
     }
 
