@@ -9,12 +9,10 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use support::{
-    Reply, TEST_LISTS, TestServer, bulletin_feed, free_port, newswatch_command, signal_and_wait,
-    wait_until,
+    Reply, TEST_LISTS, TestServer, bulletin_feed, free_port, signal_and_wait, wait_until,
 };
 
 const ITEMS: usize = 150;
@@ -38,13 +36,7 @@ fn start(config: &str, log: &Path) -> support::Daemon {
         .append(true)
         .open(log)
         .expect("log");
-    support::Daemon(
-        newswatch_command(&["run", "--config", config])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start daemon"),
-    )
+    support::Daemon::run(config, log)
 }
 
 /// For each title received with a 2xx: the webhook-ids it came with.

@@ -6,7 +6,7 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::{TestServer, newswatch_command, read_json_lines, wait_until, write_test_config};
+use support::{TestServer, read_json_lines, wait_until, write_test_config};
 
 #[test]
 fn the_daemon_polls_on_schedule_and_stops_on_sigterm() {
@@ -29,13 +29,7 @@ fn the_daemon_polls_on_schedule_and_stops_on_sigterm() {
 
     let log_path = dir.path().join("daemon.log");
     let log = std::fs::File::create(&log_path).expect("log file");
-    let mut child = support::Daemon(
-        newswatch_command(&["run", "--config", &config_path])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start daemon"),
-    );
+    let mut child = support::Daemon::run(&config_path, log);
 
     // Two matching items in rss2.xml, one in feed.json (cron, every second).
     wait_until(Duration::from_secs(20), "three alerts", || {
@@ -85,13 +79,7 @@ fn a_restart_keeps_a_feeds_backoff() {
 
     // The daemon starts, polls the other feed again and again, and leaves
     // /busy alone: its stored due time is an hour away.
-    let mut child = support::Daemon(
-        newswatch_command(&["run", "--config", &config_path])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start daemon"),
-    );
+    let mut child = support::Daemon::run(&config_path, Stdio::null());
     wait_until(
         Duration::from_secs(20),
         "three more polls of the healthy feed",
@@ -126,13 +114,7 @@ fn sighup_reopens_the_alert_file_for_log_rotation() {
     );
     let log_path = dir.path().join("daemon.log");
     let log = std::fs::File::create(&log_path).expect("log");
-    let mut child = support::Daemon(
-        newswatch_command(&["run", "--config", &config_path])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start daemon"),
-    );
+    let mut child = support::Daemon::run(&config_path, log);
     wait_until(Duration::from_secs(20), "two alerts", || {
         read_json_lines(&alerts).len() == 2
     });

@@ -6,7 +6,7 @@ mod support;
 
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use support::{
@@ -40,13 +40,7 @@ fn start(config: &str, log: &Path, notify_socket: Option<&Path>) -> support::Dae
             .env("NOTIFY_SOCKET", socket)
             .env("WATCHDOG_USEC", "400000");
     }
-    support::Daemon(
-        command
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start daemon"),
-    )
+    support::Daemon::spawn(command, log)
 }
 
 /// Blocking GET on loopback: status and body.

@@ -524,6 +524,25 @@ pub async fn test_store_url(dir: &Path) -> String {
 /// no daemon running behind it.
 pub struct Daemon(pub std::process::Child);
 
+impl Daemon {
+    /// Starts `command` as a daemon under test: stdout discarded, stderr
+    /// (the log) where the test wants it.
+    pub fn spawn(mut command: Command, stderr: impl Into<std::process::Stdio>) -> Daemon {
+        Daemon(
+            command
+                .stdout(std::process::Stdio::null())
+                .stderr(stderr)
+                .spawn()
+                .expect("start daemon"),
+        )
+    }
+
+    /// Starts `newswatch run --config <config>`.
+    pub fn run(config: &str, stderr: impl Into<std::process::Stdio>) -> Daemon {
+        Daemon::spawn(newswatch_command(&["run", "--config", config]), stderr)
+    }
+}
+
 impl std::ops::Deref for Daemon {
     type Target = std::process::Child;
     fn deref(&self) -> &std::process::Child {
