@@ -305,13 +305,17 @@ pub struct WebhookConfig {
     pub content_type: Option<String>,
 }
 
+/// Why a Telegram sink without a bot token is refused, at check and at start.
+const TELEGRAM_NEEDS_TOKEN: &str =
+    "format = \"telegram\" needs the bot token in secret_env, secret_file or credential";
+
 impl WebhookConfig {
     /// Where the secret comes from.
-    pub fn secret_source(&self) -> SecretSource {
+    pub fn secret_source(&self) -> SecretSource<'_> {
         SecretSource {
-            secret_env: self.secret_env.clone(),
-            secret_file: self.secret_file.clone(),
-            credential: self.credential.clone(),
+            secret_env: self.secret_env.as_deref(),
+            secret_file: self.secret_file.as_deref(),
+            credential: self.credential.as_deref(),
         }
     }
 
@@ -347,7 +351,7 @@ impl WebhookConfig {
                 needs(
                     self.secret_source().is_set(),
                     "format",
-                    "format = \"telegram\" needs the bot token in secret_env, secret_file or credential",
+                    TELEGRAM_NEEDS_TOKEN,
                 )?;
             }
             Preset::Template => {

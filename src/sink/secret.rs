@@ -3,9 +3,7 @@
 //! [`Secret`] prints as `***` in `Debug`, and errors name where the secret
 //! was looked for, never what it is.
 
-use std::path::PathBuf;
-
-use serde::Deserialize;
+use std::path::{Path, PathBuf};
 
 /// A secret value. Deliberately neither `Display` nor a readable `Debug`.
 #[derive(Clone, PartialEq, Eq)]
@@ -29,23 +27,20 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// Where a sink's secret comes from: at most one of these.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct SecretSource {
+/// Where a sink's secret comes from, borrowed from the sink's settings
+/// (`secret_env`, `secret_file`, `credential`): at most one of these.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SecretSource<'a> {
     /// An environment variable holding the secret.
-    #[serde(default)]
-    pub secret_env: Option<String>,
+    pub secret_env: Option<&'a str>,
     /// A file holding the secret (trailing whitespace ignored).
-    #[serde(default)]
-    pub secret_file: Option<PathBuf>,
+    pub secret_file: Option<&'a Path>,
     /// A systemd credential (`LoadCredential=NAME:...`), read from
     /// `$CREDENTIALS_DIRECTORY/NAME`.
-    #[serde(default)]
-    pub credential: Option<String>,
+    pub credential: Option<&'a str>,
 }
 
-impl SecretSource {
+impl SecretSource<'_> {
     /// Whether any source is configured.
     pub fn is_set(&self) -> bool {
         self.secret_env.is_some() || self.secret_file.is_some() || self.credential.is_some()
@@ -69,12 +64,12 @@ impl SecretSource {
 
     /// Reads the secret, if a source is configured.
     pub fn load(&self) -> Result<Option<Secret>, String> {
-        let value = if let Some(name) = &self.secret_env {
+        let value = if let Some(name) = self.secret_env {
             std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))?
-        } else if let Some(path) = &self.secret_file {
+        } else if let Some(path) = self.secret_file {
             std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read secret_file {}: {e}", path.display()))?
-        } else if let Some(name) = &self.credential {
+        } else if let Some(name) = self.credential {
             let dir = std::env::var("CREDENTIALS_DIRECTORY")
                 .map_err(|_| format!("credential {name}: $CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit)"))?;
             let path = PathBuf::from(dir).join(name);
@@ -105,8 +100,8 @@ mod tests {
     #[test]
     fn one_source_at_most() {
         let both = SecretSource {
-            secret_env: Some("A".into()),
-            secret_file: Some("/f".into()),
+            secret_env: Some("A"),
+            secret_file: Some(Path::new("/f")),
             credential: None,
         };
         assert!(both.validate().is_err());
@@ -119,7 +114,7 @@ mod tests {
         let path = dir.path().join("secret");
         std::fs::write(&path, "whsec_dG9rZW4=\n").expect("write");
         let source = SecretSource {
-            secret_file: Some(path),
+            secret_file: Some(&path),
             ..SecretSource::default()
         };
         assert_eq!(
@@ -131,7 +126,7 @@ mod tests {
             Some("whsec_dG9rZW4=")
         );
         let missing = SecretSource {
-            secret_env: Some("NEWSWATCH_TEST_UNSET_SECRET".into()),
+            secret_env: Some("NEWSWATCH_TEST_UNSET_SECRET"),
             ..SecretSource::default()
         };
         assert!(

@@ -51,7 +51,7 @@ impl WebhookSink {
         .map_err(fail)?;
         let (url, shown_url, signing) = match config.format {
             Preset::Telegram => {
-                let token = secret.ok_or_else(|| fail("format = \"telegram\" needs the bot token in secret_env, secret_file or credential".into()))?;
+                let token = secret.ok_or_else(|| fail(super::TELEGRAM_NEEDS_TOKEN.into()))?;
                 let base = config
                     .url
                     .as_deref()
