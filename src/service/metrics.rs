@@ -136,11 +136,8 @@ impl Metrics {
             "Polls by outcome.",
         );
         for (index, outcome) in ["fetched", "unchanged", "failed"].iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "newswatch_polls_total{{outcome=\"{outcome}\"}} {}",
-                self.polls[index].load(Ordering::Relaxed)
-            );
+            let count = self.polls[index].load(Ordering::Relaxed);
+            series(&mut out, "newswatch_polls_total", "outcome", outcome, count);
         }
         family(
             &mut out,
@@ -160,11 +157,7 @@ impl Metrics {
             "Alerts by watch list.",
         );
         for (list, count) in lock(&self.alerts).iter() {
-            let _ = writeln!(
-                out,
-                "newswatch_alerts_total{{list=\"{}\"}} {count}",
-                escape(list)
-            );
+            series(&mut out, "newswatch_alerts_total", "list", list, count);
         }
         family(
             &mut out,
@@ -186,10 +179,12 @@ impl Metrics {
             "Deliveries waiting, by sink.",
         );
         for (sink, count) in &store.pending {
-            let _ = writeln!(
-                out,
-                "newswatch_deliveries_pending{{sink=\"{}\"}} {count}",
-                escape(sink)
+            series(
+                &mut out,
+                "newswatch_deliveries_pending",
+                "sink",
+                sink,
+                count,
             );
         }
         family(
@@ -199,11 +194,7 @@ impl Metrics {
             "Dead letters, by sink.",
         );
         for (sink, count) in &store.dead {
-            let _ = writeln!(
-                out,
-                "newswatch_deliveries_dead{{sink=\"{}\"}} {count}",
-                escape(sink)
-            );
+            series(&mut out, "newswatch_deliveries_dead", "sink", sink, count);
         }
         family(
             &mut out,
@@ -212,11 +203,8 @@ impl Metrics {
             "Configured feeds by health.",
         );
         for health in ["ok", "failing", "unhealthy", "disabled"] {
-            let _ = writeln!(
-                out,
-                "newswatch_feeds{{health=\"{health}\"}} {}",
-                store.feeds.get(health).copied().unwrap_or(0)
-            );
+            let count = store.feeds.get(health).copied().unwrap_or(0);
+            series(&mut out, "newswatch_feeds", "health", health, count);
         }
         family(
             &mut out,
@@ -254,6 +242,11 @@ impl Metrics {
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// One sample with one label: `name{label="value"} count`.
+fn series(out: &mut String, name: &str, label: &str, value: &str, count: impl std::fmt::Display) {
+    let _ = writeln!(out, "{name}{{{label}=\"{}\"}} {count}", escape(value));
 }
 
 /// Escapes a label value for the text format.
