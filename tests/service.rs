@@ -33,8 +33,18 @@ fn write_config(dir: &Path, port: u16, feeds: &[String], lists: &str) -> String 
 }
 
 fn start(config: &str, log: &Path, notify_socket: Option<&Path>) -> support::Daemon {
+    start_with(config, log, notify_socket, &[])
+}
+
+fn start_with(
+    config: &str,
+    log: &Path,
+    notify_socket: Option<&Path>,
+    env: &[(&str, &str)],
+) -> support::Daemon {
     let log = std::fs::File::create(log).expect("log");
     let mut command = newswatch_command(&["run", "--config", config]);
+    command.envs(env.iter().copied());
     if let Some(socket) = notify_socket {
         command
             .env("NOTIFY_SOCKET", socket)
@@ -63,6 +73,17 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
+/// A datagram socket in `dir` playing systemd's notify socket: its path
+/// and the socket, reads waiting 200 ms at most.
+fn notify_listener(dir: &Path) -> (std::path::PathBuf, UnixDatagram) {
+    let path = dir.join("notify.sock");
+    let socket = UnixDatagram::bind(&path).expect("bind notify socket");
+    socket
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    (path, socket)
+}
+
 /// Receives notify messages until one starts with `prefix`.
 fn expect_message(socket: &UnixDatagram, prefix: &str, seen: &mut Vec<String>) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -84,11 +105,7 @@ fn systemd_sees_ready_watchdog_reloading_and_stopping() {
     let server = TestServer::start();
     server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
     let dir = tempfile::tempdir().expect("tempdir");
-    let socket_path = dir.path().join("notify.sock");
-    let socket = UnixDatagram::bind(&socket_path).expect("bind notify socket");
-    socket
-        .set_read_timeout(Some(Duration::from_millis(200)))
-        .expect("timeout");
+    let (socket_path, socket) = notify_listener(dir.path());
     let config = write_config(
         dir.path(),
         free_port(),
@@ -302,4 +319,191 @@ fn under_journald_lines_carry_no_timestamp_or_colour() {
         "{alert_line}"
     );
     assert!(!stderr.contains('\u{1b}'), "no colour codes");
+}
+
+/// Every notify message waiting on the socket, without blocking.
+fn drain(socket: &UnixDatagram) -> Vec<String> {
+    socket.set_nonblocking(true).expect("nonblocking");
+    let mut buffer = [0u8; 4096];
+    let mut messages = Vec::new();
+    while let Ok(length) = socket.recv(&mut buffer) {
+        messages.push(String::from_utf8_lossy(&buffer[..length]).into_owned());
+    }
+    socket.set_nonblocking(false).expect("blocking");
+    messages
+}
+
+/// How often `needle` occurs in the daemon's log so far.
+fn log_count(log: &Path, needle: &str) -> usize {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .matches(needle)
+        .count()
+}
+
+#[test]
+fn a_pipeline_stuck_in_a_store_write_stops_the_watchdog_and_fails_healthz() {
+    const STALE: &str = "not pinging the watchdog";
+    const WRITE_FAILED: &str = "cannot record the polls";
+    let server = TestServer::start();
+    server.serve_feed(
+        "/feed.xml",
+        support::bulletin_feed(1),
+        "application/rss+xml",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (socket_path, socket) = notify_listener(dir.path());
+    let port = free_port();
+    let lists = format!("{TEST_LISTS}\n[daemon]\nstuck_after = \"2s\"\n");
+    let config = write_config(dir.path(), port, &[server.url("/feed.xml")], &lists);
+    let log = dir.path().join("daemon.log");
+    let mut child = start(&config, &log, Some(&socket_path));
+    let mut seen = Vec::new();
+    expect_message(&socket, "WATCHDOG=1", &mut seen);
+    let alerts = dir.path().join("alerts.jsonl");
+    wait_until(Duration::from_secs(20), "the first alert", || {
+        read_json_lines(&alerts).len() == 1
+    });
+
+    // Another process holds the database's write lock: every poll (once a
+    // second) now waits in its store write, up to SQLite's busy timeout.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let database = format!(
+        "sqlite://{}",
+        dir.path().join("state/newswatch.db").display()
+    );
+    sqlx::any::install_default_drivers();
+    let mut locker = runtime.block_on(async {
+        use sqlx::Connection;
+        let mut connection = sqlx::AnyConnection::connect(&database)
+            .await
+            .expect("open the daemon's database");
+        sqlx::raw_sql("BEGIN EXCLUSIVE")
+            .execute(&mut connection)
+            .await
+            .expect("take the write lock");
+        connection
+    });
+    server.serve_feed(
+        "/feed.xml",
+        support::bulletin_feed(2),
+        "application/rss+xml",
+    );
+
+    wait_until(Duration::from_secs(30), "/healthz answering 503", || {
+        get(port, "/healthz")
+            .is_some_and(|(status, body)| status == 503 && body.contains("stuck_after is 2s"))
+    });
+    // Between two refusals to ping, with the write still blocked (no failed
+    // write logged in between), no WATCHDOG=1 reaches systemd. A ping sent
+    // before the first refusal is already on the socket when it is logged.
+    let mut proven = false;
+    for _ in 0..5 {
+        let stale = log_count(&log, STALE);
+        wait_until(Duration::from_secs(30), "a refused ping", || {
+            drain(&socket);
+            log_count(&log, STALE) > stale
+        });
+        drain(&socket);
+        let failed = log_count(&log, WRITE_FAILED);
+        let stale = log_count(&log, STALE);
+        let mut between = Vec::new();
+        wait_until(Duration::from_secs(30), "another refused ping", || {
+            between.extend(drain(&socket));
+            log_count(&log, STALE) > stale
+        });
+        between.extend(drain(&socket));
+        if log_count(&log, WRITE_FAILED) == failed {
+            assert!(
+                !between.iter().any(|m| m.starts_with("WATCHDOG=1")),
+                "pinged while stuck: {between:?}"
+            );
+            proven = true;
+            break;
+        }
+    }
+    assert!(proven, "the write never stayed blocked between two ticks");
+
+    // The lock goes: pings and health come back, and the item that arrived
+    // while the store was locked is alerted, not lost.
+    runtime.block_on(async {
+        sqlx::raw_sql("ROLLBACK")
+            .execute(&mut locker)
+            .await
+            .expect("release the write lock");
+    });
+    drop(locker);
+    expect_message(&socket, "WATCHDOG=1", &mut seen);
+    wait_until(Duration::from_secs(30), "/healthz answering 200", || {
+        get(port, "/healthz").is_some_and(|(status, _)| status == 200)
+    });
+    wait_until(Duration::from_secs(30), "the second alert", || {
+        read_json_lines(&alerts).len() == 2
+    });
+    assert!(signal_and_wait(&mut child, "TERM").success());
+}
+
+#[test]
+fn a_notify_socket_nobody_reads_does_not_hold_up_the_daemon() {
+    let server = TestServer::start();
+    server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Bound, never read: its queue fills with watchdog pings.
+    let (socket_path, _socket) = notify_listener(dir.path());
+    let config = write_config(
+        dir.path(),
+        free_port(),
+        &[server.url("/rss2.xml")],
+        TEST_LISTS,
+    );
+    let log = dir.path().join("daemon.log");
+    let mut child = start_with(
+        &config,
+        &log,
+        Some(&socket_path),
+        &[("RUST_LOG", "newswatch=debug")],
+    );
+    wait_until(Duration::from_secs(30), "a send given up on", || {
+        log_count(&log, "cannot notify systemd") > 0
+    });
+    // STOPPING=1 finds the queue full too, and the daemon still stops.
+    assert!(signal_and_wait(&mut child, "TERM").success());
+}
+
+#[test]
+fn an_idle_daemon_keeps_a_short_watchdog_fed() {
+    let server = TestServer::start();
+    server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (socket_path, socket) = notify_listener(dir.path());
+    let alerts = dir.path().join("alerts.jsonl");
+    let config = support::write_test_config(
+        dir.path(),
+        "interval = \"1h\"\nstartup_spread = \"0s\"\nbacklog = \"all\"",
+        &[server.url("/rss2.xml")],
+        &format!("[[sink]]\ntype = \"file\"\npath = {alerts:?}\n"),
+    );
+    let mut child = start(&config, &dir.path().join("daemon.log"), Some(&socket_path));
+    wait_until(Duration::from_secs(20), "the one poll's alerts", || {
+        read_json_lines(&alerts).len() == 2
+    });
+    // Nothing is due for an hour; a 0.4 s watchdog is pinged every 0.2 s
+    // all the same, never refused: 15 pings cover three seconds of idling.
+    let log = dir.path().join("daemon.log");
+    let refused = log_count(&log, "not pinging the watchdog");
+    drain(&socket);
+    let mut seen = Vec::new();
+    for _ in 0..15 {
+        expect_message(&socket, "WATCHDOG=1", &mut seen);
+    }
+    assert_eq!(
+        log_count(&log, "not pinging the watchdog"),
+        refused,
+        "{}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    assert!(signal_and_wait(&mut child, "TERM").success());
 }

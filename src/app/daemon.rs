@@ -13,8 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{App, RunReport, check_sinks, open_store};
 use crate::config::Config;
-use crate::service::http::{HEARTBEAT_STALE, Probe, serve};
-use crate::service::metrics::metrics;
+use crate::service::http::{Probe, serve};
 use crate::service::{self, notify};
 use crate::store::{DeliveryState, Store};
 
@@ -37,7 +36,7 @@ pub async fn run(
     let probe = Probe::new(store.clone());
     probe.configure(&config);
     let mut endpoint = start_endpoint(&config, &probe).await?;
-    let keepalive = tokio::spawn(keep_systemd_informed(store.clone(), config.feeds.len()));
+    let keepalive = tokio::spawn(keep_systemd_informed(store.clone(), Arc::clone(&probe)));
     let mut hangups = service::hangups().context("cannot listen for SIGHUP")?;
     let mut config = config;
     let mut total = RunReport::default();
@@ -130,27 +129,27 @@ async fn start_endpoint(config: &Config, probe: &Arc<Probe>) -> anyhow::Result<C
     Ok(stop)
 }
 
-/// Pings the watchdog while the pipeline's heartbeat is fresh (so a stuck
-/// pipeline gets restarted), and refreshes STATUS.
-async fn keep_systemd_informed(store: Store, feeds: usize) {
+/// Pings the watchdog while the pipeline is alive by `probe`'s test (so a
+/// stuck pipeline gets restarted), and refreshes STATUS.
+async fn keep_systemd_informed(store: Store, probe: Arc<Probe>) {
     let watchdog = notify::watchdog_interval();
     let tick = watchdog.map_or(STATUS_EVERY, |w| (w / 2).min(STATUS_EVERY));
-    let fresh_within = watchdog.unwrap_or(HEARTBEAT_STALE).min(HEARTBEAT_STALE);
     let mut interval = tokio::time::interval(tick);
     let mut last_status = tokio::time::Instant::now();
     loop {
         interval.tick().await;
-        let fresh = metrics()
-            .heartbeat_age()
-            .is_some_and(|age| age < fresh_within);
-        if watchdog.is_some() && fresh {
-            notify("WATCHDOG=1");
-        } else if watchdog.is_some() {
-            tracing::error!("the pipeline's heartbeat is stale; not pinging the watchdog");
+        if watchdog.is_some() {
+            match probe.pipeline_alive() {
+                Ok(_) => notify("WATCHDOG=1"),
+                Err(reason) => tracing::error!("{reason}; not pinging the watchdog"),
+            }
         }
         if last_status.elapsed() >= STATUS_EVERY {
             last_status = tokio::time::Instant::now();
-            notify(&format!("STATUS={}", status_line(&store, feeds).await));
+            notify(&format!(
+                "STATUS={}",
+                status_line(&store, probe.feed_count()).await
+            ));
         }
     }
 }

@@ -11,13 +11,16 @@ use tokio::sync::mpsc::{Receiver, UnboundedSender};
 
 use super::poll::{PollOutcome, PollReport};
 use crate::service::metrics::{PollKind, metrics};
+use crate::store::{PollRecord, Store};
 
 /// How many waiting polls are written in one transaction at most.
 const BATCH: usize = 64;
 
-/// How often the pipeline shows it is alive when no poll arrives.
-const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
-use crate::store::{PollRecord, Store};
+/// How often the pipeline shows it is alive when no poll arrives: half the
+/// shortest allowed `stuck_after`.
+const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+const _: () =
+    assert!(2 * HEARTBEAT_EVERY.as_millis() <= crate::config::MIN_STUCK_AFTER.as_millis());
 
 /// Totals of what the pipeline wrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

@@ -30,6 +30,10 @@ use crate::sink::SinkConfig;
 pub const DEFAULT_CONFIG_PATHS: [&str; 2] =
     ["/etc/newswatch/newswatch.toml", "./config/newswatch.toml"];
 
+/// The shortest `[daemon] stuck_after`: twice the beat of an idle pipeline,
+/// so idling never looks like being stuck.
+pub const MIN_STUCK_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A loaded, validated config.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -160,6 +164,7 @@ impl Config {
             .map_err(|e| ConfigError::at(path, text, e.span(), e.message().trim().to_string()))?;
         let check = Checker { path, text };
         check.poll(&raw.poll)?;
+        check.daemon(&raw.daemon)?;
         check.feeds(&raw.feed)?;
         let list_names = check.watches(&raw.watch)?;
         check.sinks(&raw.sink, &list_names)?;
@@ -278,6 +283,20 @@ impl Checker<'_> {
         }
         if poll.interval.0.as_secs() < 1 {
             return Err(self.error_near(whole, "interval", "[poll] interval must be at least 1s"));
+        }
+        Ok(())
+    }
+
+    fn daemon(&self, daemon: &DaemonConfig) -> Result<(), ConfigError> {
+        if daemon.stuck_after.0 < MIN_STUCK_AFTER {
+            return Err(self.error_near(
+                0..self.text.len(),
+                "stuck_after",
+                format!(
+                    "[daemon] stuck_after must be at least {}s: an idle pipeline shows it is alive once a second",
+                    MIN_STUCK_AFTER.as_secs()
+                ),
+            ));
         }
         Ok(())
     }
@@ -426,6 +445,19 @@ type = "stdout"
         assert_eq!((line, column), (12, 10));
         let (_, _, message) = error_position(&format!("{MINIMAL}\n[[sink]]\ntype = \"stdout\"\n"));
         assert!(message.contains("named \"stdout\""), "{message}");
+    }
+
+    #[test]
+    fn stuck_after_below_two_idle_beats_is_refused_at_its_line() {
+        let config = parse(&format!("{MINIMAL}\n[daemon]\nstuck_after = \"5m\"\n")).expect("valid");
+        assert_eq!(config.daemon.stuck_after.0.as_secs(), 300);
+        let text = format!("{MINIMAL}\n[daemon]\nstuck_after = \"1s\"\n");
+        let (line, _, message) = error_position(&text);
+        assert_eq!(line, text.lines().count(), "{message}");
+        assert!(
+            message.contains("stuck_after must be at least 2s"),
+            "{message}"
+        );
     }
 
     #[test]

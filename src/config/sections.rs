@@ -103,6 +103,10 @@ pub struct DaemonConfig {
     pub shutdown_grace: HumanDuration,
     /// `text` (default; plain lines under journald) or `json`.
     pub log_format: LogFormat,
+    /// How long one store write may take before the daemon counts as
+    /// stuck: `/healthz` answers 503 and the systemd watchdog goes unpinged,
+    /// so systemd restarts it. Raise it for a slow remote database.
+    pub stuck_after: HumanDuration,
 }
 
 impl Default for DaemonConfig {
@@ -110,6 +114,7 @@ impl Default for DaemonConfig {
         DaemonConfig {
             shutdown_grace: HumanDuration::secs(10),
             log_format: LogFormat::Text,
+            stuck_after: HumanDuration::secs(30),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -19,18 +20,18 @@ use tokio_util::sync::CancellationToken;
 use super::metrics::{StoreGauges, metrics};
 use crate::store::{DeliveryState, Store};
 
-/// A heartbeat older than this makes the daemon unhealthy.
-pub const HEARTBEAT_STALE: Duration = Duration::from_secs(30);
 /// How long the health check waits for the store.
 const STORE_DEADLINE: Duration = Duration::from_secs(2);
 
-/// What the endpoint reads: the store, and the names the config defines
-/// (replaced on reload), so gauges cover configured feeds and sinks only.
+/// What the endpoint and the watchdog read: the store, the names the
+/// config defines (replaced on reload, so gauges cover configured feeds and
+/// sinks only), and how old a heartbeat may be (`[daemon] stuck_after`).
 #[derive(Debug)]
 pub struct Probe {
     store: Store,
     feeds: RwLock<Vec<String>>,
     sinks: RwLock<Vec<String>>,
+    stuck_after_ms: AtomicU64,
 }
 
 impl Probe {
@@ -40,6 +41,7 @@ impl Probe {
             store,
             feeds: RwLock::new(Vec::new()),
             sinks: RwLock::new(Vec::new()),
+            stuck_after_ms: AtomicU64::new(u64::MAX),
         })
     }
 
@@ -52,6 +54,34 @@ impl Probe {
             .collect();
         *self.sinks.write().unwrap_or_else(|p| p.into_inner()) =
             config.sinks.iter().map(|s| s.name().to_string()).collect();
+        let stuck_after = config.daemon.stuck_after.0.as_millis();
+        self.stuck_after_ms.store(
+            u64::try_from(stuck_after).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// How many feeds the config in force has.
+    pub fn feed_count(&self) -> usize {
+        self.feeds.read().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// The pipeline's heartbeat age while it is within `stuck_after`, else
+    /// why the pipeline counts as stuck: the one test /healthz and the
+    /// watchdog share.
+    pub fn pipeline_alive(&self) -> Result<Duration, String> {
+        let age = metrics()
+            .heartbeat_age()
+            .ok_or("the pipeline has not started")?;
+        let limit = Duration::from_millis(self.stuck_after_ms.load(Ordering::Relaxed));
+        if age > limit {
+            return Err(format!(
+                "the pipeline's heartbeat is {}s old (stuck_after is {}s)",
+                age.as_secs(),
+                limit.as_secs()
+            ));
+        }
+        Ok(age)
     }
 
     async fn gauges(&self) -> Result<StoreGauges, crate::store::StoreError> {
@@ -87,15 +117,7 @@ impl Probe {
 
     /// Whether the daemon is healthy, and why not if it is not.
     pub async fn health(&self) -> Result<Duration, String> {
-        let age = metrics()
-            .heartbeat_age()
-            .ok_or("the pipeline has not started")?;
-        if age > HEARTBEAT_STALE {
-            return Err(format!(
-                "the pipeline's heartbeat is {}s old",
-                age.as_secs()
-            ));
-        }
+        let age = self.pipeline_alive()?;
         match tokio::time::timeout(STORE_DEADLINE, self.store.ping()).await {
             Ok(Ok(())) => Ok(age),
             Ok(Err(error)) => Err(format!("the store does not answer: {error}")),

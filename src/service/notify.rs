@@ -5,6 +5,9 @@
 use std::os::unix::net::UnixDatagram;
 use std::time::Duration;
 
+/// How long one message may wait for room on the socket.
+const SEND_DEADLINE: Duration = Duration::from_millis(250);
+
 /// Sends a state message to systemd when started with `Type=notify`
 /// (`NOTIFY_SOCKET` set); does nothing otherwise.
 pub fn notify(state: &str) {
@@ -14,6 +17,9 @@ pub fn notify(state: &str) {
     let Ok(socket) = UnixDatagram::unbound() else {
         return;
     };
+    // A manager that stops reading must not hold up the runtime thread
+    // this runs on: a full socket queue costs one message, not the daemon.
+    let _ = socket.set_write_timeout(Some(SEND_DEADLINE));
     let sent = match path.to_str().and_then(|p| p.strip_prefix('@')) {
         Some(abstract_name) => send_abstract(&socket, abstract_name, state),
         None => socket.send_to(state.as_bytes(), &path).map(drop),
