@@ -424,6 +424,27 @@ const CASES: &[Case] = &[
         "",
         NONE,
     ),
+    // The surname's forms fold like the town's; only diacritics tell them apart.
+    case(SrLatn, "Dva gola Mitrovića za pobedu Al Hilala", "", NONE),
+    case(
+        SrLatn,
+        "Selektor poverio kapitensku traku Mitroviću",
+        "",
+        NONE,
+    ),
+    case(SrLatn, "Braća Mitrovići otvorili novu pekaru", "", NONE),
+    case(
+        SrLatn,
+        "Autobusi ponovo saobraćaju za Mitrovicu",
+        "",
+        KOSOVO,
+    ),
+    case(
+        SrLatn,
+        "Delegacija Prištine napustila sastanak u Briselu",
+        "",
+        KOSOVO,
+    ),
     case(
         SrLatn,
         "Bezbednosne snage Kosova dobile nova oklopna vozila",
@@ -495,6 +516,8 @@ const CASES: &[Case] = &[
     ),
     case(SrCyrl, "Вучић: Косово је срце Србије", "", KOSOVO_SERBIA),
     case(SrCyrl, "Протест у Косовској Митровици", "", KOSOVO),
+    case(SrCyrl, "Два гола Митровића за победу Ал Хилала", "", NONE),
+    case(SrCyrl, "Захтеви Приштине одбачени у Бриселу", "", KOSOVO),
     case(SrCyrl, "Курти у Приштини најавио нове мере", "", KOSOVO),
     case(SrCyrl, "Напад на полицију у Северној Митровици", "", KOSOVO),
     case(

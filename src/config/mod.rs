@@ -21,7 +21,7 @@ pub use sections::{
     StateConfig,
 };
 pub use units::{ByteSize, CronSchedule, HumanDuration};
-pub use watch::{DetailedTerm, TermConfig, TermMode, WatchConfig};
+pub use watch::{DetailedTerm, Diacritics, TermConfig, TermMode, WatchConfig};
 
 use crate::sink::SinkConfig;
 

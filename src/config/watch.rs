@@ -24,6 +24,18 @@ pub enum TermMode {
     Substring,
 }
 
+/// Whether a term's diacritics must be in the text as written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Diacritics {
+    /// Folded away: "Vucic" hits "Vučić" (the default).
+    #[default]
+    Any,
+    /// As written, in either script: "Mitrovica" hits "Митровица" but
+    /// not "Mitrovića", the surname Mitrović's genitive.
+    Exact,
+}
+
 /// `[[watch]]`: one named watch list.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -84,6 +96,9 @@ pub struct DetailedTerm {
     /// Its mode; default the list's.
     #[serde(default)]
     pub mode: Option<TermMode>,
+    /// Whether its diacritics must match too; default not.
+    #[serde(default)]
+    pub diacritics: Diacritics,
 }
 
 impl TermConfig {
@@ -92,6 +107,14 @@ impl TermConfig {
         match self {
             TermConfig::Plain(text) => text,
             TermConfig::Detailed(detailed) => &detailed.term,
+        }
+    }
+
+    /// Whether the term's diacritics must match as written.
+    pub fn diacritics(&self) -> Diacritics {
+        match self {
+            TermConfig::Plain(_) => Diacritics::Any,
+            TermConfig::Detailed(detailed) => detailed.diacritics,
         }
     }
 

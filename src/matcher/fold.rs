@@ -12,6 +12,7 @@
 
 use std::ops::Range;
 
+use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// Folds `text` into a new string (for terms and tests; the hot path reuses a
@@ -263,6 +264,36 @@ fn cyrillic_to_latin(ch: char) -> Option<&'static str> {
     })
 }
 
+/// The letters and digits of `text`, lowercased, diacritics kept, Serbian
+/// Cyrillic in Gaj Latin (ћ to ć, not c): what a `diacritics = "exact"`
+/// term compares against the original text of a folded hit. Only hits of
+/// such terms pay for it.
+pub fn marked_letters(text: &str) -> String {
+    let mut letters = String::with_capacity(text.len());
+    for ch in text.nfkc().filter(|c| is_word_char(*c)) {
+        for lower in ch.to_lowercase() {
+            match cyrillic_to_marked_latin(lower) {
+                Some(latin) => letters.push_str(latin),
+                None => letters.push(lower),
+            }
+        }
+    }
+    letters
+}
+
+/// Like [`cyrillic_to_latin`], keeping the diacritics of Gaj Latin.
+fn cyrillic_to_marked_latin(ch: char) -> Option<&'static str> {
+    match ch {
+        'ђ' => Some("đ"),
+        'ж' => Some("ž"),
+        'ћ' => Some("ć"),
+        'ч' => Some("č"),
+        'џ' => Some("dž"),
+        'ш' => Some("š"),
+        _ => cyrillic_to_latin(ch),
+    }
+}
+
 /// Whether `ch` is part of a word, for the boundary checks of term modes.
 pub fn is_word_char(ch: char) -> bool {
     ch.is_alphanumeric()
@@ -325,6 +356,23 @@ mod tests {
             let once = fold(text);
             assert_eq!(fold(&once), once);
         }
+    }
+
+    #[test]
+    fn marked_letters_keep_diacritics_across_scripts() {
+        assert_eq!(marked_letters("Митровића"), marked_letters("Mitrovića"));
+        assert_eq!(marked_letters("MITROVICA"), "mitrovica");
+        assert_ne!(marked_letters("Mitrovića"), marked_letters("Mitrovica"));
+        // Decomposed marks compose; punctuation and spaces do not count.
+        assert_eq!(
+            marked_letters("Pris\u{030C}tine"),
+            marked_letters("Приштине")
+        );
+        assert_eq!(
+            marked_letters("Kosovska\u{00A0}Mitrovica!"),
+            "kosovskamitrovica"
+        );
+        assert_eq!(marked_letters("Џајић Ђорђе"), "džajićđorđe");
     }
 
     #[test]

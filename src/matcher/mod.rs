@@ -15,7 +15,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 pub use fold::{Folded, fold};
 pub use snippet::snippet;
 
-use crate::config::{TermConfig, TermMode, WatchConfig};
+use crate::config::{Diacritics, TermConfig, TermMode, WatchConfig};
 use crate::model::{Field, Hit, Item};
 
 /// One compiled term of one list.
@@ -24,6 +24,20 @@ struct Term {
     /// As written in the config (what alerts show).
     written: String,
     mode: TermMode,
+    /// For `diacritics = "exact"`: its [`fold::marked_letters`], which the
+    /// original text of a hit must equal.
+    marks: Option<String>,
+}
+
+impl Term {
+    /// Whether a hit at `range` of `folded` keeps the term's diacritics
+    /// (always, unless the term asks for exact ones).
+    fn marks_hold(&self, folded: &Folded, source: &str, range: std::ops::Range<usize>) -> bool {
+        self.marks.as_ref().is_none_or(|marks| {
+            let original = folded.original_range(range, source);
+            fold::marked_letters(&source[original]) == *marks
+        })
+    }
 }
 
 /// A compiled watch list.
@@ -127,6 +141,8 @@ impl Matcher {
                     .map(|t| Term {
                         written: t.get_ref().text().to_string(),
                         mode: t.get_ref().mode(watch.mode),
+                        marks: (t.get_ref().diacritics() == Diacritics::Exact)
+                            .then(|| fold::marked_letters(t.get_ref().text())),
                     })
                     .collect()
             };
@@ -204,16 +220,16 @@ impl Matcher {
             if self.fields & (1 << field.index()) == 0 {
                 continue;
             }
+            let source = item.field(field);
             let folded = &mut scratch.fields[field.index()];
-            folded.fold_from(item.field(field));
-            let text = folded.as_str();
+            folded.fold_from(source);
             let (first, touched, counts, excluded) = (
                 &mut scratch.first,
                 &mut scratch.touched,
                 &mut scratch.hits_per_list,
                 &mut scratch.excluded,
             );
-            self.scan(text, Some(field), |target, start, end| {
+            self.scan(folded, source, Some(field), |target, start, end| {
                 let list = &self.lists[target.list];
                 if target.exclude {
                     excluded[target.list] = true;
@@ -234,18 +250,15 @@ impl Matcher {
         self.explain(item, scratch)
     }
 
-    /// Calls `each` with every boundary-checked hit in folded `text`,
-    /// ignoring list rules and fields.
+    /// Calls `each` with every checked hit (boundaries, diacritics) in
+    /// `text`, ignoring list rules and fields; ranges are in `fold(text)`.
     pub fn for_each_raw_hit<'a>(&'a self, text: &str, mut each: impl FnMut(RawHit<'a>)) {
-        self.scan(text, None, |target, start, end| {
-            let list = &self.lists[target.list];
-            let term = if target.exclude {
-                &list.excludes[target.term]
-            } else {
-                &list.terms[target.term]
-            };
+        let mut folded = Folded::default();
+        folded.fold_from(text);
+        self.scan(&folded, text, None, |target, start, end| {
+            let term = self.term(target);
             each(RawHit {
-                list: &list.name,
+                list: &self.lists[target.list].name,
                 term: &term.written,
                 mode: term.mode,
                 exclude: target.exclude,
@@ -255,24 +268,39 @@ impl Matcher {
         });
     }
 
-    /// Runs the automaton over folded `text`; reports targets whose list
-    /// searches `field` (any list when `None`) and whose boundaries hold.
-    fn scan(&self, text: &str, field: Option<Field>, mut each: impl FnMut(Target, usize, usize)) {
+    /// Runs the automaton over `folded` (the folding of `source`); reports
+    /// targets whose list searches `field` (any list when `None`) and
+    /// whose boundaries and diacritics hold.
+    fn scan(
+        &self,
+        folded: &Folded,
+        source: &str,
+        field: Option<Field>,
+        mut each: impl FnMut(Target, usize, usize),
+    ) {
+        let text = folded.as_str();
         for found in self.automaton.find_overlapping_iter(text) {
             for &target in &self.targets[found.pattern().as_usize()] {
-                let list = &self.lists[target.list];
-                if field.is_some_and(|f| !list.searches(f)) {
+                if field.is_some_and(|f| !self.lists[target.list].searches(f)) {
                     continue;
                 }
-                let mode = if target.exclude {
-                    list.excludes[target.term].mode
-                } else {
-                    list.terms[target.term].mode
-                };
-                if on_boundaries(text, found.start(), found.end(), mode) {
+                let term = self.term(target);
+                if on_boundaries(text, found.start(), found.end(), term.mode)
+                    && term.marks_hold(folded, source, found.range())
+                {
                     each(target, found.start(), found.end());
                 }
             }
+        }
+    }
+
+    /// The term (or exclude term) a pattern leads to.
+    fn term(&self, target: Target) -> &Term {
+        let list = &self.lists[target.list];
+        if target.exclude {
+            &list.excludes[target.term]
+        } else {
+            &list.terms[target.term]
         }
     }
 

@@ -194,8 +194,54 @@ fn raw_hits_report_folded_ranges() {
     let m = matcher(LISTS);
     let folded = fold("KFOR i Вучић");
     let mut seen = Vec::new();
-    m.for_each_raw_hit(&folded, |hit| {
+    m.for_each_raw_hit("KFOR i Вучић", |hit| {
         seen.push((hit.list, &folded[hit.start..hit.end]))
     });
     assert_eq!(seen, [("kfor", "kfor"), ("serbia", "vucic")]);
+}
+
+const EXACT: &str = r#"
+[[watch]]
+name = "kosovo"
+terms = [
+  { term = "Mitrovica", diacritics = "exact" },
+  { term = "Prištin", mode = "prefix", diacritics = "exact" },
+]
+
+[[watch]]
+name = "football"
+terms = [{ term = "Mitrovic", mode = "prefix" }]
+exclude = [{ term = "Mitrovica", diacritics = "exact" }]
+"#;
+
+#[test]
+fn exact_diacritics_tell_the_town_from_the_surname() {
+    let m = matcher(EXACT);
+    for town in [
+        "Protest in Mitrovica",
+        "Neredi u Kosovskoj MITROVICA",
+        "Нереди у Митровица",
+        "Pris\u{030C}tina airport reopens",
+        "Sastanak u Prištini",
+        "Састанак у Приштини",
+    ] {
+        assert!(
+            lists_hit(&m, town).contains(&"kosovo".to_string()),
+            "{town}"
+        );
+    }
+    for other in [
+        "Gol Mitrovića za pobedu",
+        "Гол Митровића",
+        "Pristine beaches",
+        "Pristina airport",
+    ] {
+        assert!(
+            !lists_hit(&m, other).contains(&"kosovo".to_string()),
+            "{other}"
+        );
+    }
+    // An exact exclude vetoes only the form it names.
+    assert_eq!(lists_hit(&m, "Gol Mitrovića"), ["football"]);
+    assert_eq!(lists_hit(&m, "Mitrović u Mitrovica"), ["kosovo"]);
 }
