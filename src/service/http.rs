@@ -5,7 +5,6 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -18,52 +17,64 @@ use hyper_util::rt::TokioIo;
 use tokio_util::sync::CancellationToken;
 
 use super::metrics::{StoreGauges, metrics};
+use crate::config::DaemonConfig;
 use crate::store::{DeliveryState, Store};
 
 /// How long the health check waits for the store.
 const STORE_DEADLINE: Duration = Duration::from_secs(2);
 
-/// What the endpoint and the watchdog read: the store, the names the
-/// config defines (replaced on reload, so gauges cover configured feeds and
-/// sinks only), and how old a heartbeat may be (`[daemon] stuck_after`).
+/// What the endpoint and the watchdog read: the store, and the view of the
+/// config in force (replaced whole on reload).
 #[derive(Debug)]
 pub struct Probe {
     store: Store,
-    feeds: RwLock<Vec<String>>,
-    sinks: RwLock<Vec<String>>,
-    stuck_after_ms: AtomicU64,
+    in_force: RwLock<Arc<InForce>>,
+}
+
+/// The parts of the config the probe reads: the feed and sink names, so
+/// gauges cover configured ones only, and `[daemon] stuck_after`.
+#[derive(Debug)]
+struct InForce {
+    feeds: Vec<String>,
+    sinks: Vec<String>,
+    stuck_after: Duration,
 }
 
 impl Probe {
-    /// A probe over `store`.
+    /// A probe over `store`, with no feeds or sinks and the default
+    /// `stuck_after` until [`Probe::configure`].
     pub fn new(store: Store) -> Arc<Probe> {
         Arc::new(Probe {
             store,
-            feeds: RwLock::new(Vec::new()),
-            sinks: RwLock::new(Vec::new()),
-            stuck_after_ms: AtomicU64::new(u64::MAX),
+            in_force: RwLock::new(Arc::new(InForce {
+                feeds: Vec::new(),
+                sinks: Vec::new(),
+                stuck_after: DaemonConfig::default().stuck_after.0,
+            })),
         })
     }
 
-    /// Takes the feed and sink names of the config in force.
+    /// Takes the view of the config in force.
     pub fn configure(&self, config: &crate::config::Config) {
-        *self.feeds.write().unwrap_or_else(|p| p.into_inner()) = config
-            .feeds
-            .iter()
-            .map(|f| f.url.as_str().to_string())
-            .collect();
-        *self.sinks.write().unwrap_or_else(|p| p.into_inner()) =
-            config.sinks.iter().map(|s| s.name().to_string()).collect();
-        let stuck_after = config.daemon.stuck_after.0.as_millis();
-        self.stuck_after_ms.store(
-            u64::try_from(stuck_after).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
+        let view = InForce {
+            feeds: config
+                .feeds
+                .iter()
+                .map(|f| f.url.as_str().to_string())
+                .collect(),
+            sinks: config.sinks.iter().map(|s| s.name().to_string()).collect(),
+            stuck_after: config.daemon.stuck_after.0,
+        };
+        *self.in_force.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(view);
+    }
+
+    fn in_force(&self) -> Arc<InForce> {
+        Arc::clone(&self.in_force.read().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// How many feeds the config in force has.
     pub fn feed_count(&self) -> usize {
-        self.feeds.read().unwrap_or_else(|p| p.into_inner()).len()
+        self.in_force().feeds.len()
     }
 
     /// The pipeline's heartbeat age while it is within `stuck_after`, else
@@ -73,7 +84,7 @@ impl Probe {
         let age = metrics()
             .heartbeat_age()
             .ok_or("the pipeline has not started")?;
-        let limit = Duration::from_millis(self.stuck_after_ms.load(Ordering::Relaxed));
+        let limit = self.in_force().stuck_after;
         if age > limit {
             return Err(format!(
                 "the pipeline's heartbeat is {}s old (stuck_after is {}s)",
@@ -85,10 +96,9 @@ impl Probe {
     }
 
     async fn gauges(&self) -> Result<StoreGauges, crate::store::StoreError> {
-        let feeds = self.feeds.read().unwrap_or_else(|p| p.into_inner()).clone();
-        let sinks = self.sinks.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let view = self.in_force();
         let mut gauges = StoreGauges::default();
-        for sink in &sinks {
+        for sink in &view.sinks {
             gauges.pending.insert(
                 sink.clone(),
                 self.store
@@ -103,7 +113,7 @@ impl Probe {
             );
         }
         let states = self.store.feed_states().await?;
-        for feed in &feeds {
+        for feed in &view.feeds {
             let health = match states.iter().find(|s| &s.feed_id == feed) {
                 Some(s) if s.disabled_reason.is_some() => "disabled",
                 Some(s) if s.health_reported.is_some() => "unhealthy",
