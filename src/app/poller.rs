@@ -26,7 +26,7 @@ pub async fn poll_all_once(
     feeds: &[FeedSpec],
     reports: Sender<PollReport>,
 ) -> anyhow::Result<()> {
-    let mut stored = stored_states(context).await?;
+    let mut stored = context.store.feed_states().await?;
     let mut tasks = JoinSet::new();
     let live = live_task_limit(&context.poll);
     for feed in feeds.iter().cloned() {
@@ -61,12 +61,6 @@ async fn reap_one(tasks: &mut JoinSet<()>) {
 /// busy while others wait for their host.
 fn live_task_limit(poll: &PollConfig) -> usize {
     poll.concurrency.saturating_mul(4).max(16)
-}
-
-/// The stored state of every feed, by feed id.
-async fn stored_states(context: &PollContext) -> anyhow::Result<HashMap<String, FeedState>> {
-    let states = context.store.feed_states().await?;
-    Ok(states.into_iter().map(|s| (s.feed_id.clone(), s)).collect())
 }
 
 /// Why a feed is disabled, if the store says it is.
@@ -115,7 +109,7 @@ impl Poller {
         reports: Sender<PollReport>,
         done: UnboundedReceiver<(usize, i64)>,
     ) -> anyhow::Result<Poller> {
-        let stored = stored_states(&context).await?;
+        let stored = context.store.feed_states().await?;
         let now = now_ms();
         let mut timers = Timers::new(feeds.len());
         let mut cron_jobs = Vec::new();

@@ -52,7 +52,7 @@ pub async fn run(
         .feeds
         .iter()
         .map(|feed| {
-            let state = states.iter().find(|s| s.feed_id == feed.url.as_str());
+            let state = states.get(feed.url.as_str());
             line(feed.display_name(), feed.url.as_str(), state)
         })
         .collect();

@@ -114,7 +114,7 @@ impl Probe {
         }
         let states = self.store.feed_states().await?;
         for feed in &view.feeds {
-            let health = match states.iter().find(|s| &s.feed_id == feed) {
+            let health = match states.get(feed) {
                 Some(s) if s.disabled_reason.is_some() => "disabled",
                 Some(s) if s.health_reported.is_some() => "unhealthy",
                 Some(s) if s.failures > 0 => "failing",

@@ -1,6 +1,8 @@
 //! Per-feed state: validators for conditional GET, last outcome, next due
 //! time and failure count, so a restart forgets nothing.
 
+use std::collections::HashMap;
+
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{Store, StoreError};
@@ -80,14 +82,15 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Every stored feed state.
-    pub async fn feed_states(&self) -> Result<Vec<FeedState>, StoreError> {
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM feeds ORDER BY feed_id"
-        )))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(state_from_row).collect()
+    /// Every stored feed state, by feed id: the poller, `newswatch feeds`
+    /// and the metrics scrape look thousands of feeds up in it.
+    pub async fn feed_states(&self) -> Result<HashMap<String, FeedState>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM feeds")))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| state_from_row(row).map(|state| (state.feed_id.clone(), state)))
+            .collect()
     }
 }
 
