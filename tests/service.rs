@@ -14,22 +14,20 @@ use support::{
     wait_until,
 };
 
+/// A config with the endpoint on `port`, every feed polled each second,
+/// `lists`, and a file sink at `dir/alerts.jsonl`.
 fn write_config(dir: &Path, port: u16, feeds: &[String], lists: &str) -> String {
-    let mut config = format!(
-        "[state]\ndirectory = {:?}\n\n[http]\nlisten = \"127.0.0.1:{port}\"\n\n[poll]\ninterval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"\n\n",
-        dir.join("state")
-    );
-    for feed in feeds {
-        config.push_str(&format!("[[feed]]\nurl = {feed:?}\n\n"));
-    }
-    config.push_str(lists);
-    config.push_str(&format!(
-        "\n[[sink]]\ntype = \"file\"\npath = {:?}\n",
-        dir.join("alerts.jsonl")
-    ));
-    let path = dir.join("newswatch.toml");
-    std::fs::write(&path, config).expect("config");
-    path.to_string_lossy().into_owned()
+    support::write_config_file(
+        dir,
+        &format!("127.0.0.1:{port}"),
+        "interval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"",
+        feeds,
+        lists,
+        &format!(
+            "[[sink]]\ntype = \"file\"\npath = {:?}\n",
+            dir.join("alerts.jsonl")
+        ),
+    )
 }
 
 fn start(config: &str, log: &Path, notify_socket: Option<&Path>) -> support::Daemon {

@@ -569,14 +569,28 @@ impl Drop for Daemon {
 /// state in `dir/state`, no HTTP endpoint, the `[poll]` lines given, one
 /// `[[feed]]` per URL, the test lists, then `tail` (sinks, other tables).
 pub fn write_test_config(dir: &Path, poll: &str, feeds: &[String], tail: &str) -> String {
+    write_config_file(dir, "", poll, feeds, TEST_LISTS, tail)
+}
+
+/// Writes `dir/newswatch.toml` and returns its path: state in `dir/state`,
+/// `[http] listen` as given, the `[poll]` lines, one `[[feed]]` per URL,
+/// then `lists` and `tail`.
+pub fn write_config_file(
+    dir: &Path,
+    listen: &str,
+    poll: &str,
+    feeds: &[String],
+    lists: &str,
+    tail: &str,
+) -> String {
     let mut text = format!(
-        "[state]\ndirectory = {:?}\n\n[http]\nlisten = \"\"\n\n[poll]\n{poll}\n\n",
+        "[state]\ndirectory = {:?}\n\n[http]\nlisten = {listen:?}\n\n[poll]\n{poll}\n\n",
         dir.join("state")
     );
     for url in feeds {
         text.push_str(&format!("[[feed]]\nurl = {url:?}\n\n"));
     }
-    text.push_str(TEST_LISTS);
+    text.push_str(lists);
     text.push('\n');
     text.push_str(tail);
     let path = dir.join("newswatch.toml");
