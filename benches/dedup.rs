@@ -44,6 +44,7 @@ fn new_alert(n: usize, now_ms: i64) -> NewAlert {
         summary: String::new(),
         content: String::new(),
         published: None,
+        published_raw: None,
     };
     let detected = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
     let alert = Alert::new(

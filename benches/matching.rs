@@ -62,6 +62,7 @@ fn corpus() -> (Vec<Item>, u64) {
                 summary,
                 content: String::new(),
                 published: None,
+                published_raw: None,
             }
         })
         .collect();

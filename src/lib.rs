@@ -12,6 +12,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod clip;
 pub mod config;
 pub mod fetch;
 pub mod matcher;

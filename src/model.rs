@@ -57,8 +57,12 @@ pub struct Item {
     pub summary: String,
     /// Full content, plain text (often empty).
     pub content: String,
-    /// Publication (or else update) time, if the feed gave one we could read.
+    /// Publication (or else update) time, if the feed gave one we could
+    /// read and believe (from 1990 on, at most a day ahead).
     pub published: Option<DateTime<Utc>>,
+    /// The date text the feed gave when it was not believed or not
+    /// readable (cut to 100 characters).
+    pub published_raw: Option<String>,
 }
 
 impl Item {
@@ -142,6 +146,10 @@ pub struct Alert {
     pub link: Option<String>,
     /// Publication time (RFC 3339), if known.
     pub published: Option<String>,
+    /// The feed's date text, when it gave one that could not be read or
+    /// believed (`published` is then null).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_raw: Option<String>,
     /// Lists that matched, sorted.
     pub lists: Vec<String>,
     /// Terms that matched, as written in the config, sorted and unique.
@@ -199,6 +207,7 @@ impl Alert {
             title: item.title.clone(),
             link: item.link.clone(),
             published: item.published.map(rfc3339),
+            published_raw: item.published_raw.clone(),
             lists,
             terms,
             snippet: hits.first().map(|h| h.snippet.clone()).unwrap_or_default(),

@@ -410,7 +410,7 @@ fn unparseable(path: &str, body: &[u8], content_type: &str) -> String {
 fn a_feed_that_cannot_be_repaired_fails_naming_the_source() {
     let truncated = unparseable(
         "/truncated.xml",
-        b"<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>t</title><item><title>x</title>",
+        b"<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>t</title><ite",
         RSS,
     );
     assert!(

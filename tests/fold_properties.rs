@@ -186,6 +186,7 @@ proptest! {
             summary: String::new(),
             content: String::new(),
             published: None,
+            published_raw: None,
         };
         for hit in matcher.find(&item, &mut MatchScratch::default()) {
             let start = hit.snippet.find("**").expect("opening mark") + 2;

@@ -17,6 +17,7 @@ fn alert(id: &str, title: &str) -> Alert {
         title: title.into(),
         link: Some("https://balkaninsight.com/2026/11/28/kfor-patrols/".into()),
         published: Some("2026-11-28T09:15:00Z".into()),
+        published_raw: None,
         lists: vec!["kfor".into(), "kosovo".into()],
         terms: vec!["KFOR".into(), "kosov".into()],
         snippet: "**KFOR** says it will act if stability is jeopardized in northern Kosovo".into(),

@@ -656,6 +656,7 @@ fn item(case: &Case) -> Item {
         summary: case.summary.to_string(),
         content: case.content.to_string(),
         published: None,
+        published_raw: None,
     }
 }
 

@@ -5,9 +5,9 @@
 use serde::Serialize;
 
 use super::{Failure, output};
+use crate::clip::clip;
 use crate::config::Config;
 use crate::model::rfc3339;
-use crate::sink::text::clip;
 use crate::store::{FeedState, Store, from_millis};
 
 /// One feed's line (text) or object (`--json`).
@@ -23,6 +23,10 @@ struct FeedLine {
     failures: i64,
     disabled: Option<String>,
     last_error: Option<String>,
+    /// Items read from the last document parsed.
+    items: Option<i64>,
+    /// Items that document held that could not be read.
+    items_dropped: i64,
 }
 
 /// Lists the feeds, or resets one.
@@ -72,6 +76,12 @@ pub async fn run(
             .clone()
             .or_else(|| line.last_error.clone())
             .or_else(|| {
+                (line.items_dropped > 0).then(|| {
+                    let held = line.items.unwrap_or(0) + line.items_dropped;
+                    format!("{} of {held} items could not be read", line.items_dropped)
+                })
+            })
+            .or_else(|| {
                 (line.polled_url != line.url).then(|| format!("moved to {}", line.polled_url))
             })
             .unwrap_or_default();
@@ -108,5 +118,7 @@ fn line(name: String, url: &str, state: Option<&FeedState>) -> FeedLine {
         failures: state.map_or(0, |s| s.failures),
         disabled: state.and_then(|s| s.disabled_reason.clone()),
         last_error: state.and_then(|s| s.last_error.clone()),
+        items: state.and_then(|s| s.items_found),
+        items_dropped: state.map_or(0, |s| s.items_dropped),
     }
 }

@@ -20,6 +20,7 @@ fn item(title: &str, summary: &str, content: &str) -> Item {
         summary: summary.to_string(),
         content: content.to_string(),
         published: None,
+        published_raw: None,
     }
 }
 

@@ -3,7 +3,125 @@
 //! month names, "UTC", time-zone abbreviations like "CEST"), plus the
 //! "dd.mm.yyyy HH:MM" of the region's sites. A date without a zone is UTC.
 
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+/// A date string longer than this is not a date: it is not parsed (each
+/// format tried would read it whole) and is kept cut to this length.
+const MAX_DATE_LEN: usize = 100;
+
+/// The earliest publication date believed (1990-01-01): anything before is
+/// a placeholder such as the Unix epoch or year 1.
+const EARLIEST: i64 = 631_152_000;
+
+/// How far ahead of the clock a date may be and still be believed: zones
+/// and clock skew, not "2999".
+const FUTURE_SLACK_SECS: i64 = 86_400;
+
+/// What a feed said about when an item was published.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum FoundDate {
+    /// The feed gave no date.
+    #[default]
+    Missing,
+    /// A date we can read and believe.
+    Known(DateTime<Utc>),
+    /// A date we cannot read, or one before 1990 or more than a day ahead:
+    /// the raw text, cut to a hundred characters.
+    Unusable(String),
+}
+
+impl FoundDate {
+    /// Reads a feed's date text, judged against `now`.
+    pub fn read(text: &str, now: DateTime<Utc>) -> FoundDate {
+        let text = text.trim();
+        if text.is_empty() {
+            return FoundDate::Missing;
+        }
+        match parse_date(text) {
+            Some(date) if plausible(date, now) => FoundDate::Known(date),
+            _ => FoundDate::Unusable(crate::clip::clip(text, MAX_DATE_LEN)),
+        }
+    }
+
+    /// The date, if it is one to believe.
+    pub fn known(&self) -> Option<DateTime<Utc>> {
+        match self {
+            FoundDate::Known(date) => Some(*date),
+            _ => None,
+        }
+    }
+
+    /// The raw text of a date that was given but not believed.
+    pub fn unusable(&self) -> Option<&str> {
+        match self {
+            FoundDate::Unusable(raw) => Some(raw),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a publication date can be believed: from 1990 on, and at most a
+/// day ahead of `now`.
+pub fn plausible(date: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    let seconds = date.timestamp();
+    seconds >= EARLIEST && seconds <= now.timestamp() + FUTURE_SLACK_SECS
+}
+
+/// Start of the sentinel dates (0001-01-01): feed-rs's date callback hands
+/// back `SENTINEL + i` seconds for the i-th unusable date it was given, so
+/// the raw text can be found again once feed-rs returns its entries.
+const SENTINEL: i64 = -62_135_596_800;
+
+/// The date texts feed-rs showed us that were not believed, so an item can
+/// say `published: null` and carry the raw text.
+#[derive(Debug, Clone)]
+pub struct DateBook {
+    unusable: Arc<Mutex<Vec<String>>>,
+    now: DateTime<Utc>,
+}
+
+impl DateBook {
+    /// An empty book, judging dates against `now`.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        DateBook {
+            unusable: Arc::default(),
+            now,
+        }
+    }
+
+    /// The callback for feed-rs: a believed date, or a sentinel that
+    /// [`DateBook::resolve`] turns back into the raw text.
+    pub fn callback(&self) -> impl Fn(&str) -> Option<DateTime<Utc>> + Send + Sync + 'static {
+        let book = self.clone();
+        move |text| match FoundDate::read(text, book.now) {
+            FoundDate::Missing => None,
+            FoundDate::Known(date) => Some(date),
+            FoundDate::Unusable(raw) => {
+                let mut table = book.unusable.lock().unwrap_or_else(|p| p.into_inner());
+                table.push(raw);
+                DateTime::from_timestamp(SENTINEL + table.len() as i64 - 1, 0)
+            }
+        }
+    }
+
+    /// What a date feed-rs returned stands for.
+    pub fn resolve(&self, date: Option<DateTime<Utc>>) -> FoundDate {
+        let Some(date) = date else {
+            return FoundDate::Missing;
+        };
+        if plausible(date, self.now) {
+            return FoundDate::Known(date);
+        }
+        let index = usize::try_from(date.timestamp() - SENTINEL).ok();
+        let table = self.unusable.lock().unwrap_or_else(|p| p.into_inner());
+        match index.and_then(|i| table.get(i)) {
+            Some(raw) => FoundDate::Unusable(raw.clone()),
+            None => FoundDate::Unusable(crate::model::rfc3339(date)),
+        }
+    }
+}
 
 /// Zone abbreviations seen in feeds, with their UTC offsets.
 const ZONES: [(&str, &str); 22] = [
@@ -37,13 +155,16 @@ const MONTHS: [&str; 12] = [
 const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// With an offset, tried after cleanup.
-const ZONED_FORMATS: [&str; 6] = [
+const ZONED_FORMATS: [&str; 9] = [
     "%d %b %Y %H:%M:%S %z",
     "%d %b %Y %H:%M %z",
     "%Y-%m-%dT%H:%M:%S%.f%z",
     "%Y-%m-%d %H:%M:%S%.f%z",
     "%Y-%m-%d %H:%M:%S %z",
     "%d.%m.%Y %H:%M:%S %z",
+    "%d.%m.%Y %H:%M %z",
+    "%d.%m.%Y. %H:%M:%S %z",
+    "%d.%m.%Y. %H:%M %z",
 ];
 
 /// Without an offset: read as UTC.
@@ -64,7 +185,7 @@ const DATE_FORMATS: [&str; 4] = ["%Y-%m-%d", "%d.%m.%Y", "%d.%m.%Y.", "%d %b %Y"
 /// Parses a feed date, however it is written; `None` if it cannot be read.
 pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
-    if text.is_empty() {
+    if text.is_empty() || text.len() > MAX_DATE_LEN {
         return None;
     }
     if let Ok(date) = DateTime::parse_from_rfc3339(text) {

@@ -56,7 +56,18 @@ fn transcode<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Decoded<'a> {
     } else {
         encoding
     };
-    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+    // A document that is not what it declares but is valid UTF-8 (a
+    // template's stale declaration) is read as UTF-8.
+    if had_errors
+        && encoding != UTF_8
+        && let Ok(text) = std::str::from_utf8(bytes)
+    {
+        return Decoded {
+            text: Cow::Owned(declare_utf8(text)),
+            encoding: UTF_8.name(),
+        };
+    }
     // Valid UTF-8 read as UTF-8 comes back borrowed, and its declaration
     // (if any) already fits.
     let text = match text {

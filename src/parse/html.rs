@@ -77,17 +77,21 @@ fn tag_name(tag: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// Skips past `</name>` (case-insensitive); everything if it never closes.
+/// Skips past `</name>` (ASCII case-insensitive); everything if it never
+/// closes. Linear in what it skips: it never copies or rescans the rest.
 fn skip_element<'a>(rest: &'a str, name: &str) -> &'a str {
-    let closing = format!("</{name}");
-    let lower = rest.to_ascii_lowercase();
-    match lower.find(&closing) {
-        Some(at) => {
-            let after = &rest[at..];
-            after.find('>').map_or("", |end| &after[end + 1..])
+    let bytes = rest.as_bytes();
+    let mut from = 0;
+    while let Some(at) = rest[from..].find("</").map(|i| from + i) {
+        let after = at + 2;
+        let candidate = &bytes[after..bytes.len().min(after + name.len())];
+        if candidate.eq_ignore_ascii_case(name.as_bytes()) {
+            let tail = &rest[after + name.len()..];
+            return tail.find('>').map_or("", |end| &tail[end + 1..]);
         }
-        None => "",
+        from = after;
     }
+    ""
 }
 
 /// Collapses whitespace runs (including non-breaking spaces) to one space

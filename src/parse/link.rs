@@ -1,6 +1,35 @@
 //! Canonical links: one spelling per story address, so the same story keys
 //! the same wherever it is linked from.
 
+/// How fit a link is to be the one a reader follows: `None` for links
+/// that are not the item's page (`self`, `related`, `enclosure`, replies);
+/// otherwise higher for http(s) over other schemes, then for an HTML type
+/// over no type over another type. Ties go to the first link.
+pub fn reader_link_rank(rel: Option<&str>, media_type: Option<&str>, href: &str) -> Option<u8> {
+    if !matches!(rel.map(str::trim), None | Some("" | "alternate")) {
+        return None;
+    }
+    let href = href.trim();
+    if href.is_empty() {
+        return None;
+    }
+    let lower = href.get(..8).unwrap_or(href).to_ascii_lowercase();
+    let web = lower.starts_with("http://") || lower.starts_with("https://") || !href.contains(':');
+    let html = match media_type.map(|t| t.trim().to_ascii_lowercase()) {
+        Some(t) if t == "text/html" || t == "application/xhtml+xml" => 2,
+        None => 1,
+        Some(t) if t.is_empty() => 1,
+        Some(_) => 0,
+    };
+    Some(u8::from(web) * 4 + html)
+}
+
+/// Whether a link is an absolute http(s) URL.
+pub fn is_web_url(link: &str) -> bool {
+    url::Url::parse(link.trim())
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+}
+
 /// Query parameters that only track the reader, never select the story.
 const TRACKING_PARAMETERS: [&str; 9] = [
     "fbclid",

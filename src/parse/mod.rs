@@ -3,22 +3,32 @@
 //! feed-rs does the format work (RSS 0.9x/1.0/2.0, Atom, JSON Feed) from raw
 //! bytes, with the feed's URL as base for relative links. Its made-up ids are
 //! switched off: an item's key comes from the source's id, else its
-//! canonical link, else a hash of feed + folded title + date.
+//! canonical link, else a hash of feed + folded title + date. Where
+//! feed-rs falls short, a lenient reading recovers the items it missed
+//! (see [`parse_feed`]).
 
+mod census;
 mod dates;
 mod decode;
+mod entry;
 pub mod html;
+mod jsonfeed;
+mod lenient;
 pub mod link;
+mod mojibake;
 mod repair;
 
-pub use dates::parse_date;
+pub use dates::{FoundDate, parse_date, plausible};
 pub use decode::to_utf8;
+pub use entry::{Fields, MAX_LINK_BYTES, MAX_TEXT_BYTES, MAX_TITLE_CHARS};
 pub use repair::repair_xml;
 
 use chrono::{DateTime, Utc};
 
 use crate::matcher::fold;
 use crate::model::{Item, ItemKey};
+use dates::DateBook;
+use lenient::Scan;
 
 /// A parsed feed: its items, plus what the feed says about itself.
 #[derive(Debug, Clone)]
@@ -33,6 +43,20 @@ pub struct ParsedFeed {
     pub encoding: &'static str,
     /// Whether the document needed repairs to parse.
     pub repaired: bool,
+    /// How many items the document holds, by the census of its markup
+    /// (XML) or its `items` array (JSON Feed).
+    pub expected: usize,
+    /// Items the lenient reading found that feed-rs did not.
+    pub recovered: usize,
+    /// Why feed-rs was not enough, when the lenient reading was used.
+    pub strict_shortfall: Option<String>,
+}
+
+impl ParsedFeed {
+    /// Items the document holds that neither reading could find.
+    pub fn dropped(&self) -> usize {
+        self.expected.saturating_sub(self.items.len())
+    }
 }
 
 /// Why a feed could not be parsed (the feed is named by the caller).
@@ -42,28 +66,108 @@ pub struct ParseError(String);
 
 /// Parses feed bytes fetched from (or read for) `feed_url`. `content_type`
 /// is the HTTP header (its charset is used when the document names none).
-/// A document that does not parse is repaired (see [`repair_xml`]) and
-/// parsed again; the error names the first failure.
+///
+/// feed-rs reads the document first (repaired and read again if it fails,
+/// see [`repair_xml`]). When it fails, or finds fewer items than the
+/// document holds, the lenient reading (quick-xml for XML, item by item
+/// for JSON Feed) is used if it finds more. What neither finds is counted
+/// in [`ParsedFeed::dropped`].
 pub fn parse_feed(
     bytes: &[u8],
     feed_url: &str,
     content_type: Option<&str>,
 ) -> Result<ParsedFeed, ParseError> {
+    let now = Utc::now();
     let decoded = to_utf8(bytes, content_type);
     let text: &str = &decoded.text;
-    let (feed, repaired) = match parse_utf8(text.as_bytes(), feed_url) {
-        Ok(feed) => (feed, false),
-        Err(first) => {
-            let is_json = text.trim_start().starts_with('{');
-            match repair_xml(text).filter(|_| !is_json) {
-                Some(fixed) => (
-                    parse_utf8(fixed.as_bytes(), feed_url).map_err(|_| first)?,
-                    true,
-                ),
-                None => return Err(first),
-            }
+    let is_json = text.trim_start().starts_with('{');
+    let book = DateBook::new(now);
+    let strict = parse_strict(text, feed_url, is_json, &book);
+    let strict_count = strict.as_ref().map_or(0, |(feed, _)| feed.entries.len());
+    let (lenient, counted) = if is_json {
+        match jsonfeed::scan(text, feed_url, now) {
+            Some((scan, count)) => (Some(scan), count),
+            None => (None, 0),
         }
+    } else {
+        let counted = census::count_item_tags(text);
+        // The lenient pass runs only when feed-rs fell short.
+        let short = strict.is_err() || strict_count < counted;
+        (short.then(|| lenient::scan(text, feed_url, now)), counted)
     };
+    let lenient_count = lenient.as_ref().map_or(0, |scan| scan.items.len());
+    let expected = counted.max(strict_count).max(lenient_count);
+    let refresh_hint = syndication_period(text);
+    let mut parsed = match (strict, lenient) {
+        (Ok((feed, repaired)), lenient)
+            if feed.entries.len() >= lenient_count || lenient.is_none() =>
+        {
+            from_strict(feed, repaired, feed_url, &book)
+        }
+        (strict, Some(scan)) if lenient_count > 0 => {
+            let shortfall = match &strict {
+                Ok(_) => format!("feed-rs read {strict_count} of {expected} items"),
+                Err(error) => error.0.clone(),
+            };
+            let mut parsed = from_lenient(scan, feed_url);
+            parsed.recovered = lenient_count - strict_count;
+            parsed.strict_shortfall = Some(shortfall);
+            parsed
+        }
+        (Ok((feed, repaired)), _) => from_strict(feed, repaired, feed_url, &book),
+        (Err(error), _) => return Err(error),
+    };
+    if !is_json && parsed.recovered == 0 && parsed.items.iter().any(|i| i.title.is_empty()) {
+        fill_titles(
+            &mut parsed.items,
+            &lenient::scan(text, feed_url, now),
+            feed_url,
+        );
+    }
+    parsed.refresh_hint = parsed.refresh_hint.or(refresh_hint);
+    parsed.encoding = decoded.encoding;
+    parsed.expected = expected;
+    Ok(parsed)
+}
+
+/// Titles feed-rs left empty, taken from the lenient reading (which also
+/// knows `dc:title` and `media:title`) when both found the same items.
+fn fill_titles(items: &mut [Item], scan: &Scan, feed_url: &str) {
+    if scan.items.len() != items.len() {
+        return;
+    }
+    for (item, fields) in items.iter_mut().zip(&scan.items) {
+        if item.title.is_empty() && fields.title.is_some() {
+            let found = fields.clone().into_item(feed_url);
+            item.title = found.title;
+        }
+    }
+}
+
+/// feed-rs's reading, on the document as it is or else repaired.
+fn parse_strict(
+    text: &str,
+    feed_url: &str,
+    is_json: bool,
+    book: &DateBook,
+) -> Result<(feed_rs::model::Feed, bool), ParseError> {
+    match parse_utf8(text.as_bytes(), feed_url, book) {
+        Ok(feed) => Ok((feed, false)),
+        Err(first) => match repair_xml(text).filter(|_| !is_json) {
+            Some(fixed) => parse_utf8(fixed.as_bytes(), feed_url, book)
+                .map(|feed| (feed, true))
+                .map_err(|_| first),
+            None => Err(first),
+        },
+    }
+}
+
+fn from_strict(
+    feed: feed_rs::model::Feed,
+    repaired: bool,
+    feed_url: &str,
+    book: &DateBook,
+) -> ParsedFeed {
     let title = feed.title.as_ref().map(|t| html::to_plain_text(&t.content));
     let ttl = feed
         .ttl
@@ -71,18 +175,42 @@ pub fn parse_feed(
     let items = feed
         .entries
         .into_iter()
-        .map(|entry| item_from_entry(entry, feed_url))
+        .map(|entry| fields_of_entry(entry, book).into_item(feed_url))
         .collect();
-    Ok(ParsedFeed {
+    ParsedFeed {
         title,
         items,
-        refresh_hint: ttl.or_else(|| syndication_period(text)),
-        encoding: decoded.encoding,
+        refresh_hint: ttl,
+        encoding: "",
         repaired,
-    })
+        expected: 0,
+        recovered: 0,
+        strict_shortfall: None,
+    }
 }
 
-fn parse_utf8(bytes: &[u8], feed_url: &str) -> Result<feed_rs::model::Feed, ParseError> {
+fn from_lenient(scan: Scan, feed_url: &str) -> ParsedFeed {
+    ParsedFeed {
+        title: scan.title.as_deref().map(html::to_plain_text),
+        items: scan
+            .items
+            .into_iter()
+            .map(|fields| fields.into_item(feed_url))
+            .collect(),
+        refresh_hint: None,
+        encoding: "",
+        repaired: false,
+        expected: 0,
+        recovered: 0,
+        strict_shortfall: None,
+    }
+}
+
+fn parse_utf8(
+    bytes: &[u8],
+    feed_url: &str,
+    book: &DateBook,
+) -> Result<feed_rs::model::Feed, ParseError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError("the document is empty".into()));
     }
@@ -91,7 +219,7 @@ fn parse_utf8(bytes: &[u8], feed_url: &str) -> Result<feed_rs::model::Feed, Pars
             .base_uri(Some(feed_url))
             // Leave missing ids empty: generated ones are not stable.
             .id_generator(|_, _, _| String::new())
-            .timestamp_parser(parse_date)
+            .timestamp_parser(book.callback())
             .build()
             .parse(bytes)
     };
@@ -144,52 +272,31 @@ pub fn newest_first(mut items: Vec<Item>, max: usize) -> Vec<Item> {
     items
 }
 
-fn item_from_entry(entry: feed_rs::model::Entry, feed_url: &str) -> Item {
-    let title = entry
-        .title
-        .as_ref()
-        .map(|t| html::to_plain_text(&t.content))
-        .unwrap_or_default();
-    let summary = entry
-        .summary
-        .as_ref()
-        .map(|t| html::to_plain_text(&t.content))
-        .unwrap_or_default();
-    let content = entry
-        .content
-        .as_ref()
-        .and_then(|c| c.body.as_deref())
-        .map(html::to_plain_text)
-        .unwrap_or_default();
-    let link = best_link(&entry.links);
-    let published = entry.published.or(entry.updated);
-    let source_id = Some(entry.id.trim().to_string()).filter(|id| !id.is_empty());
-    let key = item_key(
-        feed_url,
-        source_id.as_deref(),
-        link.as_deref(),
-        &title,
-        published,
-    );
-    Item {
-        key,
-        source_id,
-        title,
-        link,
-        summary,
-        content,
-        published,
+/// A feed-rs entry's fields, with its dates looked up in the book.
+fn fields_of_entry(entry: feed_rs::model::Entry, book: &DateBook) -> Fields {
+    Fields {
+        title: entry.title.map(|t| t.content),
+        summary: entry.summary.map(|t| t.content),
+        content: entry.content.and_then(|c| c.body),
+        link: best_link(&entry.links),
+        id: Some(entry.id),
+        published: book.resolve(entry.published),
+        updated: book.resolve(entry.updated),
     }
 }
 
-/// The link a reader would follow: the first "alternate" (or unlabelled) one.
+/// The link a reader would follow (see [`link::reader_link_rank`]).
 fn best_link(links: &[feed_rs::model::Link]) -> Option<String> {
-    links
-        .iter()
-        .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
-        .or_else(|| links.first())
-        .map(|l| l.href.trim().to_string())
-        .filter(|href| !href.is_empty())
+    let mut best: Option<(u8, &str)> = None;
+    for l in links {
+        let rank = link::reader_link_rank(l.rel.as_deref(), l.media_type.as_deref(), &l.href);
+        if let Some(rank) = rank
+            && best.is_none_or(|(b, _)| rank > b)
+        {
+            best = Some((rank, &l.href));
+        }
+    }
+    best.map(|(_, href)| href.trim().to_string())
 }
 
 /// Our stable key: source id (scoped to the feed unless it is globally
@@ -272,7 +379,7 @@ mod tests {
             &b"not a feed"[..],
             b"",
             b"   ",
-            b"<rss><channel><item>",
+            b"<rss><channel><item",
             b"{\"version\": 3",
             b"\xff\xfe\x00",
         ] {

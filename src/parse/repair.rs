@@ -26,11 +26,21 @@ pub fn repair_xml(text: &str) -> Option<String> {
         } else if from.starts_with("<rss") && is_tag_start(&from[4..]) {
             let close = from.find('>').unwrap_or(from.len());
             let tag = &from[..close];
-            out.push_str(tag);
-            if !tag.contains("version") {
-                out.push_str(" version=\"2.0\"");
-            }
             rest = &from[close..];
+            match rss_version(tag) {
+                None => {
+                    out.push_str(tag);
+                    out.push_str(" version=\"2.0\"");
+                }
+                // feed-rs reads 0.91, 0.92 and 2.0; the others (0.90, 0.93,
+                // 0.94, 2.01 ...) are close enough to 2.0 to be read as it.
+                Some((at, value)) if !matches!(value, "2.0" | "0.91" | "0.92") => {
+                    out.push_str(&tag[..at]);
+                    out.push_str("2.0");
+                    out.push_str(&tag[at + value.len()..]);
+                }
+                Some(_) => out.push_str(tag),
+            }
         } else if let Some(after) = from.strip_prefix('&') {
             rest = repair_ampersand(&mut out, after);
         } else {
@@ -44,6 +54,17 @@ pub fn repair_xml(text: &str) -> Option<String> {
     }
     push_allowed(&mut out, rest);
     (out != text).then_some(out)
+}
+
+/// Where the value of an `<rss>` tag's `version` attribute starts, and
+/// the value.
+fn rss_version(tag: &str) -> Option<(usize, &str)> {
+    let at = tag.find("version")? + "version".len();
+    let rest = tag[at..].trim_start().strip_prefix('=')?.trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let start = tag.len() - rest.len() + 1;
+    let end = tag[start..].find(quote)? + start;
+    Some((start, &tag[start..end]))
 }
 
 fn is_tag_start(rest: &str) -> bool {
@@ -128,6 +149,11 @@ mod tests {
         let fixed = repair_xml("\n\n<rss><channel/></rss>").expect("changed");
         assert_eq!(fixed, "<rss version=\"2.0\"><channel/></rss>");
         assert_eq!(repair_xml("<rss version=\"2.0\"><channel/></rss>"), None);
+        assert_eq!(
+            repair_xml("<rss version='0.94'><channel/></rss>").as_deref(),
+            Some("<rss version='2.0'><channel/></rss>")
+        );
+        assert_eq!(repair_xml("<rss version=\"0.91\"><channel/></rss>"), None);
         // <rssx> is another element.
         assert_eq!(repair_xml("<rssx/>"), None);
     }

@@ -1,5 +1,5 @@
 //! The daemon's counters, the pipeline heartbeat, and their Prometheus text
-//! form. A small registry of our own: eight families, bounded labels (list
+//! form. A small registry of our own: ten families, bounded labels (list
 //! and sink names come from the config; no per-feed labels), no background
 //! upkeep.
 
@@ -18,6 +18,8 @@ const LATENCY_BUCKETS: [f64; 10] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 3
 pub struct Metrics {
     polls: [AtomicU64; 3],
     items_parsed: AtomicU64,
+    items_recovered: AtomicU64,
+    items_dropped: AtomicU64,
     alerts: Mutex<BTreeMap<String, u64>>,
     deliveries: Mutex<BTreeMap<(String, &'static str), u64>>,
     latency_counts: [AtomicU64; LATENCY_BUCKETS.len() + 1],
@@ -90,9 +92,14 @@ impl Metrics {
             .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
     }
 
-    /// Counts parsed items.
-    pub fn items_parsed(&self, count: usize) {
+    /// Counts a parsed feed's items: all it read, those only the lenient
+    /// reading found, and those the document holds that neither found.
+    pub fn items_parsed(&self, count: usize, recovered: usize, dropped: usize) {
         self.items_parsed.fetch_add(count as u64, Ordering::Relaxed);
+        self.items_recovered
+            .fetch_add(recovered as u64, Ordering::Relaxed);
+        self.items_dropped
+            .fetch_add(dropped as u64, Ordering::Relaxed);
     }
 
     /// Counts an alert under each of its lists.
@@ -150,6 +157,21 @@ impl Metrics {
             "newswatch_items_parsed_total {}",
             self.items_parsed.load(Ordering::Relaxed)
         );
+        for (name, help, counter) in [
+            (
+                "newswatch_items_recovered_total",
+                "Items the strict parser missed and the lenient reading found.",
+                &self.items_recovered,
+            ),
+            (
+                "newswatch_items_dropped_total",
+                "Items a feed's document holds that could not be read.",
+                &self.items_dropped,
+            ),
+        ] {
+            family(&mut out, name, "counter", help);
+            let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
+        }
         family(
             &mut out,
             "newswatch_alerts_total",

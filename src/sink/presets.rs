@@ -6,7 +6,8 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::text::{alert_line, clip, digest_heading, plain_snippet, summary};
+use super::text::{alert_line, digest_heading, plain_snippet, summary};
+use crate::clip::clip;
 use crate::model::{Alert, Message};
 
 /// `format = "..."` of a webhook sink.

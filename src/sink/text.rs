@@ -68,14 +68,3 @@ pub fn digest_heading(digest: &Digest) -> String {
 pub fn plain_snippet(alert: &Alert) -> String {
     alert.snippet.replace("**", "")
 }
-
-/// Cuts text to at most `max` characters, ending with "…" when cut (chat
-/// messages, and the columns of `newswatch feeds`).
-pub fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}

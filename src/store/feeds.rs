@@ -43,6 +43,10 @@ pub struct FeedState {
     /// Counts the polls that fetched new content; seen items present in
     /// the latest one carry its number, so retention spares them.
     pub content_generation: i64,
+    /// Items read from the last document parsed.
+    pub items_found: Option<i64>,
+    /// Items that document held that could not be read.
+    pub items_dropped: i64,
 }
 
 impl FeedState {
@@ -58,7 +62,8 @@ impl FeedState {
 
 const COLUMNS: &str = "feed_id, current_url, etag, last_modified, body_hash, last_poll_at, \
     last_success_at, last_status, last_error, next_due_at, failures, disabled_reason, \
-    failing_since, health_reported, refresh_hint_secs, content_generation";
+    failing_since, health_reported, refresh_hint_secs, content_generation, items_found, \
+    items_dropped";
 
 impl Store {
     /// The stored state of one feed, if it was ever polled.
@@ -112,6 +117,8 @@ fn state_from_row(row: &sqlx::any::AnyRow) -> Result<FeedState, StoreError> {
         health_reported: row.try_get("health_reported")?,
         refresh_hint_secs: row.try_get("refresh_hint_secs")?,
         content_generation: row.try_get("content_generation")?,
+        items_found: row.try_get("items_found")?,
+        items_dropped: row.try_get("items_dropped")?,
     })
 }
 
@@ -122,7 +129,7 @@ pub(super) async fn save_state(
 ) -> Result<(), StoreError> {
     // COLUMNS is a constant: the SQL text never contains outside input.
     sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO feeds ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+        "INSERT INTO feeds ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
          ON CONFLICT (feed_id) DO UPDATE SET current_url = excluded.current_url, \
          etag = excluded.etag, last_modified = excluded.last_modified, \
          body_hash = excluded.body_hash, last_poll_at = excluded.last_poll_at, \
@@ -130,7 +137,8 @@ pub(super) async fn save_state(
          last_error = excluded.last_error, next_due_at = excluded.next_due_at, \
          failures = excluded.failures, disabled_reason = excluded.disabled_reason, \
          failing_since = excluded.failing_since, health_reported = excluded.health_reported, \
-         refresh_hint_secs = excluded.refresh_hint_secs, content_generation = excluded.content_generation"
+         refresh_hint_secs = excluded.refresh_hint_secs, content_generation = excluded.content_generation, \
+         items_found = excluded.items_found, items_dropped = excluded.items_dropped"
     )))
     .bind(&state.feed_id)
     .bind(&state.current_url)
@@ -148,6 +156,8 @@ pub(super) async fn save_state(
     .bind(&state.health_reported)
     .bind(state.refresh_hint_secs)
     .bind(state.content_generation)
+    .bind(state.items_found)
+    .bind(state.items_dropped)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -433,6 +433,7 @@ pub fn item(title: &str, summary: &str) -> newswatch::model::Item {
         summary: summary.to_string(),
         content: String::new(),
         published: None,
+        published_raw: None,
     }
 }
 
