@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -481,6 +483,28 @@ pub fn generator() -> Option<std::path::PathBuf> {
         path.display()
     );
     None
+}
+
+/// Blocking GET on loopback with `timeout` for connecting and for each
+/// read: status and body, or `None` if no whole answer came in time.
+pub fn http_get(port: u16, path: &str, timeout: Duration) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = std::net::TcpStream::connect_timeout(&address, timeout).ok()?;
+    stream.set_read_timeout(Some(timeout)).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Some((status, body))
 }
 
 /// Runs the generator into `dir` with this many feeds and items.
