@@ -168,7 +168,18 @@ pub struct Alert {
     /// Names of the feeds that carried the story so far.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// Hits left out so the alert's JSON stays within 64 KiB.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hits_omitted: usize,
 }
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
+}
+
+/// An alert's JSON body is at most this many bytes: an item matching
+/// hundreds of terms gives up hits (counted in `hits_omitted`), then terms.
+pub const MAX_ALERT_BYTES: usize = 64 * 1024;
 
 /// A hit as carried in an alert (owned strings, serialisable both ways).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -199,7 +210,7 @@ impl Alert {
         let mut terms: Vec<String> = hits.iter().map(|h| h.term.clone()).collect();
         terms.sort();
         terms.dedup();
-        Alert {
+        let mut alert = Alert {
             kind: alert_type(),
             id,
             feed: feed.to_string(),
@@ -224,8 +235,36 @@ impl Alert {
             item_key: item.key.to_string(),
             story: String::new(),
             sources: vec![feed.to_string()],
+            hits_omitted: 0,
+        };
+        alert.fit(MAX_ALERT_BYTES);
+        alert
+    }
+
+    /// Leaves out hits from the end, then terms, until the JSON body is at
+    /// most `max` bytes (the first hit and term always stay).
+    fn fit(&mut self, max: usize) {
+        let mut total = json_len(self);
+        while total > max && self.hits.len() > 1 {
+            if let Some(hit) = self.hits.pop() {
+                // The hit and the comma before it.
+                total -= json_len(&hit) + 1;
+                self.hits_omitted += 1;
+            }
+        }
+        // The count itself takes room too.
+        total = json_len(self);
+        while total > max && self.terms.len() > 1 {
+            if let Some(term) = self.terms.pop() {
+                total -= json_len(&term) + 1;
+            }
         }
     }
+}
+
+/// Bytes of a value's compact JSON.
+fn json_len<T: Serialize>(value: &T) -> usize {
+    serde_json::to_vec(value).map_or(0, |json| json.len())
 }
 
 fn alert_type() -> String {
@@ -379,6 +418,50 @@ pub fn rfc3339(time: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_alert_with_thousands_of_hits_stays_within_its_cap() {
+        let item = Item {
+            key: ItemKey::from_parts("id", &["x"]),
+            source_id: None,
+            title: "Kosovo ".repeat(140),
+            link: Some(format!("https://n.example/{}", "a".repeat(4_000))),
+            summary: String::new(),
+            content: String::new(),
+            published: None,
+            published_raw: None,
+        };
+        let hits: Vec<Hit> = (0..3_000)
+            .map(|n| Hit {
+                list: "kosovo".into(),
+                term: format!("term number {n} of a very long list"),
+                field: Field::Summary,
+                snippet: format!("…some context before the **term number {n}** and some after…"),
+            })
+            .collect();
+        let alert = Alert::new(
+            "id".into(),
+            "feed",
+            "https://n.example/feed",
+            &item,
+            &hits,
+            Utc::now(),
+        );
+        let json = serde_json::to_string(&alert).expect("JSON");
+        assert!(json.len() <= MAX_ALERT_BYTES, "{} bytes", json.len());
+        assert!(json.len() > MAX_ALERT_BYTES - 1_000, "{} bytes", json.len());
+        assert_eq!(alert.hits.len() + alert.hits_omitted, 3_000);
+        assert!(alert.hits_omitted > 0);
+        assert_eq!(alert.hits[0].term, "term number 0 of a very long list");
+        // A small alert is left whole, and says nothing of omissions.
+        let small = Alert::new("id".into(), "feed", "u", &item, &hits[..2], Utc::now());
+        assert_eq!(small.hits.len(), 2);
+        assert!(
+            !serde_json::to_string(&small)
+                .expect("JSON")
+                .contains("hits_omitted")
+        );
+    }
 
     #[test]
     fn hex_is_lowercase_and_padded() {

@@ -31,6 +31,7 @@ fn alert(id: &str, title: &str) -> Alert {
         item_key: "0f4c9a0b3d1e2f4a5b6c7d8e9f0a1b2c".into(),
         story: id.into(),
         sources: vec!["Balkan Insight".into(), "Prishtina Insight".into()],
+        hits_omitted: 0,
     }
 }
 
