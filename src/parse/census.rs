@@ -1,6 +1,6 @@
 //! How many items a document holds, counted from its bytes alone: every
-//! `<item` and `<entry` start tag (with or without a prefix) outside
-//! comments and CDATA. It shares no code with either parser, so an item
+//! `<item` and `<entry` start tag (with or without a prefix, except the
+//! content module's `<content:item>`) outside comments and CDATA. It shares no code with either parser, so an item
 //! both of them miss still shows up as a shortfall.
 
 use memchr::memchr;
@@ -28,11 +28,12 @@ pub fn count_item_tags(text: &str) -> usize {
             .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))
             .unwrap_or(0);
         let name = &tag[..name_len];
-        let local = match name.iter().rposition(|b| *b == b':') {
-            Some(colon) => &name[colon + 1..],
-            None => name,
+        let (prefix, local) = match name.iter().rposition(|b| *b == b':') {
+            Some(colon) => (&name[..colon], &name[colon + 1..]),
+            None => (&name[..0], name),
         };
-        if local == b"item" || local == b"entry" {
+        // The RSS 1.0 content module's <content:item> is no feed item.
+        if (local == b"item" || local == b"entry") && prefix != b"content" {
             count += 1;
         }
     }
@@ -51,7 +52,7 @@ mod tests {
     #[test]
     fn items_and_entries_are_counted_with_any_prefix() {
         let text = "<rss><channel><item>a</item><item/><rss:item about='x'>\
-                    <atom:entry>\n<entry\n></entry><items/><itemx/></channel></rss>";
+                    <atom:entry>\n<entry\n></entry><items/><itemx/><content:item/></channel></rss>";
         assert_eq!(count_item_tags(text), 5);
     }
 

@@ -120,9 +120,10 @@ fn clean_text(markup: Option<&str>, cap: impl Fn(&mut String)) -> String {
     let Some(markup) = markup else {
         return String::new();
     };
-    let mut markup = markup.to_string();
-    mojibake::repair_in_place(&mut markup);
-    let mut text = html::to_plain_text(&markup);
+    let mut text = match mojibake::repaired(markup) {
+        Some(fixed) => html::to_plain_text(&fixed),
+        None => html::to_plain_text(markup),
+    };
     cap(&mut text);
     text
 }

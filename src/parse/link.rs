@@ -13,12 +13,19 @@ pub fn reader_link_rank(rel: Option<&str>, media_type: Option<&str>, href: &str)
     if href.is_empty() {
         return None;
     }
-    let lower = href.get(..8).unwrap_or(href).to_ascii_lowercase();
-    let web = lower.starts_with("http://") || lower.starts_with("https://") || !href.contains(':');
-    let html = match media_type.map(|t| t.trim().to_ascii_lowercase()) {
-        Some(t) if t == "text/html" || t == "application/xhtml+xml" => 2,
-        None => 1,
-        Some(t) if t.is_empty() => 1,
+    let starts = |prefix: &str| {
+        href.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    let web = starts("http://") || starts("https://") || !href.contains(':');
+    let html = match media_type.map(str::trim) {
+        None | Some("") => 1,
+        Some(t)
+            if t.eq_ignore_ascii_case("text/html")
+                || t.eq_ignore_ascii_case("application/xhtml+xml") =>
+        {
+            2
+        }
         Some(_) => 0,
     };
     Some(u8::from(web) * 4 + html)

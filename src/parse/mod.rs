@@ -97,7 +97,6 @@ pub fn parse_feed(
     };
     let lenient_count = lenient.as_ref().map_or(0, |scan| scan.items.len());
     let expected = counted.max(strict_count).max(lenient_count);
-    let refresh_hint = syndication_period(text);
     let mut parsed = match (strict, lenient) {
         (Ok((feed, repaired)), lenient)
             if feed.entries.len() >= lenient_count || lenient.is_none() =>
@@ -124,7 +123,7 @@ pub fn parse_feed(
             feed_url,
         );
     }
-    parsed.refresh_hint = parsed.refresh_hint.or(refresh_hint);
+    parsed.refresh_hint = parsed.refresh_hint.or_else(|| syndication_period(text));
     parsed.encoding = decoded.encoding;
     parsed.expected = expected;
     Ok(parsed)
