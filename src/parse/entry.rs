@@ -53,7 +53,7 @@ impl Fields {
         let link = self
             .link
             .or_else(|| self.id.as_deref().and_then(|id| link_of_id(id, feed_url)))
-            .map(|l| unescape_link(l.trim()))
+            .map(|l| unescape_link(&html::without_controls(l.trim())))
             .filter(|l| !l.is_empty() && l.len() <= MAX_LINK_BYTES);
         let published = self.published.known().or(self.updated.known());
         let published_raw = match published {
@@ -66,7 +66,7 @@ impl Fields {
         };
         let source_id = self
             .id
-            .map(|id| id.trim().to_string())
+            .map(|id| html::without_controls(id.trim()))
             .filter(|id| !id.is_empty() && id.len() <= MAX_LINK_BYTES);
         let key = item_key(
             feed_url,
@@ -149,6 +149,27 @@ mod tests {
         assert!(item.summary.len() > MAX_TEXT_BYTES - 8);
         assert!(item.content.len() <= MAX_TEXT_BYTES && item.content.ends_with('…'));
         assert_eq!(item.link, None);
+    }
+
+    #[test]
+    fn control_characters_never_leave_the_parser() {
+        let item = Fields {
+            title: Some("KFOR\u{1b}[2J\u{1b}]8;;https://evil.example\u{7} in Zvečan".into()),
+            summary: Some("<p>\u{9b}31mred</p>".into()),
+            link: Some("https://n.example/\u{1b}[0ma".into()),
+            id: Some("id\u{0}1".into()),
+            ..Fields::default()
+        }
+        .into_item("https://n.example/feed");
+        for text in [
+            &item.title,
+            &item.summary,
+            item.link.as_ref().expect("link"),
+        ] {
+            assert!(!text.contains(char::is_control), "{text:?}");
+        }
+        assert_eq!(item.title, "KFOR[2J]8;;https://evil.example in Zvečan");
+        assert_eq!(item.source_id.as_deref(), Some("id1"));
     }
 
     #[test]

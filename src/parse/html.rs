@@ -94,18 +94,33 @@ fn skip_element<'a>(rest: &'a str, name: &str) -> &'a str {
     ""
 }
 
-/// Collapses whitespace runs (including non-breaking spaces) to one space
-/// and trims the ends.
+/// The text without control characters (C0, DEL, C1), for values that
+/// keep their spaces: links and ids.
+pub fn without_controls(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// Collapses whitespace runs (including non-breaking spaces and line
+/// breaks) to one space, trims the ends, and drops every other control
+/// character (C0, DEL, C1): feed text reaches terminals, logs and chat
+/// messages, where `ESC[2J` or an OSC sequence would act rather than show.
 pub fn collapse_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for word in text.split(|c: char| c.is_whitespace()) {
-        if word.is_empty() {
-            continue;
-        }
+        let before = out.len();
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(word);
+        let start = out.len();
+        if word.contains(char::is_control) {
+            out.extend(word.chars().filter(|c| !c.is_control()));
+        } else {
+            out.push_str(word);
+        }
+        // An empty word, or one made only of controls, leaves nothing.
+        if out.len() == start {
+            out.truncate(before);
+        }
     }
     out
 }
@@ -128,6 +143,16 @@ mod tests {
             to_plain_text("a<script>var kosovo = 1;</script>b<!-- Serbia --><STYLE>x{}</STYLE>c"),
             "a b c"
         );
+    }
+
+    #[test]
+    fn control_characters_are_dropped_and_line_breaks_fold() {
+        assert_eq!(
+            to_plain_text("KFOR\u{1b}[2J in\r\n Zvečan\u{1b}]0;owned\u{7}\u{9b}31m \u{7f}\u{0}"),
+            "KFOR[2J in Zvečan]0;owned31m"
+        );
+        assert!(!to_plain_text("a\u{85}b").contains('\u{85}'));
+        assert_eq!(to_plain_text("a \u{1} b \u{1b}"), "a b");
     }
 
     #[test]
