@@ -5,6 +5,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
+use crate::parse::link::is_web_url;
+
 /// A stable identity for one news item, independent of feed-rs generated ids.
 ///
 /// It is a hex digest of where the identity came from (source id, canonical
@@ -142,8 +144,12 @@ pub struct Alert {
     pub feed_url: String,
     /// Headline.
     pub title: String,
-    /// Link to the story, if any.
+    /// Link to the story, if any: always an http(s) URL.
     pub link: Option<String>,
+    /// The item's link as the feed gave it, when it is no http(s) URL
+    /// (`javascript:`, `data:` ...): kept for programs, shown to nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_raw: Option<String>,
     /// Publication time (RFC 3339), if known.
     pub published: Option<String>,
     /// The feed's date text, when it gave one that could not be read or
@@ -210,13 +216,18 @@ impl Alert {
         let mut terms: Vec<String> = hits.iter().map(|h| h.term.clone()).collect();
         terms.sort();
         terms.dedup();
+        let (link, link_raw) = match &item.link {
+            Some(link) if is_web_url(link) => (Some(link.clone()), None),
+            other => (None, other.clone()),
+        };
         let mut alert = Alert {
             kind: alert_type(),
             id,
             feed: feed.to_string(),
             feed_url: feed_url.to_string(),
             title: item.title.clone(),
-            link: item.link.clone(),
+            link,
+            link_raw,
             published: item.published.map(rfc3339),
             published_raw: item.published_raw.clone(),
             lists,

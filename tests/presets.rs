@@ -16,6 +16,7 @@ fn alert(id: &str, title: &str) -> Alert {
         feed_url: "https://balkaninsight.com/feed/".into(),
         title: title.into(),
         link: Some("https://balkaninsight.com/2026/11/28/kfor-patrols/".into()),
+        link_raw: None,
         published: Some("2026-11-28T09:15:00Z".into()),
         published_raw: None,
         lists: vec!["kfor".into(), "kosovo".into()],
@@ -219,4 +220,200 @@ fn a_template_can_render_any_content_type() {
         )
         .is_err()
     );
+}
+
+/// A renderer for `preset` with a template (for `template`) and the
+/// default JSON content type.
+fn renderer(preset: Preset, template: Option<&str>) -> Renderer {
+    Renderer::new(
+        preset,
+        Some("balkans".into()),
+        Some("-100123".into()),
+        template.map(str::to_string),
+        None,
+    )
+    .expect("renderer")
+}
+
+fn rendered(renderer: &Renderer, message: &Message) -> Result<String, String> {
+    let stored = message.to_json().expect("json");
+    renderer
+        .render(message, &stored)
+        .map(|body| String::from_utf8(body.bytes).expect("UTF-8"))
+}
+
+#[test]
+fn a_json_template_writes_feed_text_as_json_strings() {
+    let title = "x\", \"username\": \"admin\", \"z\": \"";
+    let message = Message::Alert(alert("0193a1b2-0000-7000-8000-00000000000a", title));
+    let body = rendered(
+        &renderer(Preset::Template, Some("{\"text\": {{ message.title }}}")),
+        &message,
+    )
+    .expect("renders");
+    let value: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(
+        value,
+        serde_json::json!({ "text": title }),
+        "no key added by a headline"
+    );
+
+    // The README's example.
+    let readme = "{\"text\": {{ message.title }}, \"url\": {{ message.link }}, \"lists\": {{ message.lists }}}";
+    let body = rendered(&renderer(Preset::Template, Some(readme)), &message).expect("renders");
+    let value: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(value["lists"], serde_json::json!(["kfor", "kosovo"]));
+    assert_eq!(value["text"], title);
+
+    // The old way of writing it, quotes around the value, is caught.
+    let error = rendered(
+        &renderer(
+            Preset::Template,
+            Some("{\"text\": \"{{ message.title }}\"}"),
+        ),
+        &message,
+    )
+    .expect_err("a body that is not JSON");
+    assert!(error.contains("not JSON"), "{error}");
+}
+
+#[test]
+fn links_that_are_not_http_reach_no_chat_service() {
+    let mut one = alert("0193a1b2-0000-7000-8000-00000000000b", "KFOR story");
+    for link in [
+        "javascript:alert(document.cookie)",
+        "data:text/html,<script>x</script>",
+    ] {
+        one.link = Some(link.into());
+        let message = Message::Alert(one.clone());
+        for (name, preset) in PRESETS {
+            if preset == Preset::Json || preset == Preset::Template {
+                continue;
+            }
+            let body = rendered(&renderer(preset, None), &message).expect("renders");
+            assert!(!body.contains(&link[..10]), "{name} carries {link}: {body}");
+        }
+    }
+    // An alert made from such an item keeps the link for programs only.
+    let mut item = newswatch::model::Item {
+        key: newswatch::model::ItemKey::from_parts("id", &["js"]),
+        source_id: None,
+        title: "KFOR".into(),
+        link: Some("javascript:alert(1)".into()),
+        summary: String::new(),
+        content: String::new(),
+        published: None,
+        published_raw: None,
+    };
+    let made = Alert::new(
+        "id".into(),
+        "f",
+        "https://f.example/",
+        &item,
+        &[],
+        chrono::Utc::now(),
+    );
+    assert_eq!(
+        (made.link, made.link_raw.as_deref()),
+        (None, Some("javascript:alert(1)"))
+    );
+    item.link = Some("https://n.example/a".into());
+    let made = Alert::new(
+        "id".into(),
+        "f",
+        "https://f.example/",
+        &item,
+        &[],
+        chrono::Utc::now(),
+    );
+    assert_eq!(
+        (made.link.as_deref(), made.link_raw),
+        (Some("https://n.example/a"), None)
+    );
+}
+
+/// Checks `text` is HTML Telegram accepts: only its tags, balanced, only
+/// its entities, at most 4,096 characters once the entities are read.
+fn check_telegram_html(text: &str) {
+    const TAGS: [&str; 7] = ["b", "i", "u", "s", "a", "code", "pre"];
+    const ENTITIES: [&str; 4] = ["lt", "gt", "amp", "quot"];
+    let mut open: Vec<String> = Vec::new();
+    let mut visible = 0;
+    let mut rest = text;
+    while let Some(ch) = rest.chars().next() {
+        match ch {
+            '<' => {
+                let end = rest
+                    .find('>')
+                    .unwrap_or_else(|| panic!("unclosed tag in {text}"));
+                let tag = &rest[1..end];
+                if let Some(name) = tag.strip_prefix('/') {
+                    assert_eq!(
+                        open.pop().as_deref(),
+                        Some(name),
+                        "unbalanced </{name}> in {text}"
+                    );
+                } else {
+                    let name = tag.split_whitespace().next().unwrap_or_default();
+                    assert!(TAGS.contains(&name), "tag <{name}> in {text}");
+                    if name == "a" {
+                        assert!(tag.starts_with("a href=\"https://"), "{tag}");
+                    }
+                    open.push(name.to_string());
+                }
+                rest = &rest[end + 1..];
+            }
+            '&' => {
+                let end = rest[..rest.len().min(12)].find(';').unwrap_or_else(|| {
+                    panic!("a cut entity {:?} in {text}", &rest[..rest.len().min(12)])
+                });
+                let name = &rest[1..end];
+                assert!(
+                    ENTITIES.contains(&name) || name.starts_with('#'),
+                    "entity &{name}; in {text}"
+                );
+                visible += 1;
+                rest = &rest[end + 1..];
+            }
+            _ => {
+                visible += 1;
+                rest = &rest[ch.len_utf8()..];
+            }
+        }
+    }
+    assert!(open.is_empty(), "tags left open: {open:?}");
+    assert!(visible <= 4096, "{visible} characters");
+}
+
+#[test]
+fn telegram_messages_stay_valid_html_however_long() {
+    let long = "Kosovo & Serbia <talks> \"resume\" ".repeat(60);
+    let mut alerts = Vec::new();
+    for n in 0..50 {
+        let mut one = alert(
+            &format!("0193a1b2-0000-7000-8000-0000000001{n:02}"),
+            &format!("{n} {long}"),
+        );
+        one.snippet = format!("**KFOR** {}", "&amp; <b> ".repeat(300));
+        alerts.push(one);
+    }
+    let telegram = renderer(Preset::Telegram, None);
+    let text = |message: &Message| {
+        let body: Value =
+            serde_json::from_str(&rendered(&telegram, message).expect("renders")).expect("JSON");
+        body["text"].as_str().expect("text").to_string()
+    };
+    let single = text(&Message::Alert(alerts[0].clone()));
+    check_telegram_html(&single);
+    let digest = Message::Digest(newswatch::model::Digest {
+        kind: "digest".into(),
+        id: "d".into(),
+        period_start: "2026-11-28T09:00:00Z".into(),
+        period_end: "2026-11-28T09:15:00Z".into(),
+        count: alerts.len(),
+        alerts,
+    });
+    let listed = text(&digest);
+    check_telegram_html(&listed);
+    assert!(listed.contains(" more"), "the digest says what it left out");
 }

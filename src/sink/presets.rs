@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::text::{alert_line, digest_heading, plain_snippet, summary};
+use super::text::{alert_line, digest_heading, plain_snippet, summary, web_link};
 use crate::clip::clip;
 use crate::model::{Alert, Message};
 
@@ -66,9 +66,16 @@ impl Renderer {
         template: Option<String>,
         content_type: Option<String>,
     ) -> Result<Renderer, String> {
+        let content_type = content_type.unwrap_or_else(|| "application/json".to_string());
+        let json = is_json_type(&content_type);
         let template = match (preset, template) {
             (Preset::Template, Some(source)) => {
                 let mut env = minijinja::Environment::new();
+                // Feed text in a JSON body is written as JSON values, so a
+                // title with `", "username": "x` stays one string.
+                if json {
+                    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Json);
+                }
                 env.add_template_owned("body", source)
                     .map_err(|e| format!("template: {e}"))?;
                 Some(env)
@@ -78,7 +85,6 @@ impl Renderer {
             }
             _ => None,
         };
-        let content_type = content_type.unwrap_or_else(|| "application/json".to_string());
         Ok(Renderer {
             preset,
             topic,
@@ -113,11 +119,26 @@ impl Renderer {
             .get_template("body")
             .and_then(|t| t.render(context))
             .map_err(|e| format!("template: {e}"))?;
+        if is_json_type(&self.content_type)
+            && let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&text)
+        {
+            return Err(format!(
+                "template: the rendered body is not JSON ({error}); write feed values \
+                 unquoted, as {{{{ message.title }}}}: they are written as JSON strings"
+            ));
+        }
         Ok(Body {
             bytes: text.into_bytes(),
             content_type: self.content_type.clone(),
         })
     }
+}
+
+/// Whether a Content-Type is JSON (`application/json`, `...+json`).
+fn is_json_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || essence.to_ascii_lowercase().ends_with("+json")
 }
 
 fn json_body(bytes: Vec<u8>) -> Body {
@@ -170,7 +191,7 @@ fn slack(message: &Message) -> Value {
                 "fallback": slack_escape(&alert_line(alert)),
                 "color": "#b03a2e",
                 "title": slack_escape(&clip(&alert.title, 250)),
-                "title_link": alert.link,
+                "title_link": web_link(alert.link.as_ref()),
                 "text": slack_escape(&clip(&plain_snippet(alert), 1500)),
                 "footer": slack_escape(&format!("{} · {}", alert.feed, alert.lists.join(", "))),
                 "ts": ts,
@@ -194,7 +215,7 @@ fn discord(message: &Message) -> Value {
         .map(|alert| {
             json!({
                 "title": clip(&alert.title, 256),
-                "url": alert.link,
+                "url": web_link(alert.link.as_ref()),
                 "description": clip(&plain_snippet(alert), 4000),
                 "timestamp": when(alert),
                 "footer": { "text": clip(&format!("{} · {}", alert.feed, alert.lists.join(", ")), 2048) },
@@ -221,7 +242,7 @@ fn teams(message: &Message) -> Value {
         }
         body.push(json!({ "type": "TextBlock", "text": format!("{} · {}", alert.feed, alert.lists.join(", ")), "isSubtle": true, "wrap": true }));
         body.push(json!({ "type": "TextBlock", "text": plain_snippet(alert), "wrap": true }));
-        if let Some(link) = &alert.link {
+        if let Some(link) = web_link(alert.link.as_ref()) {
             actions
                 .push(json!({ "type": "Action.OpenUrl", "title": "Read the story", "url": link }));
         }
@@ -251,7 +272,7 @@ fn ntfy(message: &Message, topic: &str) -> Value {
         Message::Alert(alert) => (
             clip(&alert.title, 250),
             format!("{}\n{}", plain_snippet(alert), alert.feed),
-            alert.link.clone(),
+            web_link(alert.link.as_ref()).map(str::to_string),
             alert.lists.clone(),
         ),
         Message::Digest(digest) => {
@@ -273,7 +294,7 @@ fn ntfy(message: &Message, topic: &str) -> Value {
         Message::StoryUpdate(update) => (
             clip(&update.title, 250),
             summary(message),
-            update.link.clone(),
+            web_link(update.link.as_ref()).map(str::to_string),
             update.lists.clone(),
         ),
     };
@@ -281,37 +302,72 @@ fn ntfy(message: &Message, topic: &str) -> Value {
 }
 
 /// Telegram: `chat_id`, HTML `text`, `parse_mode`.
+///
+/// Telegram takes at most 4,096 characters and rejects HTML it cannot
+/// parse, so every text is cut *before* it is escaped (an escaped text cut
+/// short leaves `&am` or an open `<a>`), and a digest lists whole items
+/// while they fit, then says how many it left out.
 fn telegram(message: &Message, chat_id: &str) -> Value {
-    let escape = |s: &str| html_escape::encode_text(s).into_owned();
-    let item = |alert: &Alert| {
-        let title = escape(&alert.title);
-        let linked = match &alert.link {
-            Some(link) => format!(
-                "<a href=\"{}\">{title}</a>",
-                html_escape::encode_double_quoted_attribute(link)
-            ),
-            None => title,
-        };
-        format!(
-            "<b>[{}]</b> {linked}\n<i>{}</i>",
-            escape(&alert.lists.join(", ")),
-            escape(&alert.feed)
-        )
-    };
     let text = match message {
-        Message::Alert(alert) => format!("{}\n{}", item(alert), escape(&plain_snippet(alert))),
-        Message::Digest(digest) => {
-            let mut parts = vec![format!("<b>{}</b>", escape(&digest_heading(digest)))];
-            parts.extend(alerts_of(message).into_iter().map(item));
-            parts.extend(more_note(message).map(|m| escape(&m)));
-            parts.join("\n\n")
+        Message::Alert(alert) => {
+            let snippet = escape_html(&clip(&plain_snippet(alert), TELEGRAM_SNIPPET));
+            format!("{}\n{snippet}", telegram_item(alert))
         }
-        Message::FeedHealth(_) | Message::StoryUpdate(_) => escape(&summary(message)),
+        Message::Digest(digest) => {
+            let heading = format!("<b>{}</b>", escape_html(&digest_heading(digest)));
+            let mut text = heading;
+            let mut shown = 0;
+            for alert in &digest.alerts {
+                let item = telegram_item(alert);
+                // Room is kept for the closing "…and N more".
+                if text.chars().count() + item.chars().count() + 2 > TELEGRAM_TEXT - 40 {
+                    break;
+                }
+                text.push_str("\n\n");
+                text.push_str(&item);
+                shown += 1;
+            }
+            if digest.alerts.len() > shown || digest.count > digest.alerts.len() {
+                let left = digest.count.max(digest.alerts.len()) - shown;
+                text.push_str(&format!("\n\n…and {left} more"));
+            }
+            text
+        }
+        Message::FeedHealth(_) | Message::StoryUpdate(_) => {
+            escape_html(&clip(&summary(message), TELEGRAM_TEXT / 2))
+        }
     };
     json!({
         "chat_id": chat_id,
-        "text": clip(&text, 4000),
+        "text": text,
         "parse_mode": "HTML",
         "disable_web_page_preview": !matches!(message, Message::Alert(_)),
     })
+}
+
+/// Telegram's cap on a message (4,096 characters), less a margin.
+const TELEGRAM_TEXT: usize = 4_000;
+/// Characters of an alert's snippet in a Telegram message.
+const TELEGRAM_SNIPPET: usize = 1_000;
+
+fn escape_html(text: &str) -> String {
+    html_escape::encode_text(text).into_owned()
+}
+
+/// One alert as Telegram HTML: lists in bold, the title (linked when the
+/// link is http(s)), the feed in italics. Every text is cut, then escaped.
+fn telegram_item(alert: &Alert) -> String {
+    let title = escape_html(&clip(&alert.title, 250));
+    let linked = match web_link(alert.link.as_ref()) {
+        Some(link) => format!(
+            "<a href=\"{}\">{title}</a>",
+            html_escape::encode_double_quoted_attribute(link)
+        ),
+        None => title,
+    };
+    format!(
+        "<b>[{}]</b> {linked}\n<i>{}</i>",
+        escape_html(&clip(&alert.lists.join(", "), 200)),
+        escape_html(&clip(&alert.feed, 200))
+    )
 }

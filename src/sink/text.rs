@@ -2,6 +2,7 @@
 //! sink and the chat presets.
 
 use crate::model::{Alert, Digest, FeedHealthEvent, Message};
+use crate::parse::link::is_web_url;
 
 /// One line for any message.
 pub fn summary(message: &Message) -> String {
@@ -28,7 +29,7 @@ pub fn alert_line(alert: &Alert) -> String {
         alert.title,
         alert.feed
     );
-    if let Some(link) = &alert.link {
+    if let Some(link) = web_link(alert.link.as_ref()) {
         line.push_str(" — ");
         line.push_str(link);
     }
@@ -61,6 +62,12 @@ pub fn digest_heading(digest: &Digest) -> String {
         "[digest] {} {noun} from {} to {}",
         digest.count, digest.period_start, digest.period_end
     )
+}
+
+/// A link a person may be shown as one to follow: http(s) only, never
+/// `javascript:` or `data:` (alerts stored by older versions may carry one).
+pub fn web_link(link: Option<&String>) -> Option<&str> {
+    link.map(String::as_str).filter(|l| is_web_url(l))
 }
 
 /// The snippet without our `**` hit markers (for services that show
