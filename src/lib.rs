@@ -18,6 +18,7 @@ pub mod fetch;
 pub mod matcher;
 pub mod model;
 pub mod parse;
+pub mod redact;
 pub mod schedule;
 pub mod service;
 pub mod sink;

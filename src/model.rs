@@ -140,7 +140,8 @@ pub struct Alert {
     pub id: String,
     /// The feed's display name.
     pub feed: String,
-    /// The feed's configured URL.
+    /// The feed's configured URL, less its user info and any query
+    /// parameter that looks like a credential.
     pub feed_url: String,
     /// Headline.
     pub title: String,
@@ -224,7 +225,7 @@ impl Alert {
             kind: alert_type(),
             id,
             feed: feed.to_string(),
-            feed_url: feed_url.to_string(),
+            feed_url: crate::redact::public_url(feed_url),
             title: item.title.clone(),
             link,
             link_raw,

@@ -44,7 +44,7 @@ pub fn update(
         let due = failing_for >= poll.unhealthy_after.0.as_millis() as i64;
         if due && state.health_reported.is_none() {
             state.health_reported = Some(REPORTED_UNHEALTHY.to_string());
-            tracing::warn!(feed = %feed.name, url = %state.current_url, failing_since = %rfc3339(from_millis(since)), "feed unhealthy");
+            tracing::warn!(feed = %feed.name, url = %crate::redact::public_url(&state.current_url), failing_since = %rfc3339(from_millis(since)), "feed unhealthy");
             Some(event(
                 FeedHealthEvent::UNHEALTHY,
                 state,
@@ -80,7 +80,7 @@ fn event(
         kind: kind.to_string(),
         id: uuid::Uuid::now_v7().to_string(),
         feed: feed.name.clone(),
-        feed_url: feed.id.clone(),
+        feed_url: crate::redact::public_url(&feed.id),
         failing_since: rfc3339(from_millis(since_ms)),
         failures,
         last_error: state.last_error.clone(),

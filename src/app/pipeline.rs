@@ -79,7 +79,10 @@ pub async fn run(
             }
             Err(error) => {
                 // Nothing was marked seen: the items alert on a later poll.
-                let ids: Vec<&str> = records.iter().map(|r| r.state.feed_id.as_str()).collect();
+                let ids: Vec<String> = records
+                    .iter()
+                    .map(|r| crate::redact::public_url(&r.state.feed_id))
+                    .collect();
                 tracing::error!(feeds = %ids.join(" "), error = %error, "cannot record the polls");
             }
         }

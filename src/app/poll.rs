@@ -18,6 +18,7 @@ use crate::matcher::{MatchScratch, Matcher};
 use crate::model::{Alert, Item};
 use crate::parse::link::canonical_link_with;
 use crate::parse::{ParsedFeed, newest_first, parse_feed};
+use crate::redact::public_url;
 use crate::schedule::NextPoll;
 use crate::service::metrics::metrics;
 use crate::sink::{OnRepeat, SinkConfig};
@@ -238,7 +239,7 @@ impl PollContext {
         first_poll: bool,
     ) -> Attempt {
         if let Some(moved) = &body.moved_to {
-            tracing::warn!(feed = %feed.name, from = %state.current_url, to = %moved, "feed moved permanently; polling the new address from now on");
+            tracing::warn!(feed = %feed.name, from = %public_url(&state.current_url), to = %public_url(moved), "feed moved permanently; polling the new address from now on");
             state.current_url = moved.clone();
         }
         let unchanged = |state: &mut FeedState, body: &FetchedBody| {
@@ -312,7 +313,7 @@ impl PollContext {
     fn fetch_failed(&self, feed: &FeedSpec, state: &mut FeedState, error: &FetchError) -> Attempt {
         if error.is_gone() {
             let since = crate::model::rfc3339(Utc::now());
-            tracing::warn!(feed = %feed.name, url = %state.current_url, "feed is gone (410); disabled until `newswatch feeds --reset` or a new URL in the config");
+            tracing::warn!(feed = %feed.name, url = %public_url(&state.current_url), "feed is gone (410); disabled until `newswatch feeds --reset` or a new URL in the config");
             state.disabled_reason = Some(format!("410 Gone since {since}"));
         }
         let status = match error {
@@ -435,7 +436,7 @@ impl Census {
         if self.dropped > 0 {
             tracing::warn!(
                 feed = %feed.name,
-                url = %url,
+                url = %public_url(url),
                 expected = self.expected,
                 found = self.found,
                 dropped = self.dropped,
@@ -522,7 +523,7 @@ fn failure(state: &mut FeedState, feed: &FeedSpec, status: &str, message: String
     state.last_status = Some(status.to_string());
     tracing::warn!(
         feed = %feed.name,
-        url = %state.current_url,
+        url = %public_url(&state.current_url),
         failures = state.failures + 1,
         error = %message,
         "poll failed; will retry later"

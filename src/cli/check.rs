@@ -24,7 +24,8 @@ pub fn run(config: &Config) -> Result<(), Failure> {
     let sinks: Vec<String> = config.sinks.iter().map(describe_sink).collect();
     output::line(&format!("  sinks: {}", sinks.join(", ")))?;
     let state_dir = config.state_directory(|k| std::env::var(k).ok());
-    output::line(&format!("  state: {}", config.database_url(&state_dir)))?;
+    let database = crate::redact::public_url(&config.database_url(&state_dir));
+    output::line(&format!("  state: {database}"))?;
     for (missing, what) in [
         (
             config.feeds.is_empty(),
@@ -52,7 +53,8 @@ fn describe_sink(sink: &SinkConfig) -> String {
         SinkKind::File(c) => format!("file {}", c.path.display()),
         SinkKind::Exec(c) => format!("exec {}", c.command.join(" ")),
         SinkKind::Webhook(c) => {
-            format!("webhook {:?} {}", c.format, c.url.as_deref().unwrap_or("")).to_lowercase()
+            let format = format!("{:?}", c.format).to_lowercase();
+            format!("webhook {format} {}", c.shown_url())
         }
     };
     let lists = sink

@@ -23,6 +23,9 @@ use serde::Deserialize;
 use crate::config::HumanDuration;
 use crate::model::Message;
 use presets::{Preset, Renderer};
+
+/// Where Telegram's Bot API lives, unless a sink's `url` says otherwise.
+pub const TELEGRAM_API: &str = "https://api.telegram.org";
 use secret::SecretSource;
 
 pub use file::FileSink;
@@ -303,6 +306,37 @@ pub struct WebhookConfig {
     /// `template`: the Content-Type of what it renders (default JSON).
     #[serde(default)]
     pub content_type: Option<String>,
+    /// How logs, errors and `check` show the URL: `redacted` (default:
+    /// scheme, host, port and first path segment) or `full`.
+    #[serde(default)]
+    pub log_url: LogUrl,
+}
+
+/// `log_url` of a webhook sink.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogUrl {
+    /// Scheme, host, port and the first path segment; the rest is "…".
+    #[default]
+    Redacted,
+    /// The URL as configured (for receivers whose URL holds no secret).
+    Full,
+}
+
+impl WebhookConfig {
+    /// The URL as logs, stored errors and `check` show it. A Telegram
+    /// sink's URL is its API base; the bot token never shows.
+    pub fn shown_url(&self) -> String {
+        let url = match (self.format, self.url.as_deref()) {
+            (Preset::Telegram, url) => url.unwrap_or(TELEGRAM_API),
+            (_, Some(url)) => url,
+            (_, None) => return String::new(),
+        };
+        match self.log_url {
+            LogUrl::Full => url.to_string(),
+            LogUrl::Redacted => crate::redact::opaque_url(url),
+        }
+    }
 }
 
 /// Why a Telegram sink without a bot token is refused, at check and at start.

@@ -12,9 +12,6 @@ use super::sign::SigningKey;
 use super::{BoxFuture, Delivery, Sink, SinkError, WebhookConfig};
 use crate::fetch::{USER_AGENT, client_builder, error_chain, retry_after};
 
-/// Where Telegram's Bot API lives unless `url` says otherwise.
-const TELEGRAM_API: &str = "https://api.telegram.org";
-
 /// POSTs messages to one endpoint.
 #[derive(Debug)]
 pub struct WebhookSink {
@@ -55,11 +52,14 @@ impl WebhookSink {
                 let base = config
                     .url
                     .as_deref()
-                    .unwrap_or(TELEGRAM_API)
+                    .unwrap_or(super::TELEGRAM_API)
                     .trim_end_matches('/');
                 (
                     format!("{base}/bot{}/sendMessage", token.expose()),
-                    format!("{base}/bot***/sendMessage"),
+                    format!(
+                        "{}/bot…/sendMessage",
+                        config.shown_url().trim_end_matches('/')
+                    ),
                     None,
                 )
             }
@@ -72,7 +72,7 @@ impl WebhookSink {
                     .map(|s| SigningKey::from_secret(&s))
                     .transpose()
                     .map_err(fail)?;
-                (url.clone(), url, signing)
+                (url, config.shown_url(), signing)
             }
         };
         let mut headers = HeaderMap::new();

@@ -58,7 +58,7 @@ impl Store {
     /// Opens (creating if missing) and migrates the database at `url`.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
-        let shown = redact(url);
+        let shown = crate::redact::public_url(url);
         let open_error = |e: &dyn std::fmt::Display| StoreError::Open {
             url: shown.clone(),
             message: e.to_string(),
@@ -119,15 +119,4 @@ pub fn millis(time: chrono::DateTime<chrono::Utc>) -> i64 {
 /// The UTC time for stored milliseconds.
 pub fn from_millis(ms: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
-
-/// A database URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_string(),
-    }
 }
