@@ -14,6 +14,7 @@ async fn health_is_503_until_the_pipeline_beats() {
     let stop = CancellationToken::new();
     let address = serve(
         "127.0.0.1:0".parse().expect("address"),
+        newswatch::service::http::Limits::with_connections(64),
         Probe::new(store.clone()),
         stop.clone(),
     )

@@ -121,7 +121,8 @@ async fn reload(path: &Path) -> anyhow::Result<Config> {
 async fn start_endpoint(config: &Config, probe: &Arc<Probe>) -> anyhow::Result<CancellationToken> {
     let stop = CancellationToken::new();
     if let Some(address) = config.http.listen.0 {
-        let bound = serve(address, Arc::clone(probe), stop.clone())
+        let limits = crate::service::http::Limits::with_connections(config.http.max_connections);
+        let bound = serve(address, limits, Arc::clone(probe), stop.clone())
             .await
             .with_context(|| format!("cannot listen on {address} ([http] listen)"))?;
         tracing::info!(address = %bound, "metrics on /metrics, health on /healthz");

@@ -165,6 +165,7 @@ impl Config {
         let check = Checker { path, text };
         check.poll(&raw.poll)?;
         check.daemon(&raw.daemon)?;
+        check.http(&raw.http)?;
         check.feeds(&raw.feed)?;
         let list_names = check.watches(&raw.watch)?;
         check.sinks(&raw.sink, &list_names)?;
@@ -283,6 +284,17 @@ impl Checker<'_> {
         }
         if poll.interval.0.as_secs() < 1 {
             return Err(self.error_near(whole, "interval", "[poll] interval must be at least 1s"));
+        }
+        Ok(())
+    }
+
+    fn http(&self, http: &HttpConfig) -> Result<(), ConfigError> {
+        if !(1..=4096).contains(&http.max_connections) {
+            return Err(self.error_near(
+                0..self.text.len(),
+                "max_connections",
+                "[http] max_connections must be between 1 and 4096",
+            ));
         }
         Ok(())
     }

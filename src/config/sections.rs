@@ -136,12 +136,15 @@ pub enum LogFormat {
 pub struct HttpConfig {
     /// Address to listen on; `""` turns the endpoint off.
     pub listen: ListenAddress,
+    /// Connections served at once (1 to 4,096); more are closed at once.
+    pub max_connections: usize,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             listen: ListenAddress(Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9464)))),
+            max_connections: 64,
         }
     }
 }

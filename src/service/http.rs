@@ -3,8 +3,10 @@
 //! `GET /healthz` 200 while the pipeline's heartbeat is fresh and the
 //! store answers, 503 otherwise, with a small JSON body saying why.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -13,7 +15,8 @@ use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::metrics::{StoreGauges, metrics};
@@ -136,28 +139,135 @@ impl Probe {
     }
 }
 
+/// What one client may take of the endpoint: it must answer a health
+/// check even while somebody holds connections open or the process runs
+/// out of file descriptors.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Connections open at once; past it, the oldest idle one is closed
+    /// (or the new one, when every one is busy with a request).
+    pub max_connections: usize,
+    /// Time a client has to send its request's headers.
+    pub header_timeout: Duration,
+    /// Time one connection may live, whatever it does.
+    pub connection_timeout: Duration,
+}
+
+impl Limits {
+    /// The defaults, with `max_connections` as configured.
+    pub fn with_connections(max_connections: usize) -> Limits {
+        Limits {
+            max_connections,
+            header_timeout: Duration::from_secs(5),
+            connection_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Pause after a failed `accept` (out of file descriptors, mostly),
+/// doubled on each further failure up to [`ACCEPT_BACKOFF_MAX`], so the
+/// loop never spins.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// The endpoint's open connections, oldest first, each with whether a
+/// request has arrived on it.
+#[derive(Default)]
+struct Connections(VecDeque<(AbortHandle, Arc<AtomicBool>)>);
+
+impl Connections {
+    /// Makes room for one more connection under `max`: forgets finished
+    /// ones, then closes the oldest that has sent no request yet (an idle
+    /// client never keeps a health check out). `false` if every one is
+    /// busy with a request.
+    fn make_room(&mut self, max: usize) -> bool {
+        self.0.retain(|(task, _)| !task.is_finished());
+        self.0.len() < max || self.close_oldest_idle()
+    }
+
+    /// Closes the oldest connection that has sent no request; `false` if
+    /// there is none.
+    fn close_oldest_idle(&mut self) -> bool {
+        let idle = self
+            .0
+            .iter()
+            .position(|(task, busy)| !task.is_finished() && !busy.load(Ordering::Relaxed));
+        match idle.and_then(|at| self.0.remove(at)) {
+            Some((task, _)) => {
+                task.abort();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn push(&mut self, task: AbortHandle, busy: Arc<AtomicBool>) {
+        self.0.push_back((task, busy));
+    }
+}
+
+/// EMFILE or ENFILE: the process or the system has no file descriptor left.
+fn is_out_of_descriptors(error: &std::io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
 /// Serves the endpoint on `address` until `stop` is cancelled.
 pub async fn serve(
     address: SocketAddr,
+    limits: Limits,
     probe: Arc<Probe>,
     stop: CancellationToken,
 ) -> std::io::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind(address).await?;
     let bound = listener.local_addr()?;
+    let mut open = Connections::default();
     tokio::spawn(async move {
+        let mut backoff = ACCEPT_BACKOFF;
         loop {
             let accepted = tokio::select! {
                 _ = stop.cancelled() => return,
                 accepted = listener.accept() => accepted,
             };
-            let Ok((stream, _)) = accepted else { continue };
+            let stream = match accepted {
+                Ok((stream, _)) => {
+                    backoff = ACCEPT_BACKOFF;
+                    stream
+                }
+                Err(error) => {
+                    // Out of file descriptors: an idle connection gives
+                    // its own back, and the next client is taken in.
+                    if is_out_of_descriptors(&error) && open.close_oldest_idle() {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                        continue;
+                    }
+                    tracing::warn!(error = %error, pause_ms = backoff.as_millis() as u64, "cannot accept a connection on the metrics endpoint");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
+                    continue;
+                }
+            };
+            if !open.make_room(limits.max_connections) {
+                // Every connection is busy with a request: this one is
+                // closed at once, and its file descriptor comes back now.
+                drop(stream);
+                continue;
+            }
+            let busy = Arc::new(AtomicBool::new(false));
+            let flag = Arc::clone(&busy);
             let probe = Arc::clone(&probe);
-            tokio::spawn(async move {
-                let service = service_fn(move |request| respond(request, Arc::clone(&probe)));
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+            let task = tokio::spawn(async move {
+                let service = service_fn(move |request| {
+                    flag.store(true, Ordering::Relaxed);
+                    respond(request, Arc::clone(&probe))
+                });
+                let connection = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(limits.header_timeout)
+                    .keep_alive(false)
+                    .serve_connection(TokioIo::new(stream), service);
+                let _ = tokio::time::timeout(limits.connection_timeout, connection).await;
             });
+            open.push(task.abort_handle(), busy);
         }
     });
     Ok(bound)
