@@ -334,3 +334,61 @@ async fn a_slow_sink_does_not_hold_up_another() {
         "the fast sink waited for the slow one"
     );
 }
+
+#[tokio::test]
+async fn the_exec_sink_drains_stderr_and_goes_by_the_exit_status() {
+    for (script, state, attempts, says) in [
+        // 1 MB of stderr (a pipe holds 64 KiB), then success.
+        (
+            "head -c 1000000 /dev/zero | tr '\\\\0' x >&2; exit 0",
+            DeliveryState::Done,
+            1,
+            "",
+        ),
+        // Success, with a background child still holding stderr.
+        ("sleep 3 >&2 & exit 0", DeliveryState::Done, 1, ""),
+        // A failure whose last words are what the error keeps.
+        (
+            "head -c 100000 /dev/zero | tr '\\\\0' y >&2; echo ' the last words' >&2; exit 3",
+            DeliveryState::Dead,
+            2,
+            "y the last words",
+        ),
+    ] {
+        let server = TestServer::start();
+        server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let command = format!("[\"sh\", \"-c\", \"cat > /dev/null; {script}\"]");
+        let sink = format!(
+            "[[sink]]\ntype = \"exec\"\ncommand = {command}\ntimeout = \"2s\"\nretry = [\"0s\"]\n"
+        );
+        let config = write_test_config(
+            dir.path(),
+            "backlog = \"all\"",
+            &[server.url("/rss2.xml")],
+            &sink,
+        );
+        let stderr = tokio::task::spawn_blocking(move || run_once(&config))
+            .await
+            .expect("run");
+        let url = format!(
+            "sqlite://{}?mode=rw",
+            dir.path().join("state/newswatch.db").display()
+        );
+        let store = Store::open(&url).await.expect("store");
+        let rows = store
+            .list_deliveries(Some("exec"), Some(state), 10)
+            .await
+            .expect("list");
+        assert_eq!(rows.len(), MATCHING, "{script}: {stderr}");
+        for row in &rows {
+            assert_eq!(row.attempts, attempts, "{script}: {row:?}");
+            if !says.is_empty() {
+                let error = row.last_error.as_deref().unwrap_or_default();
+                assert!(error.ends_with(says), "{script}: {error}");
+                assert!(error.len() < 4_300, "{script}: {} bytes kept", error.len());
+            }
+        }
+        store.close().await;
+    }
+}

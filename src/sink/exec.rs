@@ -1,9 +1,12 @@
 //! The exec sink: runs a command (an argv list, no shell) for each message,
 //! with its JSON on stdin; exit status 0 confirms. A non-zero status or a
 //! timeout is retried, except 65 (EX_DATAERR: "this input is wrong"), which
-//! is permanent. The command is killed when it overruns its timeout.
+//! is permanent. The command is killed when it overruns its timeout. Its
+//! stderr is read as it comes (the last 4 KiB go into the error), and the
+//! outcome is decided by its exit, whoever still holds the pipe.
 
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -12,8 +15,42 @@ use super::{BoxFuture, Delivery, Sink, SinkError};
 
 /// Exit status meaning "the input is wrong; do not send it again".
 const EX_DATAERR: i32 = 65;
-/// How much of the command's stderr goes into an error message.
-const STDERR_KEPT: usize = 400;
+/// How much of the command's stderr (its end) goes into an error message.
+const STDERR_KEPT: usize = 4 * 1024;
+/// How long stderr is still read once the command has exited.
+const DRAIN_GRACE: Duration = Duration::from_millis(200);
+
+/// The last [`STDERR_KEPT`] bytes a command wrote.
+#[derive(Debug, Default)]
+struct Tail(std::collections::VecDeque<u8>);
+
+impl Tail {
+    fn push(&mut self, bytes: &[u8]) {
+        self.0.extend(bytes);
+        let excess = self.0.len().saturating_sub(STDERR_KEPT);
+        self.0.drain(..excess);
+    }
+
+    /// The tail as text (a character cut at its start shows as U+FFFD).
+    fn text(&self) -> String {
+        let bytes: Vec<u8> = self.0.iter().copied().collect();
+        crate::parse::html::collapse_whitespace(&String::from_utf8_lossy(&bytes))
+    }
+}
+
+/// Reads a pipe to its end, keeping the tail: a command that writes more
+/// than a pipe holds never blocks on us.
+async fn drain_into(mut pipe: tokio::process::ChildStderr, tail: Arc<Mutex<Tail>>) {
+    let mut buffer = [0u8; 8192];
+    while let Ok(read) = pipe.read(&mut buffer).await {
+        if read == 0 {
+            break;
+        }
+        tail.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(&buffer[..read]);
+    }
+}
 
 /// Runs a command per message.
 #[derive(Debug)]
@@ -47,38 +84,47 @@ impl ExecSink {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| SinkError::retryable(format!("cannot start {program}: {e}")))?;
-        let mut stdin = child.stdin.take();
-        let mut stderr = child.stderr.take();
+        let stdin = child.stdin.take();
+        let tail = Arc::new(Mutex::new(Tail::default()));
+        let drain = child
+            .stderr
+            .take()
+            .map(|stderr| tokio::spawn(drain_into(stderr, Arc::clone(&tail))));
         let body = format!("{}\n", delivery.body);
-        let exchange = async {
-            if let Some(stdin) = stdin.as_mut() {
+        // Feed stdin and wait for the exit together: the outcome is the
+        // process's exit, not the end of its output (a background child
+        // may hold stderr open long after).
+        let feed = async move {
+            if let Some(mut stdin) = stdin {
                 // A command that does not read its input is its own business.
                 let _ = stdin.write_all(body.as_bytes()).await;
             }
-            drop(stdin.take());
-            let mut text = Vec::new();
-            if let Some(stderr) = stderr.as_mut() {
-                let _ = stderr.take(64 * 1024).read_to_end(&mut text).await;
-            }
-            let status = child.wait().await;
-            (status, text)
         };
-        let (status, stderr) =
-            tokio::time::timeout(self.timeout, exchange)
-                .await
-                .map_err(|_| {
-                    SinkError::retryable(format!(
-                        "{program} did not finish within {:?}; killed",
-                        self.timeout
-                    ))
-                })?;
+        let status = tokio::time::timeout(self.timeout, async {
+            let (_, status) = tokio::join!(feed, child.wait());
+            status
+        })
+        .await
+        .map_err(|_| {
+            SinkError::retryable(format!(
+                "{program} did not finish within {:?}; killed",
+                self.timeout
+            ))
+        });
+        // What the command wrote last has a moment to arrive, no more.
+        if let Some(drain) = drain {
+            let handle = drain.abort_handle();
+            if tokio::time::timeout(DRAIN_GRACE, drain).await.is_err() {
+                handle.abort();
+            }
+        }
+        let status = status?;
+        let stderr = tail.lock().unwrap_or_else(|p| p.into_inner()).text();
         let status = status.map_err(|e| SinkError::retryable(format!("{program}: {e}")))?;
         if status.success() {
             return Ok(());
         }
-        let said = String::from_utf8_lossy(&stderr);
-        let said = said.trim();
-        let said: String = said.chars().take(STDERR_KEPT).collect();
+        let said = stderr.trim();
         let message = match status.code() {
             Some(code) => format!("{program} exited with status {code}: {said}"),
             None => format!("{program} was killed by a signal: {said}"),
