@@ -5,7 +5,9 @@ mod support;
 
 use support::new_alert;
 
-use newswatch::store::{DeliveryState, FeedState, PollRecord, QueueHead, Store, StoryRules};
+use newswatch::store::{
+    Access, DeliveryState, FeedState, PollRecord, QueueHead, Store, StoryRules,
+};
 
 fn record(now_ms: i64, alerts: &[(&str, &str)], sinks: &[&str]) -> PollRecord {
     PollRecord {
@@ -171,26 +173,32 @@ async fn a_claim_is_leased_to_its_instance() {
     let store = open(&dir).await;
     record_ids(&store, 1_000, &[("a1", "k1")], &["s"]).await;
     assert_eq!(alert_ids(&ready(claim(&store, "s", 1_000).await)), ["a1"]);
-    // Another handle is another instance (as another process would be).
+    // Another handle is another instance (as another process would be):
+    // one opened for edits beside a daemon never touches its leases.
     let other = open(&dir).await;
-    let shared = std::fs::read_to_string(dir.path().join("store-url"))
-        .expect("url")
-        .starts_with("postgres");
-    if shared {
+    let url = std::fs::read_to_string(dir.path().join("store-url")).expect("url");
+    match claim(&other, "s", 2_000).await {
+        QueueHead::WaitUntil(at) => assert_eq!(at, 1_001_000),
+        head => panic!("the lease must hold: {head:?}"),
+    }
+    let daemon = Store::open_for(&url, Access::Daemon)
+        .await
+        .expect("open as daemon");
+    if url.starts_with("postgres") {
         // Several instances share PostgreSQL: the lease holds until it
         // expires (1,001,000 ms), so no delivery goes out twice.
-        match claim(&other, "s", 2_000).await {
+        match claim(&daemon, "s", 2_000).await {
             QueueHead::WaitUntil(at) => assert_eq!(at, 1_001_000),
             head => panic!("the lease must hold: {head:?}"),
         }
         assert_eq!(
-            alert_ids(&ready(claim(&other, "s", 1_001_001).await)),
+            alert_ids(&ready(claim(&daemon, "s", 1_001_001).await)),
             ["a1"]
         );
     } else {
-        // A SQLite file has one daemon at a time: opening it voids the
-        // leases of a predecessor that died.
-        assert_eq!(alert_ids(&ready(claim(&other, "s", 2_000).await)), ["a1"]);
+        // A SQLite file has one daemon at a time (it holds the lock): a
+        // daemon opening it voids the leases of a predecessor that died.
+        assert_eq!(alert_ids(&ready(claim(&daemon, "s", 2_000).await)), ["a1"]);
     }
 }
 

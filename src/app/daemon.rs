@@ -32,7 +32,7 @@ pub async fn run(
     config: Config,
     shutdown: CancellationToken,
 ) -> anyhow::Result<RunReport> {
-    let store = open_store(&config).await?;
+    let store = open_store(&config, crate::store::Access::Daemon).await?;
     let probe = Probe::new(store.clone());
     probe.configure(&config);
     let mut endpoint = start_endpoint(&config, &probe).await?;

@@ -30,7 +30,7 @@ use crate::fetch::Fetcher;
 use crate::matcher::Matcher;
 use crate::sink::Sink;
 use crate::sink::worker::{Worker, WorkerReport};
-use crate::store::{DeliveryState, Store};
+use crate::store::{Access, DeliveryState, Store};
 
 /// Capacity of the channel from poll tasks to the pipeline loop.
 const POLL_CHANNEL: usize = 256;
@@ -269,14 +269,14 @@ async fn join_workers(
     total
 }
 
-/// Opens the config's store, creating the state directory (owner only)
-/// for the default SQLite file.
-pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+/// Opens the config's store for `access`, creating the state directory
+/// (owner only) for the default SQLite file.
+pub async fn open_store(config: &Config, access: Access) -> anyhow::Result<Store> {
     let state_dir = config.state_directory(|k| std::env::var(k).ok());
     if config.state.database.is_none() {
         create_private_dir(&state_dir)?;
     }
-    Ok(Store::open(&config.database_url(&state_dir)).await?)
+    Ok(Store::open_for(&config.database_url(&state_dir), access).await?)
 }
 
 /// Builds every sink of a config and checks its health, then drops them:

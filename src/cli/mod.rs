@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
 use crate::app::App;
 use crate::config::{Config, ConfigError, locate};
 use crate::service;
+use crate::store::Access;
 
 /// Exit code for a bad config (sysexits' EX_CONFIG); systemd is told not to
 /// restart on it.
@@ -194,23 +195,29 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             runtime()?.block_on(test_feed::run(&config, &source, json))
         }
         Command::Once => runtime()?.block_on(once(config)),
-        Command::Feeds { json, reset } => with_store(&config, |store| async move {
-            feeds::run(config_ref, &store, json, reset.as_deref()).await
-        }),
+        Command::Feeds { json, reset } => {
+            with_store(&config, edits(reset.is_some()), |store| async move {
+                feeds::run(config_ref, &store, json, reset.as_deref()).await
+            })
+        }
         Command::Alerts {
             sink,
             state,
             limit,
             json,
-        } => with_store(&config, |store| async move {
+        } => with_store(&config, Access::ReadOnly, |store| async move {
             outbox::alerts(&store, sink.as_deref(), state.map(Into::into), limit, json).await
         }),
-        Command::Redeliver { ids, dead, sink } => with_store(&config, |store| async move {
-            outbox::redeliver(&store, &ids, dead, sink.as_deref()).await
-        }),
-        Command::Sinks { enable } => with_store(&config, |store| async move {
-            outbox::sinks(config_ref, &store, enable.as_deref()).await
-        }),
+        Command::Redeliver { ids, dead, sink } => {
+            with_store(&config, Access::Edit, |store| async move {
+                outbox::redeliver(&store, &ids, dead, sink.as_deref()).await
+            })
+        }
+        Command::Sinks { enable } => {
+            with_store(&config, edits(enable.is_some()), |store| async move {
+                outbox::sinks(config_ref, &store, enable.as_deref()).await
+            })
+        }
         Command::ImportOpml { file, write } => opml::run(&config, &file, write),
         Command::Run => runtime()?.block_on(daemon(&path, config)),
     }
@@ -223,14 +230,24 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start the async runtime: {e}")))
 }
 
+/// A listing opens the store read-only; the same command editing opens it
+/// to write, beside a running daemon.
+fn edits(editing: bool) -> Access {
+    if editing {
+        Access::Edit
+    } else {
+        Access::ReadOnly
+    }
+}
+
 /// Runs a command that works on the store, closing it afterwards.
-fn with_store<F, Fut>(config: &Config, command: F) -> Result<(), Failure>
+fn with_store<F, Fut>(config: &Config, access: Access, command: F) -> Result<(), Failure>
 where
     F: FnOnce(crate::store::Store) -> Fut,
     Fut: std::future::Future<Output = Result<(), Failure>>,
 {
     runtime()?.block_on(async {
-        let store = crate::app::open_store(config).await?;
+        let store = crate::app::open_store(config, access).await?;
         let result = command(store.clone()).await;
         store.close().await;
         result
@@ -239,7 +256,7 @@ where
 
 async fn once(config: Config) -> Result<(), Failure> {
     let feeds = config.feeds.len();
-    let store = crate::app::open_store(&config).await?;
+    let store = crate::app::open_store(&config, Access::Daemon).await?;
     let report = App::build(config, store.clone())?.run_once().await;
     store.close().await;
     let report = report?;

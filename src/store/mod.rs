@@ -6,6 +6,7 @@
 
 mod dedup;
 mod feeds;
+mod lock;
 mod outbox;
 mod retention;
 mod sinks;
@@ -18,6 +19,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use dedup::{NewAlert, NewEvent, PollRecord, StoryRules};
 pub use feeds::FeedState;
+pub use lock::{LockError, StateLock};
 pub use outbox::{ClaimedDelivery, DeliveryRow, DeliveryState, QueueHead};
 pub use retention::Pruned;
 pub use sinks::SinkSummary;
@@ -36,6 +38,9 @@ pub enum StoreError {
     /// A query failed.
     #[error("store query failed: {0}")]
     Query(#[from] sqlx::Error),
+    /// Another process polls and delivers from this SQLite state.
+    #[error(transparent)]
+    Locked(#[from] LockError),
     /// A stored alert could not be read back.
     #[error("stored alert {alert_id} is unreadable: {message}")]
     Corrupt {
@@ -46,18 +51,51 @@ pub enum StoreError {
     },
 }
 
+/// What a process means to do with the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Poll and deliver (`run`, `once`): on SQLite, holds the state's lock
+    /// for its life and voids the leases a dead predecessor left.
+    Daemon,
+    /// Small edits beside a running daemon (`redeliver`, `sinks --enable`,
+    /// `feeds --reset`): no lock, no lease touched.
+    Edit,
+    /// Listings (`feeds`, `alerts`, `sinks`): SQLite opened read-only.
+    ReadOnly,
+}
+
 /// A handle to the store; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
     /// Identifies this process's leases on outbox rows.
     instance: String,
+    /// The SQLite state's lock, for [`Access::Daemon`].
+    _lock: Option<std::sync::Arc<StateLock>>,
 }
 
 impl Store {
-    /// Opens (creating if missing) and migrates the database at `url`.
+    /// Opens (creating if missing) and migrates the database at `url` for
+    /// small edits ([`Access::Edit`]).
     pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Store::open_for(url, Access::Edit).await
+    }
+
+    /// Opens the database at `url` for `access`.
+    pub async fn open_for(url: &str, access: Access) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
+        let file = lock::sqlite_file(url);
+        let lock = match (&file, access) {
+            (Some(file), Access::Daemon) => Some(std::sync::Arc::new(StateLock::acquire(file)?)),
+            _ => None,
+        };
+        // A listing of a state not made yet makes it, as before.
+        let read_only = access == Access::ReadOnly && file.as_ref().is_some_and(|f| f.exists());
+        let url = &if read_only {
+            read_only_url(url)
+        } else {
+            url.to_string()
+        };
         let shown = crate::redact::public_url(url);
         let open_error = |e: &dyn std::fmt::Display| StoreError::Open {
             url: shown.clone(),
@@ -70,7 +108,9 @@ impl Store {
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
-                    if is_sqlite {
+                    if is_sqlite && read_only {
+                        conn.execute("PRAGMA busy_timeout = 10000;").await?;
+                    } else if is_sqlite {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
                              PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
@@ -83,17 +123,21 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| open_error(&e))?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .map_err(|e| open_error(&e))?;
+        if !read_only {
+            sqlx::migrate!("./migrations")
+                .run(&pool)
+                .await
+                .map_err(|e| open_error(&e))?;
+        }
         let store = Store {
             pool,
             instance: uuid::Uuid::now_v7().to_string(),
+            _lock: lock.clone(),
         };
-        if is_sqlite {
-            // A SQLite file has one daemon at a time: leases left by a
-            // crashed predecessor are void.
+        if lock.is_some() {
+            // The lock says no other daemon uses this file: leases left by
+            // a crashed predecessor are void. (On PostgreSQL other
+            // instances may be alive; their leases expire on their own.)
             store.release_all_leases().await?;
         }
         Ok(store)
@@ -109,6 +153,17 @@ impl Store {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// A SQLite URL opened read-only: `mode=ro` in place of any `mode=`.
+fn read_only_url(url: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut params: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("mode="))
+        .collect();
+    params.push("mode=ro");
+    format!("{base}?{}", params.join("&"))
 }
 
 /// Milliseconds since the Unix epoch for a UTC time.
