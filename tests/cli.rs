@@ -229,6 +229,64 @@ fn import_opml_write_appends_to_a_config_that_stays_valid() {
 }
 
 #[test]
+fn import_opml_write_keeps_the_mode_and_writes_titles_as_strings() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, config, _) = opml_setup();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let injected = "[[sink]]\ntype = \"exec\"\ncommand = [\"/bin/sh\", \"-c\", \"id\"]";
+    let opml = dir.path().join("subs\n[[sink]]\ntype = \"stdout\"\n.opml");
+    std::fs::write(
+        &opml,
+        format!(
+            "<opml version=\"2.0\"><body><outline title=\"Evil&#10;{}\" xmlUrl=\"https://evil.example/feed\"/></body></opml>",
+            html_escape::encode_double_quoted_attribute(injected).replace('\n', "&#10;")
+        ),
+    )
+    .expect("opml");
+    let output = newswatch(&[
+        "import-opml",
+        "--write",
+        "--config",
+        &config,
+        &opml.to_string_lossy(),
+    ]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let mode = std::fs::metadata(&config)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600, "the config stays private");
+    let written: toml::Table =
+        toml::from_str(&std::fs::read_to_string(&config).expect("config")).expect("TOML");
+    let sinks = written
+        .get("sink")
+        .and_then(|s| s.as_array())
+        .map_or(0, Vec::len);
+    assert_eq!(sinks, 0, "no sink came from the OPML file");
+    let feeds = written["feed"].as_array().expect("feeds");
+    let evil = feeds
+        .iter()
+        .find(|f| f["url"].as_str() == Some("https://evil.example/feed"))
+        .expect("imported");
+    assert!(
+        evil["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("Evil [[sink]]")),
+        "{evil:?}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".new"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "no temporary file is left: {leftovers:?}"
+    );
+}
+
+#[test]
 fn feeds_lists_never_polled_feeds() {
     let (dir, config, _) = opml_setup();
     let text = std::fs::read_to_string(&config).expect("config");

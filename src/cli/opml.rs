@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use quick_xml::events::Event;
+use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
 use super::{Failure, output};
 use crate::config::{Config, parse_http_url};
@@ -38,14 +39,13 @@ pub fn run(config: &Config, file: &Path, write: bool) -> Result<(), Failure> {
             }),
         }
     }
-    let text = toml_entries(&fresh, file);
     if !write {
-        for line in text.lines() {
+        for line in toml_entries(&fresh, file)?.lines() {
             output::line(line)?;
         }
         return Ok(());
     }
-    append_to_config(config, &text)?;
+    append_to_config(config, &fresh, file)?;
     eprintln!("added {} feeds to {}", fresh.len(), config.path.display());
     Ok(())
 }
@@ -80,7 +80,11 @@ pub fn subscriptions(bytes: &[u8]) -> Result<Vec<Subscription>, String> {
                     }
                 }
                 if let Some(url) = url.filter(|u| !u.is_empty()) {
-                    let name = title.or(label).filter(|n| !n.is_empty());
+                    // A title is one line of text, whatever the file says.
+                    let name = title
+                        .or(label)
+                        .map(|n| crate::parse::html::collapse_whitespace(&n))
+                        .filter(|n| !n.is_empty());
                     found.push(Subscription { name, url });
                 }
             }
@@ -91,37 +95,104 @@ pub fn subscriptions(bytes: &[u8]) -> Result<Vec<Subscription>, String> {
     Ok(found)
 }
 
-/// The `[[feed]]` tables for the subscriptions, as TOML text.
-fn toml_entries(subscriptions: &[Subscription], file: &Path) -> String {
-    let mut text = format!("\n# Imported from {}\n", file.display());
-    for sub in subscriptions {
-        text.push_str("\n[[feed]]\n");
+/// The `[[feed]]` tables for the subscriptions, added to `document`
+/// through a TOML writer: an outline's title can hold any character and
+/// stays one string value.
+fn add_feeds(
+    document: &mut DocumentMut,
+    subscriptions: &[Subscription],
+    file: &Path,
+) -> Result<(), Failure> {
+    let feeds = document
+        .entry("feed")
+        .or_insert(Item::ArrayOfTables(ArrayOfTables::new()))
+        .as_array_of_tables_mut()
+        .ok_or_else(|| anyhow::anyhow!("`feed` in the config is not a list of [[feed]] tables"))?;
+    for (index, sub) in subscriptions.iter().enumerate() {
+        let mut table = Table::new();
         if let Some(name) = &sub.name {
-            text.push_str(&format!("name = {}\n", toml::Value::String(name.clone())));
+            table.insert("name", value(name.as_str()));
         }
-        text.push_str(&format!("url = {}\n", toml::Value::String(sub.url.clone())));
+        table.insert("url", value(sub.url.as_str()));
+        if index == 0 {
+            // The file's name, made one line whatever it holds.
+            let from = crate::parse::html::collapse_whitespace(&file.display().to_string());
+            table
+                .decor_mut()
+                .set_prefix(format!("\n# Imported from {from}\n"));
+        }
+        feeds.push(table);
     }
-    text
+    Ok(())
 }
 
-/// Appends `entries` to the config file, but only if the result is valid;
-/// written to a temporary file and renamed, so the config is never half
-/// written.
-fn append_to_config(config: &Config, entries: &str) -> Result<(), Failure> {
+/// The new feeds as a TOML text of their own.
+fn toml_entries(subscriptions: &[Subscription], file: &Path) -> Result<String, Failure> {
+    let mut document = DocumentMut::new();
+    add_feeds(&mut document, subscriptions, file)?;
+    Ok(document.to_string())
+}
+
+/// Adds the feeds to the config file, but only if the result is a valid
+/// config. The file is rewritten through a temporary file in the same
+/// directory, with the same mode and owner, synced, then renamed over it:
+/// never half written, never more readable than it was.
+fn append_to_config(
+    config: &Config,
+    subscriptions: &[Subscription],
+    file: &Path,
+) -> Result<(), Failure> {
     let path = &config.path;
-    let current =
-        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let mut updated = current;
-    if !updated.ends_with('\n') {
-        updated.push('\n');
-    }
-    updated.push_str(entries);
+    let at = |e: &dyn std::fmt::Display| anyhow::anyhow!("{}: {e}", path.display());
+    let current = std::fs::read_to_string(path).map_err(|e| at(&e))?;
+    let mut document: DocumentMut = current.parse().map_err(|e| at(&e))?;
+    add_feeds(&mut document, subscriptions, file)?;
+    let updated = document.to_string();
     Config::parse(&updated, path)?;
-    let temporary = path.with_extension("toml.new");
-    std::fs::write(&temporary, &updated)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", temporary.display()))?;
-    std::fs::rename(&temporary, path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    replace_file(path, updated.as_bytes()).map_err(|e| at(&e))?;
     Ok(())
+}
+
+/// Writes `bytes` over `path` atomically, keeping its mode and owner.
+fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    let metadata = std::fs::metadata(path)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.{}.new", std::process::id()));
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(metadata.permissions().mode() & 0o7777)
+        .open(&temporary)?;
+    let written = (|| {
+        // A file created under a umask may have fewer bits than asked.
+        out.set_permissions(metadata.permissions())?;
+        if let Err(error) =
+            std::os::unix::fs::fchown(&out, Some(metadata.uid()), Some(metadata.gid()))
+        {
+            // Only root may give a file away; anyone may keep their own.
+            if metadata.uid() != effective_uid() {
+                return Err(error);
+            }
+        }
+        out.write_all(bytes)?;
+        out.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+/// This process's effective user id.
+fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
 }
 
 #[cfg(test)]
