@@ -3,6 +3,7 @@
 //! a User-Agent naming newswatch. Bytes come back untouched: decoding text
 //! is the parser's job.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -167,6 +168,9 @@ pub fn client_builder() -> reqwest::ClientBuilder {
 pub struct Fetcher {
     client: reqwest::Client,
     max_body: u64,
+    allow_private: bool,
+    /// Which addresses count as private (tests swap it).
+    is_private: fn(&IpAddr) -> bool,
 }
 
 impl Fetcher {
@@ -189,6 +193,8 @@ impl Fetcher {
         Ok(Fetcher {
             client,
             max_body: poll.max_body.0,
+            allow_private: poll.allow_private,
+            is_private: is_private_address,
         })
     }
 
@@ -202,6 +208,8 @@ impl Fetcher {
         let mut current = url::Url::parse(url)
             .map_err(|e| FetchError::Redirect(format!("invalid URL {url}: {e}")))?;
         let mut all_permanent = true;
+        let mut went_private = false;
+        let started_private = self.resolves_private(&current).await;
         for hop in 0..=MAX_REDIRECTS {
             let mut response = self.request(current.as_str(), validators).await?;
             let status = response.status();
@@ -212,7 +220,19 @@ impl Fetcher {
                     )));
                 }
                 all_permanent &= matches!(status.as_u16(), 301 | 308);
-                current = next_location(&current, response.headers())?;
+                let next = next_location(&current, response.headers())?;
+                // A feed on a public address leads nowhere private: that
+                // would let it make the daemon probe its own network.
+                if !started_private && self.resolves_private(&next).await {
+                    if !self.allow_private {
+                        return Err(FetchError::Redirect(format!(
+                            "redirect to a private address ({}) refused; [poll] allow_private = true allows it",
+                            next.host_str().unwrap_or_default()
+                        )));
+                    }
+                    went_private = true;
+                }
+                current = next;
                 continue;
             }
             let hints = ServerHints {
@@ -229,7 +249,8 @@ impl Fetcher {
             }
             let headers = response.headers().clone();
             let bytes = read_capped(&mut response, self.max_body).await?;
-            let moved_to = (hop > 0 && all_permanent).then(|| current.to_string());
+            // A move into private space is never made permanent.
+            let moved_to = (hop > 0 && all_permanent && !went_private).then(|| current.to_string());
             return Ok(FetchOutcome::Fetched(FetchedBody {
                 bytes,
                 content_type: header_text(&headers, CONTENT_TYPE.as_str()),
@@ -264,6 +285,50 @@ impl Fetcher {
             request = request.header(IF_MODIFIED_SINCE, modified);
         }
         request.send().await.map_err(FetchError::from_reqwest)
+    }
+}
+
+impl Fetcher {
+    /// Whether `url`'s host is, or resolves to, an address that is not
+    /// public. A name that does not resolve is not private (its request
+    /// fails on its own).
+    async fn resolves_private(&self, url: &url::Url) -> bool {
+        let port = url.port_or_known_default().unwrap_or(80);
+        match url.host() {
+            Some(url::Host::Ipv4(ip)) => (self.is_private)(&IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => (self.is_private)(&IpAddr::V6(ip)),
+            Some(url::Host::Domain(name)) => match tokio::net::lookup_host((name, port)).await {
+                Ok(addresses) => addresses.map(|a| a.ip()).any(|ip| (self.is_private)(&ip)),
+                Err(_) => false,
+            },
+            None => false,
+        }
+    }
+}
+
+/// Loopback, private (RFC 1918, unique local), link-local, shared
+/// (100.64/10), unspecified and IPv4-mapped ones of those.
+pub fn is_private_address(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private_address(&IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+        }
     }
 }
 
@@ -338,4 +403,117 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Answers every request on `address` with `response`, verbatim.
+    async fn answer(address: &str, response: String) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind(address).await.expect("bind");
+        let bound = listener.local_addr().expect("address");
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut request = Vec::new();
+                let mut buffer = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buffer).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let _ = stream.write_all(response.as_bytes()).await;
+            }
+        });
+        bound
+    }
+
+    /// A feed at 127.0.0.1 (counted public here) that moved for good to
+    /// 127.0.0.2 (counted private here).
+    async fn moved_feed() -> String {
+        let body = "<rss version=\"2.0\"><channel><title>t</title></channel></rss>";
+        let target = answer(
+            "127.0.0.2:0",
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+        .await;
+        let origin = answer(
+            "127.0.0.1:0",
+            format!("HTTP/1.1 301 Moved\r\nlocation: http://{target}/feed\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"),
+        )
+        .await;
+        format!("http://{origin}/feed")
+    }
+
+    fn fetcher(allow_private: bool, is_private: fn(&IpAddr) -> bool) -> Fetcher {
+        let poll = PollConfig {
+            allow_private,
+            ..PollConfig::default()
+        };
+        Fetcher {
+            is_private,
+            ..Fetcher::new(&poll).expect("client")
+        }
+    }
+
+    fn second_loopback(ip: &IpAddr) -> bool {
+        *ip == IpAddr::from([127, 0, 0, 2])
+    }
+
+    #[tokio::test]
+    async fn a_public_feed_cannot_redirect_into_private_space() {
+        let url = moved_feed().await;
+        let refused = fetcher(false, second_loopback)
+            .fetch(&url, &Validators::default())
+            .await;
+        assert!(
+            matches!(&refused, Err(FetchError::Redirect(why)) if why.contains("private address")),
+            "{refused:?}"
+        );
+        // Allowed, it is followed, but the move is never made permanent.
+        match fetcher(true, second_loopback)
+            .fetch(&url, &Validators::default())
+            .await
+        {
+            Ok(FetchOutcome::Fetched(body)) => assert_eq!(body.moved_to, None),
+            other => panic!("{other:?}"),
+        }
+        // Between public addresses, a 301 moves the feed as before.
+        match fetcher(false, |_| false)
+            .fetch(&url, &Validators::default())
+            .await
+        {
+            Ok(FetchOutcome::Fetched(body)) => assert!(body.moved_to.is_some()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn private_addresses_are_known() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+        ] {
+            let ip: IpAddr = private.parse().expect("address");
+            assert!(is_private_address(&ip), "{private}");
+        }
+        for public in ["93.184.216.34", "1.1.1.1", "2606:4700::1111", "100.128.0.1"] {
+            let ip: IpAddr = public.parse().expect("address");
+            assert!(!is_private_address(&ip), "{public}");
+        }
+    }
 }

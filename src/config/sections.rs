@@ -38,6 +38,10 @@ pub struct PollConfig {
     pub max_body: ByteSize,
     /// The User-Agent header; default names newswatch and its version.
     pub user_agent: Option<String>,
+    /// Whether a feed on a public address may redirect to a loopback,
+    /// private or link-local one (default no: a feed must not make the
+    /// daemon reach into the network it runs in).
+    pub allow_private: bool,
     /// At start-up, feeds that are due (or were never polled) get their
     /// first poll at a random point within this window (at most their
     /// interval), so a start does not hit every server at once.
@@ -82,6 +86,7 @@ impl Default for PollConfig {
             read_timeout: HumanDuration::secs(30),
             timeout: HumanDuration::secs(60),
             max_body: ByteSize(10 << 20),
+            allow_private: false,
             user_agent: None,
             startup_spread: HumanDuration::secs(60),
             per_host: 2,
