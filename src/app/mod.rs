@@ -25,7 +25,7 @@ pub use feeds::{Backlog, FeedSpec};
 pub use pipeline::PipelineReport;
 pub use poll::{PollContext, PollOutcome, PollReport};
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::fetch::Fetcher;
 use crate::matcher::Matcher;
 use crate::sink::Sink;
@@ -288,6 +288,36 @@ pub async fn check_sinks(config: &Config) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("sink {:?} failed its health check", sink_config.name()))?;
         let _ = sink.close().await;
+    }
+    Ok(())
+}
+
+/// Every problem `run` would meet building the config's sinks, found
+/// without network, as a config error at the sink's table: `check`, `run`
+/// and `once` exit 78 on it, so systemd does not restart in a loop.
+pub fn preflight(config: &Config) -> Result<(), ConfigError> {
+    let text = std::fs::read_to_string(&config.path).unwrap_or_default();
+    let tables: Vec<usize> = text
+        .match_indices("[[sink]]")
+        .map(|(at, _)| at)
+        // A table header starts its line (a comment may mention one too).
+        .filter(|&at| {
+            text[..at]
+                .rsplit('\n')
+                .next()
+                .is_some_and(|before| before.trim().is_empty())
+        })
+        .collect();
+    for (index, sink) in config.sinks.iter().enumerate() {
+        if let Some(problem) = crate::sink::preflight::problem(sink) {
+            let at = tables.get(index).map(|&at| at..at);
+            return Err(ConfigError::at(
+                &config.path,
+                &text,
+                at,
+                format!("sink {:?}: {problem}", sink.name()),
+            ));
+        }
     }
     Ok(())
 }

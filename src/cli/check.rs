@@ -7,6 +7,7 @@ use crate::sink::{SinkConfig, SinkKind};
 /// Prints a short summary of a valid config (and warnings for a config
 /// that is valid but cannot do anything useful).
 pub fn run(config: &Config) -> Result<(), Failure> {
+    crate::app::preflight(config)?;
     output::line(&format!("{}: OK", config.path.display()))?;
     let cron = config.feeds.iter().filter(|f| f.schedule.is_some()).count();
     output::line(&format!(

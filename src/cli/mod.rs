@@ -255,6 +255,7 @@ where
 }
 
 async fn once(config: Config) -> Result<(), Failure> {
+    crate::app::preflight(&config)?;
     let feeds = config.feeds.len();
     let store = crate::app::open_store(&config, Access::Daemon).await?;
     let report = App::build(config, store.clone())?.run_once().await;
@@ -271,6 +272,7 @@ async fn once(config: Config) -> Result<(), Failure> {
 }
 
 async fn daemon(path: &std::path::Path, config: Config) -> Result<(), Failure> {
+    crate::app::preflight(&config)?;
     let shutdown = service::shutdown_on_signals()
         .map_err(|e| Failure::Other(anyhow::anyhow!("cannot install signal handlers: {e}")))?;
     let report = crate::app::daemon::run(path, config, shutdown).await?;

@@ -5,6 +5,7 @@
 
 mod exec;
 mod file;
+pub mod preflight;
 pub mod presets;
 pub mod secret;
 pub mod sign;

@@ -1,0 +1,93 @@
+//! What `run` would fail on is a config error `check` finds first: a bad
+//! `whsec_` secret, a missing secret or template file, a file sink whose
+//! path is a directory, a command that does not exist. `check`, `once` and
+//! `run` all exit 78 on them (the unit's RestartPreventExitStatus), naming
+//! the file, the line of the sink's table and the problem.
+
+mod support;
+
+use support::{describe, newswatch};
+
+const BASE: &str = "[[feed]]\nurl = \"https://feeds.example/rss\"\n\n[[watch]]\nname = \"k\"\nterms = [\"KFOR\"]\n\n";
+
+#[test]
+fn sinks_that_cannot_work_are_config_errors_for_check_and_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state");
+    let cases = [
+        (
+            "a bad secret",
+            "type = \"webhook\"\nurl = \"https://hooks.example/in\"\nsecret_env = \"NW_PREFLIGHT_SECRET\"\n",
+            "whsec",
+        ),
+        (
+            "a missing secret file",
+            "type = \"webhook\"\nurl = \"https://hooks.example/in\"\nsecret_file = \"/nonexistent/secret\"\n",
+            "/nonexistent/secret",
+        ),
+        (
+            "a missing template file",
+            "type = \"webhook\"\nurl = \"https://hooks.example/in\"\nformat = \"template\"\ntemplate_file = \"/nonexistent/body.j2\"\n",
+            "/nonexistent/body.j2",
+        ),
+        (
+            "a directory as the file",
+            &format!(
+                "type = \"file\"\npath = {:?}\n",
+                dir.path().display().to_string()
+            ),
+            "is a directory",
+        ),
+        (
+            "a command that is not there",
+            "type = \"exec\"\ncommand = [\"/nonexistent/notify\"]\n",
+            "not an executable",
+        ),
+    ];
+    for (what, sink, says) in cases {
+        let config = dir.path().join("newswatch.toml");
+        let text = format!(
+            "[state]\ndirectory = {:?}\n\n{BASE}# [[sink]] in a comment\n[[sink]]\nname = \"bad\"\n{sink}",
+            state.display().to_string()
+        );
+        std::fs::write(&config, &text).expect("config");
+        let line = text
+            .lines()
+            .position(|l| l == "[[sink]]")
+            .expect("the table")
+            + 1;
+        let config = config.to_string_lossy().into_owned();
+        for command in ["check", "once", "run"] {
+            let mut child = support::newswatch_command(&[command, "--config", &config]);
+            child.env("NW_PREFLIGHT_SECRET", "whsec_not-base64!");
+            let output = child.output().expect("run newswatch");
+            assert_eq!(
+                output.status.code(),
+                Some(78),
+                "{what}, {command}: {}",
+                describe(&output)
+            );
+            let said = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                said.contains(&format!("{config}:{line}:")),
+                "{what}, {command}: {said}"
+            );
+            assert!(
+                said.contains("sink \"bad\"") && said.contains(says),
+                "{what}, {command}: {said}"
+            );
+        }
+    }
+    // A good config still passes.
+    let config = dir.path().join("good.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[state]\ndirectory = {:?}\n\n{BASE}[[sink]]\ntype = \"stdout\"\n",
+            state.display().to_string()
+        ),
+    )
+    .expect("config");
+    let check = newswatch(&["check", "--config", &config.to_string_lossy()]);
+    assert!(check.status.success(), "{}", describe(&check));
+}
