@@ -109,6 +109,10 @@ impl Sink for FileSink {
             let mut line = Vec::with_capacity(delivery.body.len() + 1);
             line.extend_from_slice(delivery.body.as_bytes());
             line.push(b'\n');
+            // Where the last complete line ends: a write that fails half
+            // way (a full disk) is cut back to it, so the retry appends a
+            // whole line after whole lines and every reader can parse them.
+            let complete = file.metadata().await.map(|m| m.len());
             let written = async {
                 file.write_all(&line).await?;
                 file.flush().await
@@ -116,9 +120,23 @@ impl Sink for FileSink {
             .await;
             self.shared.dirty.store(true, Ordering::Release);
             written.map_err(|e| {
+                let cut = match complete {
+                    Ok(length) => std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(&self.shared.path)
+                        .and_then(|f| f.set_len(length))
+                        .map_or_else(
+                            |e| format!("; cutting back the partial line failed: {e}"),
+                            |()| String::new(),
+                        ),
+                    Err(e) => format!("; its length was unknown: {e}"),
+                };
                 // Reopen next time: the file may have been removed or the disk fixed.
                 *slot = None;
-                SinkError::retryable(format!("cannot write {}: {e}", self.shared.path.display()))
+                SinkError::retryable(format!(
+                    "cannot write {}: {e}{cut}",
+                    self.shared.path.display()
+                ))
             })
         })
     }
