@@ -185,6 +185,23 @@ async fn the_exec_sink_pipes_each_alert_to_a_command() {
     assert!(lines.iter().all(|l| l["type"] == "alert"));
 }
 
+/// The exec sink's deliveries in `state`, from the state under `dir`.
+async fn exec_deliveries(
+    dir: &Path,
+    state: DeliveryState,
+) -> (Store, Vec<newswatch::store::DeliveryRow>) {
+    let url = format!(
+        "sqlite://{}?mode=rw",
+        dir.join("state/newswatch.db").display()
+    );
+    let store = Store::open(&url).await.expect("store");
+    let rows = store
+        .list_deliveries(Some("exec"), Some(state), 10)
+        .await
+        .expect("list");
+    (store, rows)
+}
+
 #[tokio::test]
 async fn the_exec_sink_retries_failures_and_gives_up_on_bad_input() {
     for (script, state, attempts) in [
@@ -200,15 +217,7 @@ async fn the_exec_sink_retries_failures_and_gives_up_on_bad_input() {
         let stderr = tokio::task::spawn_blocking(move || run_once(&config))
             .await
             .expect("run");
-        let url = format!(
-            "sqlite://{}?mode=rw",
-            dir.path().join("state/newswatch.db").display()
-        );
-        let store = Store::open(&url).await.expect("store");
-        let rows = store
-            .list_deliveries(Some("exec"), Some(state), 10)
-            .await
-            .expect("list");
+        let (store, rows) = exec_deliveries(dir.path(), state).await;
         assert_eq!(rows.len(), MATCHING, "{script}: {stderr}");
         assert!(
             rows.iter().all(|r| r.attempts == attempts),
@@ -371,15 +380,7 @@ async fn the_exec_sink_drains_stderr_and_goes_by_the_exit_status() {
         let stderr = tokio::task::spawn_blocking(move || run_once(&config))
             .await
             .expect("run");
-        let url = format!(
-            "sqlite://{}?mode=rw",
-            dir.path().join("state/newswatch.db").display()
-        );
-        let store = Store::open(&url).await.expect("store");
-        let rows = store
-            .list_deliveries(Some("exec"), Some(state), 10)
-            .await
-            .expect("list");
+        let (store, rows) = exec_deliveries(dir.path(), state).await;
         assert_eq!(rows.len(), MATCHING, "{script}: {stderr}");
         for row in &rows {
             assert_eq!(row.attempts, attempts, "{script}: {row:?}");

@@ -7,7 +7,6 @@ mod support;
 
 use std::io::Read;
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
 use std::time::{Duration, Instant};
 
 use support::{Daemon, TestServer, free_port, http_get, newswatch_command, wait_until};
@@ -45,20 +44,7 @@ fn idle_connections_neither_block_health_checks_nor_spin_the_daemon() {
         "",
     );
     let mut command = newswatch_command(&["run", "--config", &config]);
-    // SAFETY: setrlimit is async-signal-safe and touches only the child.
-    unsafe {
-        command.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: FD_LIMIT,
-                rlim_max: FD_LIMIT,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
-                Ok(())
-            } else {
-                Err(std::io::Error::last_os_error())
-            }
-        });
-    }
+    support::limit_resource(&mut command, libc::RLIMIT_NOFILE, FD_LIMIT);
     let log = std::fs::File::create(dir.path().join("daemon.log")).expect("log");
     let daemon = Daemon::spawn(command, log);
     let pid = daemon.0.id();

@@ -6,8 +6,6 @@
 
 mod support;
 
-use std::os::unix::process::CommandExt;
-
 use support::{TestServer, describe, newswatch_command};
 
 #[test]
@@ -38,21 +36,7 @@ fn a_write_that_fails_half_way_leaves_only_whole_lines() {
         ),
     );
     let mut command = newswatch_command(&["once", "--config", &config]);
-    // SAFETY: setrlimit and signal are async-signal-safe; they touch only the child.
-    unsafe {
-        command.pre_exec(|| {
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            let limit = libc::rlimit {
-                rlim_cur: LIMIT,
-                rlim_max: LIMIT,
-            };
-            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) == 0 {
-                Ok(())
-            } else {
-                Err(std::io::Error::last_os_error())
-            }
-        });
-    }
+    support::limit_resource(&mut command, libc::RLIMIT_FSIZE, LIMIT);
     let output = command.output().expect("run once");
     assert!(output.status.success(), "{}", describe(&output));
     let log = String::from_utf8_lossy(&output.stderr);

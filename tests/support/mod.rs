@@ -507,6 +507,33 @@ pub fn http_get(port: u16, path: &str, timeout: Duration) -> Option<(u16, String
     Some((status, body))
 }
 
+/// Makes `command`'s process start with `resource` (RLIMIT_NOFILE,
+/// RLIMIT_FSIZE ...) limited to `limit`, and SIGXFSZ ignored (so a write
+/// past a file size limit fails with EFBIG instead of killing it).
+pub fn limit_resource(
+    command: &mut Command,
+    resource: libc::__rlimit_resource_t,
+    limit: libc::rlim_t,
+) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: signal and setrlimit are async-signal-safe, and touch only
+    // the child between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limits = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(resource, &limits) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+}
+
 /// Runs the generator into `dir` with this many feeds and items.
 pub fn generate_corpus(generator: &Path, dir: &Path, feeds: usize, items: usize) {
     let status = Command::new("python3")
