@@ -42,8 +42,8 @@ fn healthz_answers_within_a_second_while_hostile_feeds_are_parsed() {
     let _daemon = Daemon::spawn(newswatch_command(&["run", "--config", &config]), log);
 
     let second = Duration::from_secs(1);
-    wait_until(Duration::from_secs(30), "the daemon listening", || {
-        http_get(port, "/healthz", second).is_some()
+    wait_until(Duration::from_secs(30), "the daemon healthy", || {
+        http_get(port, "/healthz", second).is_some_and(|(status, _)| status == 200)
     });
     let parsed = |metrics: &str| {
         metrics
@@ -62,9 +62,9 @@ fn healthz_answers_within_a_second_while_hostile_feeds_are_parsed() {
                     .flat_map(|i| (0..2).map(move |c| format!("/hostile-{i}-{c}.xml")))
                     .filter(|p| !server.requests(p).is_empty())
                     .count();
-            let (status, _) = http_get(port, "/healthz", second)
+            let (status, body) = http_get(port, "/healthz", second)
                 .expect("/healthz did not answer within a second");
-            assert_eq!(status, 200, "/healthz while parsing");
+            assert_eq!(status, 200, "/healthz while parsing: {body}");
             // Only a progress gauge: /healthz is what must answer at once.
             let Some((_, metrics)) = http_get(port, "/metrics", Duration::from_secs(10)) else {
                 panic!("/metrics did not answer");

@@ -244,3 +244,25 @@ async fn retention_spares_items_still_in_their_feed() {
     third.state.content_generation = 3;
     assert!(store.record_poll(&third).await.expect("record").is_empty());
 }
+
+#[tokio::test]
+async fn a_corrupt_database_says_why_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corrupt = dir.path().join("corrupt.db");
+    std::fs::write(
+        &corrupt,
+        "this is no SQLite database, just some text ".repeat(200),
+    )
+    .expect("write");
+    let url = format!("sqlite://{}?mode=rwc", corrupt.display());
+    // Well before the pool's 30 s of retries, and naming SQLite's reason.
+    let error = tokio::time::timeout(std::time::Duration::from_secs(10), Store::open(&url))
+        .await
+        .expect("the answer comes without the pool's retries")
+        .expect_err("a corrupt file");
+    let said = error.to_string();
+    assert!(
+        said.contains("file is not a database") && said.contains("corrupt.db"),
+        "{said}"
+    );
+}

@@ -103,6 +103,19 @@ impl Store {
         };
         let options: AnyConnectOptions = url.parse().map_err(|e: sqlx::Error| open_error(&e))?;
         let is_sqlite = url.starts_with("sqlite:");
+        // One connection first, tried once: a corrupt file (SQLite code
+        // 26), one that cannot be opened (14) or written (8) is said now,
+        // not after the pool has retried for 30 s.
+        let mut first = <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options)
+            .await
+            .map_err(|e| open_error(&e))?;
+        let probe = if is_sqlite && !read_only {
+            "PRAGMA journal_mode = WAL"
+        } else {
+            "SELECT 1"
+        };
+        first.execute(probe).await.map_err(|e| open_error(&e))?;
+        let _ = sqlx::Connection::close(first).await;
         let pool = AnyPoolOptions::new()
             .max_connections(if is_sqlite { 4 } else { 8 })
             .acquire_timeout(Duration::from_secs(30))
