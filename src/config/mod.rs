@@ -5,6 +5,7 @@
 //! else a config can say is declared here.
 
 mod error;
+mod ranges;
 mod sections;
 mod units;
 mod watch;
@@ -165,6 +166,7 @@ impl Config {
         let check = Checker { path, text };
         check.poll(&raw.poll)?;
         check.daemon(&raw.daemon)?;
+        check.dedup(&raw.dedup)?;
         check.http(&raw.http)?;
         check.feeds(&raw.feed)?;
         let list_names = check.watches(&raw.watch)?;
@@ -285,7 +287,7 @@ impl Checker<'_> {
         if poll.interval.0.as_secs() < 1 {
             return Err(self.error_near(whole, "interval", "[poll] interval must be at least 1s"));
         }
-        Ok(())
+        self.in_range(whole, "[poll]", ranges::poll(poll))
     }
 
     fn http(&self, http: &HttpConfig) -> Result<(), ConfigError> {
@@ -299,6 +301,20 @@ impl Checker<'_> {
         Ok(())
     }
 
+    /// A range check's verdict as an error at its key, inside `span`.
+    fn in_range(
+        &self,
+        span: std::ops::Range<usize>,
+        what: &str,
+        verdict: Result<(), ranges::OutOfRange>,
+    ) -> Result<(), ConfigError> {
+        verdict.map_err(|(key, message)| self.error_near(span, key, format!("{what} {message}")))
+    }
+
+    fn dedup(&self, dedup: &DedupConfig) -> Result<(), ConfigError> {
+        self.in_range(0..self.text.len(), "[dedup]", ranges::dedup(dedup))
+    }
+
     fn daemon(&self, daemon: &DaemonConfig) -> Result<(), ConfigError> {
         if daemon.stuck_after.0 < MIN_STUCK_AFTER {
             return Err(self.error_near(
@@ -310,7 +326,7 @@ impl Checker<'_> {
                 ),
             ));
         }
-        Ok(())
+        self.in_range(0..self.text.len(), "[daemon]", ranges::daemon(daemon))
     }
 
     fn feeds(&self, feeds: &[Spanned<FeedConfig>]) -> Result<(), ConfigError> {
@@ -346,6 +362,7 @@ impl Checker<'_> {
             if feed.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
                 return Err(self.error_near(span, "name", format!("feed {url}: name is empty")));
             }
+            self.in_range(span, &format!("feed {url}:"), ranges::feed(feed))?;
         }
         Ok(())
     }
@@ -377,8 +394,9 @@ impl Checker<'_> {
                 }
             }
             sink.validate().map_err(|(field, message)| {
-                self.error_near(span, field, format!("sink {name:?}: {message}"))
+                self.error_near(span.clone(), field, format!("sink {name:?}: {message}"))
             })?;
+            self.in_range(span, &format!("sink {name:?}:"), ranges::sink(sink))?;
         }
         Ok(())
     }
