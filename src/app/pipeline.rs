@@ -70,7 +70,9 @@ pub async fn run(
             feeds.push(poll.feed);
             records.push(poll.record);
         }
-        match store.record_polls(&records).await {
+        let written = store.record_polls(&records).await;
+        metrics().store_write(written.as_ref().map(|_| ()).map_err(ToString::to_string));
+        match written {
             Ok(fresh) => {
                 for (record, fresh) in records.iter().zip(fresh) {
                     announce(&mut report, &fresh);

@@ -131,6 +131,11 @@ impl Probe {
     /// Whether the daemon is healthy, and why not if it is not.
     pub async fn health(&self) -> Result<Duration, String> {
         let age = self.pipeline_alive()?;
+        // The store may still answer a read while every write fails (a
+        // full disk): that is no health.
+        if let Some(failure) = metrics().store_write_failure() {
+            return Err(failure);
+        }
         match tokio::time::timeout(STORE_DEADLINE, self.store.ping()).await {
             Ok(Ok(())) => Ok(age),
             Ok(Err(error)) => Err(format!("the store does not answer: {error}")),

@@ -25,6 +25,8 @@ pub struct Metrics {
     latency_counts: [AtomicU64; LATENCY_BUCKETS.len() + 1],
     latency_sum_micros: AtomicU64,
     heartbeat_ms: AtomicI64,
+    /// Since when the pipeline's store writes fail, and the last reason.
+    write_failure: Mutex<Option<(i64, String)>>,
 }
 
 /// How a poll ended, as counted.
@@ -125,6 +127,27 @@ impl Metrics {
     /// The pipeline is alive: called from its loop.
     pub fn beat(&self) {
         self.heartbeat_ms.store(now_ms(), Ordering::Relaxed);
+    }
+
+    /// How the pipeline's last store write went: a failure is kept (with
+    /// the time the run of failures began) until a write succeeds.
+    pub fn store_write(&self, outcome: Result<(), String>) {
+        let mut failure = lock(&self.write_failure);
+        match outcome {
+            Ok(()) => *failure = None,
+            Err(reason) => {
+                let since = failure.as_ref().map_or_else(now_ms, |(since, _)| *since);
+                *failure = Some((since, reason));
+            }
+        }
+    }
+
+    /// Why the pipeline cannot write to the store, while it cannot.
+    pub fn store_write_failure(&self) -> Option<String> {
+        lock(&self.write_failure).as_ref().map(|(since, reason)| {
+            let seconds = (now_ms() - since).max(0) / 1000;
+            format!("store writes have failed for {seconds}s: {reason}")
+        })
     }
 
     /// Time since the pipeline's last heartbeat (`None` before the first).
