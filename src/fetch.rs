@@ -66,8 +66,10 @@ pub struct FetchedBody {
     pub moved_to: Option<String>,
 }
 
-/// Why a fetch failed. [`FetchError::is_transient`] tells the scheduler
-/// whether trying again later may help.
+/// Why a fetch failed. [`FetchError::is_transient`] says whether trying
+/// again later may help; the poller retries every failure with backoff
+/// either way, and reads only [`FetchError::retry_after`] and
+/// [`FetchError::is_gone`].
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     /// The server answered with a status other than 2xx or 304.

@@ -1,6 +1,7 @@
-//! The command line: `run`, `once`, `check` and `test`, and how each maps
-//! onto the library. Exit codes: 0 fine, 78 bad config (EX_CONFIG), 1 any
-//! other failure (clap uses 2 for bad usage).
+//! The command line: `run`, `once`, `check`, `test`, `feeds`, `alerts`,
+//! `redeliver`, `sinks` and `import-opml`, and how each maps onto the
+//! library (and which store access it needs). Exit codes: 0 fine, 78 bad
+//! config (EX_CONFIG), 1 any other failure (clap uses 2 for bad usage).
 
 mod check;
 mod feeds;
@@ -99,7 +100,7 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         enable: Option<String>,
     },
-    /// Print [[feed]] entries for the feeds in an OPML file (every feed
+    /// Print `[[feed]]` entries for the feeds in an OPML file (every feed
     /// reader exports one), or append them to the config with --write.
     ImportOpml {
         /// The OPML file.

@@ -1,7 +1,8 @@
-//! Sinks: where alerts go. A serde-tagged config enum (`type = "stdout" |
-//! "file" | "webhook"`) whose `validate()` does no I/O and whose `build()`
-//! gives a `Box<dyn Sink>`; the small async [`Sink`] trait; and the worker
-//! that feeds one sink from the outbox.
+//! Sinks: where alerts go. A config enum (`type = "stdout" | "file" |
+//! "webhook" | "exec"`) whose `validate()` does no I/O and whose `build()`
+//! gives a `Box<dyn Sink>`; what `check` finds a built sink would fail on
+//! ([`preflight`]); the small async [`Sink`] trait; and the worker that
+//! feeds one sink from the outbox.
 
 mod exec;
 mod file;
