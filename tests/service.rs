@@ -213,18 +213,24 @@ fn metrics_and_health_can_be_scraped() {
     wait_until(Duration::from_secs(20), "/healthz answering 200", || {
         get(port, "/healthz").is_some_and(|(status, _)| status == 200)
     });
+    // The assertions below read the very scrape that met the wait: the
+    // feeds are polled every second, so a later scrape could catch a poll
+    // in between (one connection reset makes the good feed "failing").
+    let mut scraped = None;
     wait_until(
         Duration::from_secs(20),
         "alerts counted and delivered",
         || {
-            get(port, "/metrics").is_some_and(|(_, body)| {
+            scraped = get(port, "/metrics").filter(|(_, body)| {
                 body.contains("newswatch_alerts_total{list=\"kfor\"} 2")
                     && body.contains("newswatch_deliveries_pending{sink=\"file\"} 0")
                     && body.contains("newswatch_feeds{health=\"failing\"} 1")
-            })
+                    && body.contains("newswatch_feeds{health=\"ok\"} 1")
+            });
+            scraped.is_some()
         },
     );
-    let (status, metrics) = get(port, "/metrics").expect("metrics");
+    let (status, metrics) = scraped.expect("metrics");
     assert_eq!(status, 200);
     for expected in [
         "# TYPE newswatch_polls_total counter",
