@@ -8,14 +8,9 @@ pub const MARK: char = '…';
 
 /// Cuts text to at most `max` characters, the last being "…" when cut.
 pub fn clip(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        None => text.to_string(),
-        Some(_) => {
-            let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-            cut.push(MARK);
-            cut
-        }
-    }
+    let mut cut = text.to_string();
+    clip_chars_in_place(&mut cut, max);
+    cut
 }
 
 /// Cuts `text` in place to at most `max` characters, the last being "…"

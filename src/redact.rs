@@ -74,11 +74,6 @@ pub fn public_url(url: &str) -> String {
     parsed.to_string()
 }
 
-/// Whether a URL carries something [`public_url`] would take out.
-pub fn has_credentials(url: &str) -> bool {
-    public_url(url) != url::Url::parse(url.trim()).map_or_else(|_| url.to_string(), String::from)
-}
-
 fn looks_like_credential(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     CREDENTIAL_PARAMETERS
@@ -148,8 +143,5 @@ mod tests {
         ] {
             assert_eq!(public_url(url), shown, "{url}");
         }
-        assert!(has_credentials("https://u:p@feeds.example/"));
-        assert!(has_credentials("https://feeds.example/?key=1"));
-        assert!(!has_credentials("https://feeds.example/rss?page=2"));
     }
 }

@@ -61,17 +61,8 @@ fn sinks_that_cannot_work_are_config_errors_for_check_and_run() {
             let mut child = support::newswatch_command(&[command, "--config", &config]);
             child.env("NW_PREFLIGHT_SECRET", "whsec_not-base64!");
             let output = child.output().expect("run newswatch");
-            assert_eq!(
-                output.status.code(),
-                Some(78),
-                "{what}, {command}: {}",
-                describe(&output)
-            );
-            let said = String::from_utf8_lossy(&output.stderr);
-            assert!(
-                said.contains(&format!("{config}:{line}:")),
-                "{what}, {command}: {said}"
-            );
+            let said =
+                support::expect_config_error(&output, &config, line, &format!("{what}, {command}"));
             assert!(
                 said.contains("sink \"bad\"") && said.contains(says),
                 "{what}, {command}: {said}"

@@ -507,6 +507,20 @@ pub fn http_get(port: u16, path: &str, timeout: Duration) -> Option<(u16, String
     Some((status, body))
 }
 
+/// Asserts `output` is a config error (exit 78) at `path:line:` and
+/// returns its stderr; `what` names the case in failure messages.
+pub fn expect_config_error(output: &Output, path: &str, line: usize, what: &str) -> String {
+    assert_eq!(
+        output.status.code(),
+        Some(78),
+        "{what}: {}",
+        describe(output)
+    );
+    let said = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(said.contains(&format!("{path}:{line}:")), "{what}: {said}");
+    said
+}
+
 /// Makes `command`'s process start with `resource` (RLIMIT_NOFILE,
 /// RLIMIT_FSIZE ...) limited to `limit`, and SIGXFSZ ignored (so a write
 /// past a file size limit fails with EFBIG instead of killing it).
