@@ -1,11 +1,11 @@
 //! What each hostile 10 MB document costs to parse, against a plain feed
 //! of the same size: the parser must stay linear on every adversarial
-//! pattern of tests/support/hostile.rs. Prints one row a pattern with the
+//! pattern of tests/it/support/hostile.rs. Prints one row a pattern with the
 //! median of five parses and its ratio to the plain feed's median.
 //! Run with `cargo bench --bench hostile` (the size in MiB may follow:
 //! `cargo bench --bench hostile -- 20`).
 
-#[path = "../tests/support/hostile.rs"]
+#[path = "../tests/it/support/hostile.rs"]
 mod hostile;
 
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 # Fetches the test feeds of Python's feedparser (its source distribution
 # ships ~2,250 small well-formed, ill-formed, encoding and entity test
 # documents under tests/) into the directory given as $1, keeping their
-# relative paths. tests/feedparser_corpus.rs runs newswatch's parser over
+# relative paths. tests/it/feedparser_corpus.rs runs newswatch's parser over
 # them (NEWSWATCH_FEEDPARSER_CORPUS=DIR).
 #
 # Usage: scripts/feedparser-corpus.sh DIR

@@ -2,7 +2,7 @@
 """Prints what Python's feedparser finds in feed documents, one JSON line
 per file: {"file", "version", "bozo", "entries": [{"title", "link"}]}.
 
-tests/differential.rs compares newswatch's parser with it. Every document
+tests/it/differential.rs compares newswatch's parser with it. Every document
 is parsed from its bytes with BASE as its address, as newswatch parses it.
 
 Usage: feedparser-items.py BASE FILE...

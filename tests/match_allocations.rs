@@ -32,6 +32,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
+#[path = "it/support/mod.rs"]
 mod support;
 
 use support::item;

@@ -2,12 +2,12 @@
 //! real HTTP server, `newswatch once` run as a process, alerts checked in a
 //! file sink and at a webhook receiver.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use support::{TEST_LISTS, TestServer, describe, newswatch, read_json_lines};
+use crate::support::{TEST_LISTS, TestServer, describe, newswatch, read_json_lines};
 
 /// The headlines in the fixtures that the test lists must match.
 const EXPECTED: [&str; 6] = [

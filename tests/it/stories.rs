@@ -3,9 +3,7 @@
 //! headlines that share most words, the same link from two feeds, story
 //! updates for sinks that want them, and edited items.
 
-mod support;
-
-use support::{TEST_LISTS, TestServer, describe, newswatch, read_json_lines};
+use crate::support::{TEST_LISTS, TestServer, describe, newswatch, read_json_lines};
 
 /// An item: guid, title, description, link.
 type Entry<'a> = (&'a str, &'a str, &'a str, &'a str);

@@ -2,8 +2,6 @@
 //! ../shared/bench/serve.sh): the second poll of each feed gets 304.
 //! Without nginx the test says so and skips, except under CI=true.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -2,13 +2,13 @@
 //! that will not heal become dead letters, and retries scheduled for later
 //! stay pending for the next run.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::support::{TestServer, describe, newswatch, write_test_config};
 use newswatch::store::{DeliveryState, Store};
-use support::{TestServer, describe, newswatch, write_test_config};
 
 /// rss2.xml has two items the test lists match.
 const MATCHING: usize = 2;

@@ -7,10 +7,8 @@
 //! titles, matched lists and dates are compared exactly. A document that
 //! cannot be parsed even after repairs fails with a message naming it.
 
-mod support;
-
+use crate::support::{TestServer, describe, newswatch};
 use serde_json::Value;
-use support::{TestServer, describe, newswatch};
 
 const RSS: &str = "application/rss+xml";
 

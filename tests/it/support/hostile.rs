@@ -1,4 +1,4 @@
-//! Hostile feed documents of a given size, shared by tests/hostile_input.rs
+//! Hostile feed documents of a given size, shared by tests/it/hostile_input.rs
 //! (nothing panics, hangs or passes through uncapped) and benches/hostile.rs
 //! (each costs a small constant times a plain feed of the same size).
 

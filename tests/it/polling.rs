@@ -2,14 +2,12 @@
 //! Retry-After, max-age and <ttl> as floors, redirects, 410, backoff,
 //! health events, the first-poll backlog, max_items and the per-host limit.
 
-mod support;
-
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::support::{Reply, TEST_LISTS, TestServer, describe, newswatch, read_json_lines};
 use chrono::Utc;
 use newswatch::store::{FeedState, Store};
-use support::{Reply, TEST_LISTS, TestServer, describe, newswatch, read_json_lines};
 
 /// A test's server, directory and config.
 struct Setup {

@@ -1,13 +1,15 @@
 //! The daemon keeps answering `/healthz` within a second while it parses
-//! 10 MB hostile feeds (tests/support/hostile.rs): documents over 256 KiB
+//! 10 MB hostile feeds (tests/it/support/hostile.rs): documents over 256 KiB
 //! are parsed on the blocking pool, never on the runtime's workers. Its
 //! own test binary, so no other test competes for the CPU meanwhile.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
-use support::{Daemon, TestServer, free_port, hostile, http_get, newswatch_command, wait_until};
+use crate::support::{
+    Daemon, TestServer, free_port, hostile, http_get, newswatch_command, wait_until,
+};
 
 const SIZE: usize = 10 * 1024 * 1024;
 

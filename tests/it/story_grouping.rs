@@ -6,12 +6,12 @@
 //! compared with the truth: pair precision at least 0.99 and recall at
 //! least 0.95. The figures are printed (run with `--nocapture`).
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::support::{
+    TestServer, describe, generate_corpus, generator, newswatch, read_json_lines,
+};
 use newswatch::store::Store;
-use support::{TestServer, describe, generate_corpus, generator, newswatch, read_json_lines};
 
 /// Pairs of items: grouped by us, grouped in the truth, both.
 fn pair_counts(items: &[(String, String)]) -> (u64, u64, u64) {

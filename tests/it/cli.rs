@@ -1,8 +1,6 @@
 //! The command line as a newcomer meets it: `check`, `test`, exit codes.
 
-mod support;
-
-use support::{describe, newswatch, newswatch_command};
+use crate::support::{describe, newswatch, newswatch_command};
 
 fn shipped_config() -> String {
     format!("{}/config/newswatch.toml", env!("CARGO_MANIFEST_DIR"))

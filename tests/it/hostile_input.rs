@@ -3,17 +3,15 @@
 //! of attributes, entity storms, bare ampersands, runs without spaces,
 //! huge fields, a flood of tiny items, nested JSON). None may panic or
 //! hang the parser, and every field comes out within its cap
-//! (tests/hostile_daemon.rs: the daemon answers `/healthz` meanwhile).
+//! (tests/it/hostile_daemon.rs: the daemon answers `/healthz` meanwhile).
 //! What each costs against a plain 10 MB feed is measured by
 //! benches/hostile.rs.
-
-mod support;
 
 use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::support::hostile;
 use newswatch::parse::{MAX_LINK_BYTES, MAX_TEXT_BYTES, MAX_TITLE_CHARS, ParsedFeed, parse_feed};
-use support::hostile;
 
 const SIZE: usize = 10 * 1024 * 1024;
 

@@ -4,9 +4,9 @@
 //! `run` all exit 78 on them (the unit's RestartPreventExitStatus), naming
 //! the file, the line of the sink's table and the problem.
 
-mod support;
+use crate::support;
 
-use support::{describe, newswatch};
+use crate::support::{describe, newswatch};
 
 const BASE: &str = "[[feed]]\nurl = \"https://feeds.example/rss\"\n\n[[watch]]\nname = \"k\"\nterms = [\"KFOR\"]\n\n";
 

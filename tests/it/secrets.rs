@@ -3,9 +3,9 @@
 //! database URL's password appear in no log line, stored error, listing,
 //! `check` summary or alert. `log_url = "full"` shows a sink's URL whole.
 
-mod support;
+use crate::support;
 
-use support::{TestServer, describe, newswatch, read_json_lines};
+use crate::support::{TestServer, describe, newswatch, read_json_lines};
 
 const SECRETS: [&str; 5] = [
     "SECRETPATH",

@@ -1,11 +1,11 @@
 //! The fetch stage against a real HTTP server: conditional GET, the body
 //! cap, status errors and the User-Agent.
 
-mod support;
+use crate::support;
 
+use crate::support::TestServer;
 use newswatch::config::{ByteSize, PollConfig};
 use newswatch::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
-use support::TestServer;
 
 fn fetcher(max_body: u64) -> Fetcher {
     let poll = PollConfig {

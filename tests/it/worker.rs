@@ -12,9 +12,9 @@ use newswatch::store::{DeliveryState, FeedState, PollRecord, Store, StoryRules};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-mod support;
+use crate::support;
 
-use support::new_alert;
+use crate::support::new_alert;
 
 /// What the recording sink saw: (virtual time, message id, kind, alerts carried).
 type Log = Arc<Mutex<Vec<(tokio::time::Instant, String, &'static str, usize)>>>;

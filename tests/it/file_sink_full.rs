@@ -4,9 +4,9 @@
 //! full disk is a file size limit (RLIMIT_FSIZE, with SIGXFSZ ignored) on
 //! the daemon, just past what the file already holds.
 
-mod support;
+use crate::support;
 
-use support::{TestServer, describe, newswatch_command};
+use crate::support::{TestServer, describe, newswatch_command};
 
 #[test]
 fn a_write_that_fails_half_way_leaves_only_whole_lines() {

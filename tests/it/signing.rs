@@ -3,11 +3,9 @@
 //! or a tampered body, the same id on every retry, and secrets never in
 //! the logs.
 
-mod support;
-
+use crate::support::{Recorded, TestServer, describe, newswatch_command, write_test_config};
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use standardwebhooks::Webhook;
-use support::{Recorded, TestServer, describe, newswatch_command, write_test_config};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const OTHER_SECRET: &str = "whsec_c29tZW9uZSBlbHNlJ3Mgc2VjcmV0IGtleQ==";

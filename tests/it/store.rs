@@ -1,9 +1,9 @@
 //! The store against a real SQLite file: dedup in one transaction, the
 //! outbox's order and leases, state kept across reopening.
 
-mod support;
+use crate::support;
 
-use support::new_alert;
+use crate::support::new_alert;
 
 use newswatch::store::{
     Access, DeliveryState, FeedState, PollRecord, QueueHead, Store, StoryRules,

@@ -2,9 +2,7 @@
 //! hyperlink, BEL, C1 CSI) reaches neither the stdout sink's lines nor the
 //! log as anything but plain characters.
 
-mod support;
-
-use support::{TestServer, describe, newswatch, write_test_config};
+use crate::support::{TestServer, describe, newswatch, write_test_config};
 
 const RSS: &str = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>\
     <item><title>KFOR&#x1b;[2J&#x1b;]8;;https://evil.example&#x7;click&#x1b;]8;;&#x7; in \u{9b}31mZvečan\r\nagain</title>\

@@ -2,11 +2,11 @@
 //! deliver the same queue again) refuses, naming the process in the way;
 //! the listings open the database read-only and work beside it.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
-use support::{Daemon, TestServer, describe, newswatch, newswatch_command, wait_until};
+use crate::support::{Daemon, TestServer, describe, newswatch, newswatch_command, wait_until};
 
 #[test]
 fn a_second_daemon_on_one_state_is_refused_and_listings_still_work() {

@@ -5,12 +5,10 @@
 //! parser and through the daemon; what cannot be read is reported in the
 //! log, the metrics and `newswatch feeds`, never dropped quietly.
 
-mod support;
-
 use std::collections::BTreeSet;
 
+use crate::support::{TestServer, describe, newswatch, read_json_lines, write_test_config};
 use newswatch::parse::parse_feed;
-use support::{TestServer, describe, newswatch, read_json_lines, write_test_config};
 
 const FEED_URL: &str = "https://n.example/feed";
 

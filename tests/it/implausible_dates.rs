@@ -3,9 +3,7 @@
 //! as "recent", and when it alerts, the alert says `published: null` with
 //! the feed's text in `published_raw`.
 
-mod support;
-
-use support::{TestServer, describe, newswatch, read_json_lines, write_test_config};
+use crate::support::{TestServer, describe, newswatch, read_json_lines, write_test_config};
 
 fn rss(items: &[(&str, &str, &str)]) -> Vec<u8> {
     let mut text =

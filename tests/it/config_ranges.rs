@@ -1,9 +1,9 @@
 //! Values that passed `check` and then panicked or never polled are config
 //! errors now: `check` exits 78 pointing at the key, and so does `run`.
 
-mod support;
+use crate::support;
 
-use support::newswatch;
+use crate::support::newswatch;
 
 const FEED: &str = "[[feed]]\nurl = \"https://feeds.example/rss\"\n";
 const WATCH: &str = "\n[[watch]]\nname = \"k\"\nterms = [\"KFOR\"]\n";

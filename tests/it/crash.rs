@@ -5,13 +5,13 @@
 //! 429 with Retry-After) gets every alert, in detection order, once it
 //! recovers.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
-use support::{
+use crate::support::{
     Reply, TEST_LISTS, TestServer, bulletin_feed, free_port, signal_and_wait, wait_until,
 };
 

@@ -1,12 +1,12 @@
 //! The daemon: polls on its interval, alerts once, keeps polling with
 //! conditional GETs, and stops cleanly on SIGTERM.
 
-mod support;
+use crate::support;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::{TestServer, read_json_lines, wait_until, write_test_config};
+use crate::support::{TestServer, read_json_lines, wait_until, write_test_config};
 
 #[test]
 fn the_daemon_polls_on_schedule_and_stops_on_sigterm() {

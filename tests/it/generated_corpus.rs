@@ -4,12 +4,10 @@
 //! --json` over every feed must agree exactly: per-list precision and
 //! recall of 1.0. The figures are printed (run with `--nocapture`).
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-use support::{describe, generator, newswatch};
+use crate::support::{describe, generator, newswatch};
 
 const LISTS: [&str; 3] = ["kosovo", "kfor", "serbia"];
 

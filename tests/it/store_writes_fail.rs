@@ -3,11 +3,11 @@
 //! reason, instead of 200. The full disk is a file size limit on the
 //! daemon, just past the database's size.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
-use support::{
+use crate::support::{
     Daemon, TestServer, describe, free_port, http_get, newswatch, newswatch_command, wait_until,
 };
 

@@ -3,13 +3,13 @@
 //! clients are cut off after the header timeout, and the accept loop does
 //! not spin (it pinned a core at 113 % before).
 
-mod support;
+use crate::support;
 
 use std::io::Read;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use support::{Daemon, TestServer, free_port, http_get, newswatch_command, wait_until};
+use crate::support::{Daemon, TestServer, free_port, http_get, newswatch_command, wait_until};
 
 /// File descriptors the daemon may have: fewer than the idle clients.
 const FD_LIMIT: libc::rlim_t = 96;

@@ -2,14 +2,14 @@
 //! datagram socket playing systemd's part, live reload (valid and invalid
 //! configs), and the metrics and health endpoint scraped over HTTP.
 
-mod support;
+use crate::support;
 
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use support::{
+use crate::support::{
     TEST_LISTS, TestServer, free_port, newswatch_command, read_json_lines, signal_and_wait,
     wait_until,
 };
@@ -216,6 +216,8 @@ fn metrics_and_health_can_be_scraped() {
     // The assertions below read the very scrape that met the wait: the
     // feeds are polled every second, so a later scrape could catch a poll
     // in between (one connection reset makes the good feed "failing").
+    // The wait includes the deliveries: the pending gauge reads 0 before
+    // the worker has seen the outbox, so it alone does not mean delivered.
     let mut scraped = None;
     wait_until(
         Duration::from_secs(20),
@@ -224,6 +226,9 @@ fn metrics_and_health_can_be_scraped() {
             scraped = get(port, "/metrics").filter(|(_, body)| {
                 body.contains("newswatch_alerts_total{list=\"kfor\"} 2")
                     && body.contains("newswatch_deliveries_pending{sink=\"file\"} 0")
+                    && body.contains(
+                        "newswatch_deliveries_total{sink=\"file\",outcome=\"delivered\"} 2",
+                    )
                     && body.contains("newswatch_feeds{health=\"failing\"} 1")
                     && body.contains("newswatch_feeds{health=\"ok\"} 1")
             });
