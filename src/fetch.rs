@@ -9,17 +9,11 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{
     CACHE_CONTROL, CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
-    LOCATION, RETRY_AFTER,
+    LOCATION,
 };
 
 use crate::config::PollConfig;
-
-/// The User-Agent sent unless the config sets another.
-pub const USER_AGENT: &str = concat!(
-    "newswatch/",
-    env!("CARGO_PKG_VERSION"),
-    " (news feed monitor)"
-);
+use crate::http::{USER_AGENT, client_builder, error_chain, retry_after};
 
 /// What a server said about a version of a feed, sent back next time.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -137,33 +131,10 @@ impl FetchError {
     }
 }
 
-/// The error and its causes on one line, since reqwest's top-level message
-/// alone ("error sending request") says little.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
-
 /// Why the HTTP client could not be built.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the HTTP client: {0}")]
 pub struct ClientError(String);
-
-/// Builds reqwest clients with the crypto provider installed once.
-pub fn client_builder() -> reqwest::ClientBuilder {
-    // Installing twice is harmless; the first provider stays.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-}
 
 /// The fetch stage: one shared HTTP client and the limits from `[poll]`.
 #[derive(Debug, Clone)]
@@ -350,17 +321,6 @@ fn next_location(from: &url::Url, headers: &HeaderMap) -> Result<url::Url, Fetch
         )));
     }
     Ok(next)
-}
-
-/// Reads `Retry-After` in its seconds form or its HTTP-date form.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(text).ok()?;
-    let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
 /// `Cache-Control: max-age=N` (ignored with `no-cache` or `no-store`).

@@ -12,9 +12,9 @@
 
 pub mod app;
 pub mod cli;
-pub mod clip;
 pub mod config;
 pub mod fetch;
+pub mod http;
 pub mod matcher;
 pub mod model;
 pub mod parse;
@@ -24,3 +24,5 @@ pub mod service;
 pub mod sink;
 pub mod store;
 pub mod story;
+pub mod text;
+pub mod units;

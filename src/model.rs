@@ -5,7 +5,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use crate::parse::link::is_web_url;
+use crate::http::is_web_url;
 
 /// A stable identity for one news item, independent of feed-rs generated ids.
 ///

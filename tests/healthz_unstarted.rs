@@ -20,7 +20,7 @@ async fn health_is_503_until_the_pipeline_beats() {
     )
     .await
     .expect("serve");
-    let client = newswatch::fetch::client_builder().build().expect("client");
+    let client = newswatch::http::client_builder().build().expect("client");
     let response = client
         .get(format!("http://{address}/healthz"))
         .send()

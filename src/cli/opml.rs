@@ -83,7 +83,7 @@ pub fn subscriptions(bytes: &[u8]) -> Result<Vec<Subscription>, String> {
                     // A title is one line of text, whatever the file says.
                     let name = title
                         .or(label)
-                        .map(|n| crate::parse::html::collapse_whitespace(&n))
+                        .map(|n| crate::text::plain::collapse_whitespace(&n))
                         .filter(|n| !n.is_empty());
                     found.push(Subscription { name, url });
                 }
@@ -116,7 +116,7 @@ fn add_feeds(
         table.insert("url", value(sub.url.as_str()));
         if index == 0 {
             // The file's name, made one line whatever it holds.
-            let from = crate::parse::html::collapse_whitespace(&file.display().to_string());
+            let from = crate::text::plain::collapse_whitespace(&file.display().to_string());
             table
                 .decor_mut()
                 .set_prefix(format!("\n# Imported from {from}\n"));

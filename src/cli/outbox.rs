@@ -36,6 +36,10 @@ pub async fn alerts(
     }
     for row in &rows {
         let detected_at = rfc3339(from_millis(row.detected_at));
+        let summary = match &row.message {
+            Ok(message) => crate::sink::text::summary(message),
+            Err(e) => format!("(unreadable: {e})"),
+        };
         if json {
             let line = Line {
                 delivery_id: &row.delivery_id,
@@ -44,7 +48,7 @@ pub async fn alerts(
                 state: &row.state,
                 attempts: row.attempts,
                 detected_at,
-                summary: &row.summary,
+                summary: &summary,
                 last_error: row.last_error.as_deref(),
             };
             output::line(&serde_json::to_string(&line).map_err(anyhow::Error::from)?)?;
@@ -57,7 +61,7 @@ pub async fn alerts(
             .unwrap_or_default();
         output::line(&format!(
             "{}  {:<12} {:<7} attempts {:<2} {}  {}{}",
-            row.delivery_id, row.sink, row.state, row.attempts, detected_at, row.summary, error
+            row.delivery_id, row.sink, row.state, row.attempts, detected_at, summary, error
         ))?;
     }
     if !json && rows.is_empty() {

@@ -7,7 +7,6 @@
 mod error;
 mod ranges;
 mod sections;
-mod units;
 mod watch;
 
 use std::collections::{HashMap, HashSet};
@@ -16,13 +15,13 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+pub use crate::matcher::watch::{DetailedTerm, Diacritics, TermConfig, TermMode, WatchConfig};
+pub use crate::units::{ByteSize, CronSchedule, HumanDuration, parse_http_url};
 pub use error::{ConfigError, line_column, narrow};
 pub use sections::{
     BacklogMode, DaemonConfig, DedupConfig, HttpConfig, ListenAddress, LogFormat, PollConfig,
     StateConfig,
 };
-pub use units::{ByteSize, CronSchedule, HumanDuration};
-pub use watch::{DetailedTerm, Diacritics, TermConfig, TermMode, WatchConfig};
 
 use crate::sink::SinkConfig;
 
@@ -135,17 +134,6 @@ impl<'de> Deserialize<'de> for FeedUrl {
         parse_http_url(&text)
             .map(FeedUrl)
             .map_err(serde::de::Error::custom)
-    }
-}
-
-/// Parses an absolute http or https URL, with a message fit for the operator.
-pub fn parse_http_url(text: &str) -> Result<url::Url, String> {
-    let url = url::Url::parse(text.trim()).map_err(|e| format!("invalid URL {text:?}: {e}"))?;
-    match url.scheme() {
-        "http" | "https" if url.host_str().is_some() => Ok(url),
-        _ => Err(format!(
-            "URL {text:?} must be http:// or https:// with a host"
-        )),
     }
 }
 

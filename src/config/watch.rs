@@ -1,131 +1,15 @@
-//! `[[watch]]` lists: terms and their modes, and the rules that combine
-//! them (exclude, min_hits, fields, require), with checks that point at
-//! the offending line and column.
+//! Checks on `[[watch]]` lists (their types live with the matcher, in
+//! [`crate::matcher::watch`]): every problem points at the offending line
+//! and column.
 
 use std::collections::{HashMap, HashSet};
 
-use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Checker, ConfigError};
-use crate::matcher::fold;
+use crate::matcher::watch::WatchConfig;
 use crate::model::Field;
-
-/// How a term must sit in the text to count as a hit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TermMode {
-    /// A whole word or phrase: boundaries on both sides.
-    #[default]
-    Word,
-    /// The start of a word: "kosov" hits Kosovo, Kosova, Kosovu.
-    Prefix,
-    /// Anywhere, even inside a word.
-    Substring,
-}
-
-/// Whether a term's diacritics must be in the text as written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Diacritics {
-    /// Folded away: "Vucic" hits "Vučić" (the default).
-    #[default]
-    Any,
-    /// As written, in either script: "Mitrovica" hits "Митровица" but
-    /// not "Mitrovića", the surname Mitrović's genitive.
-    Exact,
-}
-
-/// `[[watch]]`: one named watch list.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WatchConfig {
-    /// The list's name, used in alerts and in sink routing.
-    pub name: Spanned<String>,
-    /// Default mode for its terms.
-    #[serde(default)]
-    pub mode: TermMode,
-    /// The terms (`terms` or `any`); the list matches when at least
-    /// `min_hits` of them hit.
-    #[serde(default, alias = "any")]
-    pub terms: Vec<Spanned<TermConfig>>,
-    /// Terms that veto the list when any of them hits the same item.
-    #[serde(default)]
-    pub exclude: Vec<Spanned<TermConfig>>,
-    /// How many different terms must hit (default 1).
-    #[serde(default)]
-    pub min_hits: Option<Spanned<usize>>,
-    /// Which fields are searched (default all: title, summary, content).
-    #[serde(default)]
-    pub fields: Option<Spanned<Vec<Field>>>,
-    /// Other lists that must also match the item.
-    #[serde(default)]
-    pub require: Vec<Spanned<String>>,
-}
-
-impl WatchConfig {
-    /// The minimum number of distinct terms that must hit.
-    pub fn min_hits(&self) -> usize {
-        self.min_hits.as_ref().map_or(1, |m| *m.get_ref())
-    }
-
-    /// The fields searched.
-    pub fn fields(&self) -> Vec<Field> {
-        self.fields
-            .as_ref()
-            .map_or_else(|| Field::ALL.to_vec(), |f| f.get_ref().clone())
-    }
-}
-
-/// One term: a plain string, or `{ term = "...", mode = "prefix" }`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum TermConfig {
-    /// A term in the list's default mode.
-    Plain(String),
-    /// A term with its own mode.
-    Detailed(DetailedTerm),
-}
-
-/// The table form of a term.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DetailedTerm {
-    /// The term as the operator writes it.
-    pub term: String,
-    /// Its mode; default the list's.
-    #[serde(default)]
-    pub mode: Option<TermMode>,
-    /// Whether its diacritics must match too; default not.
-    #[serde(default)]
-    pub diacritics: Diacritics,
-}
-
-impl TermConfig {
-    /// The term as written.
-    pub fn text(&self) -> &str {
-        match self {
-            TermConfig::Plain(text) => text,
-            TermConfig::Detailed(detailed) => &detailed.term,
-        }
-    }
-
-    /// Whether the term's diacritics must match as written.
-    pub fn diacritics(&self) -> Diacritics {
-        match self {
-            TermConfig::Plain(_) => Diacritics::Any,
-            TermConfig::Detailed(detailed) => detailed.diacritics,
-        }
-    }
-
-    /// The term's mode, given the list's default.
-    pub fn mode(&self, default: TermMode) -> TermMode {
-        match self {
-            TermConfig::Plain(_) => default,
-            TermConfig::Detailed(detailed) => detailed.mode.unwrap_or(default),
-        }
-    }
-}
+use crate::text::fold::fold;
 
 impl Checker<'_> {
     /// Checks every list and the `require` graph; returns the list names.

@@ -7,16 +7,16 @@
 //! `kfor` in word mode. List rules (exclude, min_hits, fields, require) are
 //! applied to the per-list counts afterwards.
 
-pub mod fold;
 mod snippet;
+pub mod watch;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
-pub use fold::{Folded, fold};
+pub use crate::text::fold::{self, Folded, fold};
 pub use snippet::snippet;
 
-use crate::config::{Diacritics, TermConfig, TermMode, WatchConfig};
 use crate::model::{Field, Hit, Item};
+use watch::{Diacritics, TermConfig, TermMode, WatchConfig};
 
 /// One compiled term of one list.
 #[derive(Debug, Clone)]

@@ -41,7 +41,7 @@ impl FoundDate {
         }
         match parse_date(text) {
             Some(date) if plausible(date, now) => FoundDate::Known(date),
-            _ => FoundDate::Unusable(crate::clip::clip(text, MAX_DATE_LEN)),
+            _ => FoundDate::Unusable(crate::text::clip::clip(text, MAX_DATE_LEN)),
         }
     }
 

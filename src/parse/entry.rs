@@ -5,10 +5,11 @@
 //! whichever found it.
 
 use super::dates::FoundDate;
-use super::link::is_web_url;
 use super::{html, item_key, mojibake};
-use crate::clip::{clip_bytes_in_place, clip_chars_in_place};
+use crate::http::is_web_url;
 use crate::model::Item;
+use crate::text::clip::{clip_bytes_in_place, clip_chars_in_place};
+use crate::text::plain::without_controls;
 
 /// A title is cut to this many characters.
 pub const MAX_TITLE_CHARS: usize = 1_000;
@@ -53,7 +54,7 @@ impl Fields {
         let link = self
             .link
             .or_else(|| self.id.as_deref().and_then(|id| link_of_id(id, feed_url)))
-            .map(|l| unescape_link(&html::without_controls(l.trim())))
+            .map(|l| unescape_link(&without_controls(l.trim())))
             .filter(|l| !l.is_empty() && l.len() <= MAX_LINK_BYTES);
         let published = self.published.known().or(self.updated.known());
         let published_raw = match published {
@@ -66,7 +67,7 @@ impl Fields {
         };
         let source_id = self
             .id
-            .map(|id| html::without_controls(id.trim()))
+            .map(|id| without_controls(id.trim()))
             .filter(|id| !id.is_empty() && id.len() <= MAX_LINK_BYTES);
         let key = item_key(
             feed_url,

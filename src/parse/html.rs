@@ -2,6 +2,8 @@
 //! styles with their contents), block elements turned into spaces, entities
 //! decoded, whitespace collapsed.
 
+use crate::text::plain::collapse_whitespace;
+
 /// Turns an HTML fragment (or plain text with entities) into plain text.
 pub fn to_plain_text(html: &str) -> String {
     let stripped = strip_tags(html);
@@ -92,37 +94,6 @@ fn skip_element<'a>(rest: &'a str, name: &str) -> &'a str {
         from = after;
     }
     ""
-}
-
-/// The text without control characters (C0, DEL, C1), for values that
-/// keep their spaces: links and ids.
-pub fn without_controls(text: &str) -> String {
-    text.chars().filter(|c| !c.is_control()).collect()
-}
-
-/// Collapses whitespace runs (including non-breaking spaces and line
-/// breaks) to one space, trims the ends, and drops every other control
-/// character (C0, DEL, C1): feed text reaches terminals, logs and chat
-/// messages, where `ESC[2J` or an OSC sequence would act rather than show.
-pub fn collapse_whitespace(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for word in text.split(|c: char| c.is_whitespace()) {
-        let before = out.len();
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        let start = out.len();
-        if word.contains(char::is_control) {
-            out.extend(word.chars().filter(|c| !c.is_control()));
-        } else {
-            out.push_str(word);
-        }
-        // An empty word, or one made only of controls, leaves nothing.
-        if out.len() == start {
-            out.truncate(before);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

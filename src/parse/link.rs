@@ -31,12 +31,6 @@ pub fn reader_link_rank(rel: Option<&str>, media_type: Option<&str>, href: &str)
     Some(u8::from(web) * 4 + html)
 }
 
-/// Whether a link is an absolute http(s) URL.
-pub fn is_web_url(link: &str) -> bool {
-    url::Url::parse(link.trim())
-        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
-}
-
 /// Query parameters that only track the reader, never select the story.
 const TRACKING_PARAMETERS: [&str; 9] = [
     "fbclid",

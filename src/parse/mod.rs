@@ -25,8 +25,8 @@ pub use repair::repair_xml;
 
 use chrono::{DateTime, Utc};
 
-use crate::matcher::fold;
 use crate::model::{Item, ItemKey};
+use crate::text::fold::fold;
 use dates::DateBook;
 use lenient::Scan;
 

@@ -34,7 +34,7 @@ impl Tail {
     /// The tail as text (a character cut at its start shows as U+FFFD).
     fn text(&self) -> String {
         let bytes: Vec<u8> = self.0.iter().copied().collect();
-        crate::parse::html::collapse_whitespace(&String::from_utf8_lossy(&bytes))
+        crate::text::plain::collapse_whitespace(&String::from_utf8_lossy(&bytes))
     }
 }
 

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::config::HumanDuration;
+use crate::units::HumanDuration;
 use crate::model::Message;
 use presets::{Preset, Renderer};
 
@@ -360,7 +360,7 @@ impl WebhookConfig {
         self.secret_source().validate().map_err(|e| ("secret", e))?;
         match (&self.url, self.format) {
             (Some(url), _) => {
-                crate::config::parse_http_url(url).map_err(|e| ("url", e))?;
+                crate::units::parse_http_url(url).map_err(|e| ("url", e))?;
             }
             (None, Preset::Telegram) => {}
             (None, _) => return Err(("type", "url is missing".to_string())),

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::text::{alert_line, digest_heading, plain_snippet, summary, web_link};
-use crate::clip::clip;
 use crate::model::{Alert, Message};
+use crate::text::clip::clip;
 
 /// `format = "..."` of a webhook sink.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

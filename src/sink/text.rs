@@ -1,8 +1,8 @@
 //! Plain-text forms of alerts, events and digests, shared by the stdout
 //! sink and the chat presets.
 
+use crate::http::is_web_url;
 use crate::model::{Alert, Digest, FeedHealthEvent, Message};
-use crate::parse::link::is_web_url;
 
 /// One line for any message.
 pub fn summary(message: &Message) -> String {

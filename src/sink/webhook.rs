@@ -10,7 +10,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use super::presets::{Preset, Renderer};
 use super::sign::SigningKey;
 use super::{BoxFuture, Delivery, Sink, SinkError, WebhookConfig};
-use crate::fetch::{USER_AGENT, client_builder, error_chain, retry_after};
+use crate::http::{USER_AGENT, client_builder, error_chain, retry_after};
 
 /// POSTs messages to one endpoint.
 #[derive(Debug)]

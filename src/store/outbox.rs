@@ -82,8 +82,9 @@ pub struct DeliveryRow {
     pub last_error: Option<String>,
     /// When the alert was detected (ms).
     pub detected_at: i64,
-    /// The message's one-line summary.
-    pub summary: String,
+    /// The stored message, or why it could not be read back: listing
+    /// returns data, and whoever shows it decides how.
+    pub message: Result<Message, String>,
 }
 
 impl Store {
@@ -342,9 +343,7 @@ impl Store {
             .map(|row| {
                 let body: String = row.try_get("body")?;
                 let kind: String = row.try_get("kind")?;
-                let summary = Message::from_stored(&kind, &body)
-                    .map(|m| crate::sink::text::summary(&m))
-                    .unwrap_or_else(|e| format!("(unreadable: {e})"));
+                let message = Message::from_stored(&kind, &body).map_err(|e| e.to_string());
                 Ok(DeliveryRow {
                     delivery_id: row.try_get("delivery_id")?,
                     alert_id: row.try_get("alert_id")?,
@@ -353,7 +352,7 @@ impl Store {
                     attempts: row.try_get("attempts")?,
                     last_error: row.try_get("last_error")?,
                     detected_at: row.try_get("detected_at")?,
-                    summary,
+                    message,
                 })
             })
             .collect::<Result<Vec<DeliveryRow>, StoreError>>()?;

@@ -15,7 +15,7 @@ use std::collections::HashSet;
 
 pub use simhash::{band_keys, hamming, simhash};
 
-use crate::matcher::fold;
+use crate::text::fold::fold;
 
 /// Words of the lede (summary) that enter its signature.
 const LEDE_WORDS: usize = 40;

@@ -22,8 +22,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use newswatch::parse::html::{collapse_whitespace, to_plain_text};
+use newswatch::parse::html::to_plain_text;
 use newswatch::parse::{MAX_TITLE_CHARS, parse_feed};
+use newswatch::text::plain::collapse_whitespace;
 
 const BASE: &str = "https://corpus.example/feed/";
 
@@ -158,7 +159,7 @@ fn excuses(dir: &Path) -> HashMap<(String, String), Excuse> {
 /// folded and cut as newswatch folds and cuts its own.
 fn reference_title(text: Option<&str>) -> String {
     let plain = to_plain_text(text.unwrap_or_default());
-    newswatch::clip::clip(&plain, MAX_TITLE_CHARS)
+    newswatch::text::clip::clip(&plain, MAX_TITLE_CHARS)
 }
 
 fn link(text: &str) -> String {

@@ -1,6 +1,8 @@
-//! Value types the config reads from strings: durations, byte sizes and cron
-//! schedules. Each checks itself while the TOML is read, so a bad value is
-//! reported at its own line and column.
+//! Value types the config reads from strings: durations, byte sizes, cron
+//! schedules and http(s) URLs. A leaf, so the config of every component
+//! (sinks included) can use them without importing config loading. Each
+//! checks itself while the TOML is read, so a bad value is reported at its
+//! own line and column.
 
 use std::fmt;
 use std::time::Duration;
@@ -142,6 +144,17 @@ impl<'de> Deserialize<'de> for CronSchedule {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         CronSchedule::parse(&text).map_err(de::Error::custom)
+    }
+}
+
+/// Parses an absolute http or https URL, with a message fit for the operator.
+pub fn parse_http_url(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text.trim()).map_err(|e| format!("invalid URL {text:?}: {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some() => Ok(url),
+        _ => Err(format!(
+            "URL {text:?} must be http:// or https:// with a host"
+        )),
     }
 }
 

@@ -1,0 +1,54 @@
+//! What fetching feeds and delivering to webhooks share about HTTP: the
+//! client builder, the User-Agent, error text, `Retry-After`, and which
+//! URLs count as web links. A leaf: neither polling nor delivery code.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// The User-Agent sent unless the config sets another.
+pub const USER_AGENT: &str = concat!(
+    "newswatch/",
+    env!("CARGO_PKG_VERSION"),
+    " (news feed monitor)"
+);
+
+/// Builds reqwest clients with the crypto provider installed once.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    // Installing twice is harmless; the first provider stays.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
+/// The error and its causes on one line, since reqwest's top-level message
+/// alone ("error sending request") says little.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Reads `Retry-After` in its seconds form or its HTTP-date form.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(text).ok()?;
+    let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Whether a link is an absolute http(s) URL.
+pub fn is_web_url(link: &str) -> bool {
+    url::Url::parse(link.trim())
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+}
