@@ -5,10 +5,11 @@
 use chrono::{DateTime, Utc};
 
 use super::feeds::FeedSpec;
+use crate::clock::from_millis;
 use crate::config::PollConfig;
 use crate::model::{FeedHealthEvent, rfc3339};
 use crate::sink::{EventKind, SinkConfig};
-use crate::store::{FeedState, NewEvent, from_millis};
+use crate::store::{FeedState, NewEvent};
 
 const REPORTED_UNHEALTHY: &str = "unhealthy";
 

@@ -11,6 +11,7 @@ mod health;
 mod pipeline;
 mod poll;
 mod poller;
+pub mod worker;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,8 +30,8 @@ use crate::config::{Config, ConfigError};
 use crate::fetch::Fetcher;
 use crate::matcher::Matcher;
 use crate::sink::Sink;
-use crate::sink::worker::{Worker, WorkerReport};
 use crate::store::{Access, DeliveryState, Store};
+use worker::{Worker, WorkerReport, WorkerSettings};
 
 /// Capacity of the channel from poll tasks to the pipeline loop.
 const POLL_CHANNEL: usize = 256;
@@ -173,7 +174,12 @@ impl App {
             workers
                 .wakers
                 .insert(config.name().to_string(), Arc::clone(&wake));
-            let worker = Worker::new(sink, self.store.clone(), wake, config.worker_settings());
+            let worker = Worker::new(
+                sink,
+                self.store.clone(),
+                wake,
+                WorkerSettings::for_sink(config),
+            );
             workers.tasks.spawn(worker.run(workers.drain.clone()));
         }
         Ok(workers)
@@ -223,7 +229,7 @@ async fn maintain(store: Store, retention: Duration) {
     );
     loop {
         tick.tick().await;
-        let cutoff = crate::sink::worker::now_ms() - retention.as_millis() as i64;
+        let cutoff = crate::clock::now_ms() - retention.as_millis() as i64;
         match store.prune(cutoff).await {
             Ok(pruned) => tracing::info!(
                 seen = pruned.seen,

@@ -14,9 +14,9 @@ use tokio_util::sync::CancellationToken;
 use super::IDLE_WAIT;
 use super::feeds::FeedSpec;
 use super::poll::{PollContext, PollReport};
+use crate::clock::now_ms;
 use crate::config::PollConfig;
 use crate::schedule::{Timers, first_poll_at, start_cron};
-use crate::sink::worker::now_ms;
 use crate::store::FeedState;
 
 /// Polls every feed once (for `newswatch once`), then drops `reports`.

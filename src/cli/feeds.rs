@@ -5,9 +5,10 @@
 use serde::Serialize;
 
 use super::{Failure, output};
+use crate::clock::from_millis;
 use crate::config::Config;
 use crate::model::rfc3339;
-use crate::store::{FeedState, Store, from_millis};
+use crate::store::{FeedState, Store};
 use crate::text::clip::clip;
 
 /// One feed's line (text) or object (`--json`).

@@ -6,10 +6,11 @@
 use serde::Serialize;
 
 use super::{Failure, output};
+use crate::clock::from_millis;
+use crate::clock::now_ms;
 use crate::config::Config;
 use crate::model::rfc3339;
-use crate::sink::worker::now_ms;
-use crate::store::{DeliveryState, Store, from_millis};
+use crate::store::{DeliveryState, Store};
 
 /// `newswatch alerts`.
 pub async fn alerts(

@@ -13,7 +13,6 @@ pub mod sign;
 mod stdout;
 pub mod text;
 mod webhook;
-pub mod worker;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -22,8 +21,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::units::HumanDuration;
 use crate::model::Message;
+use crate::units::HumanDuration;
 use presets::{Preset, Renderer};
 
 /// Where Telegram's Bot API lives, unless a sink's `url` says otherwise.
@@ -448,15 +447,6 @@ impl SinkConfig {
         match &self.retry {
             Some(delays) => delays.iter().map(|d| d.0).collect(),
             None => DEFAULT_RETRY_SCHEDULE.to_vec(),
-        }
-    }
-
-    /// How the sink's worker paces and batches deliveries.
-    pub fn worker_settings(&self) -> worker::WorkerSettings {
-        worker::WorkerSettings {
-            retry_schedule: self.retry_schedule(),
-            max_per_minute: self.max_per_minute,
-            digest: self.digest.map(|d| d.0),
         }
     }
 

@@ -324,7 +324,7 @@ async fn queue_update(
         lists: story.lists.clone(),
         sources: story.sources.clone(),
         new_source: new.alert.feed.clone(),
-        detected_at: rfc3339(crate::store::from_millis(record.now_ms)),
+        detected_at: rfc3339(crate::clock::from_millis(record.now_ms)),
     };
     stories::updated(tx, &story.id, record.now_ms).await?;
     queue(

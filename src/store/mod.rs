@@ -178,13 +178,3 @@ fn read_only_url(url: &str) -> String {
     params.push("mode=ro");
     format!("{base}?{}", params.join("&"))
 }
-
-/// Milliseconds since the Unix epoch for a UTC time.
-pub fn millis(time: chrono::DateTime<chrono::Utc>) -> i64 {
-    time.timestamp_millis()
-}
-
-/// The UTC time for stored milliseconds.
-pub fn from_millis(ms: i64) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}

@@ -5,8 +5,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use newswatch::app::worker::{Worker, WorkerSettings};
 use newswatch::model::Message;
-use newswatch::sink::worker::{Worker, WorkerSettings};
 use newswatch::sink::{BoxFuture, Delivery, Sink, SinkError};
 use newswatch::store::{DeliveryState, FeedState, PollRecord, Store, StoryRules};
 use tokio::sync::Notify;

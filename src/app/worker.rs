@@ -1,4 +1,5 @@
-//! The sink worker: one task per sink, feeding it from the outbox in
+//! The sink worker: wiring between the outbox and a sink, not a sink
+//! itself (sinks are adapters that know only the model). One task per sink, feeding it from the outbox in
 //! detection order, retrying with backoff, dead-lettering what cannot go,
 //! pacing (`max_per_minute`) and batching (`digest`). A slow or failing
 //! sink only ever holds up its own queue.
@@ -11,10 +12,11 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{Delivery, Sink, SinkError};
+use crate::clock::{from_millis, now_ms};
 use crate::model::{Digest, Message, rfc3339};
 use crate::service::metrics::{DeliveryKind, metrics};
-use crate::store::{ClaimedDelivery, QueueHead, Store, from_millis};
+use crate::sink::{Delivery, Sink, SinkConfig, SinkError};
+use crate::store::{ClaimedDelivery, QueueHead, Store};
 
 /// How long a claim is held before another instance may take it over.
 const LEASE: Duration = Duration::from_secs(120);
@@ -48,6 +50,17 @@ pub struct WorkerSettings {
     pub max_per_minute: Option<u32>,
     /// Send one digest per period instead of one message each.
     pub digest: Option<Duration>,
+}
+
+impl WorkerSettings {
+    /// The pacing and batching a sink's config asks for.
+    pub fn for_sink(config: &SinkConfig) -> Self {
+        WorkerSettings {
+            retry_schedule: config.retry_schedule(),
+            max_per_minute: config.max_per_minute,
+            digest: config.digest.map(|d| d.0),
+        }
+    }
 }
 
 /// What one pass over the queue found.
@@ -391,11 +404,6 @@ fn until(at_ms: i64, now_ms: i64) -> Duration {
 /// Adds up to 10 % random delay, so retries of many deliveries spread out.
 fn with_jitter(delay: Duration) -> Duration {
     delay.mul_f64(1.0 + fastrand::f64() * 0.1)
-}
-
-/// Now, in milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 #[cfg(test)]
