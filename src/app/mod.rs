@@ -315,7 +315,7 @@ pub fn preflight(config: &Config) -> Result<(), ConfigError> {
         })
         .collect();
     for (index, sink) in config.sinks.iter().enumerate() {
-        if let Some(problem) = crate::sink::preflight::problem(sink) {
+        if let Some(problem) = sink.problem() {
             let at = tables.get(index).map(|&at| at..at);
             return Err(ConfigError::at(
                 &config.path,

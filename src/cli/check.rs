@@ -2,7 +2,7 @@
 
 use super::{Failure, output};
 use crate::config::Config;
-use crate::sink::{SinkConfig, SinkKind};
+use crate::sink::SinkConfig;
 
 /// Prints a short summary of a valid config (and warnings for a config
 /// that is valid but cannot do anything useful).
@@ -22,7 +22,7 @@ pub fn run(config: &Config) -> Result<(), Failure> {
         .map(|w| format!("{} ({} terms)", w.name.get_ref(), w.terms.len()))
         .collect();
     output::line(&format!("  watch lists: {}", lists.join(", ")))?;
-    let sinks: Vec<String> = config.sinks.iter().map(describe_sink).collect();
+    let sinks: Vec<String> = config.sinks.iter().map(SinkConfig::describe).collect();
     output::line(&format!("  sinks: {}", sinks.join(", ")))?;
     let state_dir = config.state_directory(|k| std::env::var(k).ok());
     let database = crate::redact::public_url(&config.database_url(&state_dir));
@@ -46,20 +46,4 @@ pub fn run(config: &Config) -> Result<(), Failure> {
         }
     }
     Ok(())
-}
-
-fn describe_sink(sink: &SinkConfig) -> String {
-    let kind = match &sink.kind {
-        SinkKind::Stdout(_) => "stdout".to_string(),
-        SinkKind::File(c) => format!("file {}", c.path.display()),
-        SinkKind::Exec(c) => format!("exec {}", c.command.join(" ")),
-        SinkKind::Webhook(c) => {
-            let format = format!("{:?}", c.format).to_lowercase();
-            format!("webhook {format} {}", c.shown_url())
-        }
-    };
-    let lists = sink
-        .lists()
-        .map_or("all lists".to_string(), |l| l.join("+"));
-    format!("{} ({kind}, {lists})", sink.name())
 }

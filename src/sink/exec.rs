@@ -5,13 +5,78 @@
 //! stderr is read as it comes (the last 4 KiB go into the error), and the
 //! outcome is decided by its exit, whoever still holds the pipe.
 
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{BoxFuture, Delivery, Sink, SinkError};
+use serde::Deserialize;
+
+use super::{BoxFuture, Delivery, KindConfig, Sink, SinkError};
+use crate::units::HumanDuration;
+
+/// `type = "exec"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecConfig {
+    /// The program and its arguments (no shell).
+    pub command: Vec<String>,
+    /// Time allowed for one run; default 30s.
+    #[serde(default)]
+    pub timeout: Option<HumanDuration>,
+}
+
+impl KindConfig for ExecConfig {
+    fn type_name(&self) -> &'static str {
+        "exec"
+    }
+
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        match self.command.first() {
+            Some(program) if !program.trim().is_empty() => Ok(()),
+            _ => Err((
+                "command",
+                "command must name a program: [\"/path/to/program\", \"arg\", ...]".to_string(),
+            )),
+        }
+    }
+
+    fn problem(&self, _name: &str) -> Option<String> {
+        self.command
+            .first()
+            .and_then(|program| command_problem(program))
+    }
+
+    fn build(&self, name: &str) -> anyhow::Result<Box<dyn Sink>> {
+        Ok(Box::new(ExecSink::new(
+            name,
+            self.command.clone(),
+            self.timeout.map_or(Duration::from_secs(30), |t| t.0),
+        )))
+    }
+
+    fn describe(&self) -> String {
+        format!("exec {}", self.command.join(" "))
+    }
+}
+
+/// A program that is not an executable file, or not found in `PATH`.
+fn command_problem(program: &str) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let runnable = |path: &Path| {
+        path.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        return (!runnable(Path::new(program)))
+            .then(|| format!("command {program} is not an executable file"));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path).any(|dir| runnable(&dir.join(program)));
+    (!found).then(|| format!("command {program} is not found in PATH"))
+}
 
 /// Exit status meaning "the input is wrong; do not send it again".
 const EX_DATAERR: i32 = 65;

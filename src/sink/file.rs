@@ -4,7 +4,7 @@
 //! which opens the file afresh, so logrotate can move it away without
 //! `copytruncate`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -14,10 +14,64 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
-use super::{BoxFuture, Delivery, Sink, SinkError};
+use serde::Deserialize;
+
+use super::{BoxFuture, Delivery, KindConfig, Sink, SinkError};
 
 /// How often written lines are synced to disk.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
+
+/// `type = "file"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// The JSON Lines file alerts are appended to.
+    pub path: PathBuf,
+}
+
+impl KindConfig for FileConfig {
+    fn type_name(&self) -> &'static str {
+        "file"
+    }
+
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        if self.path.as_os_str().is_empty() {
+            Err(("path", "path is empty".to_string()))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn problem(&self, _name: &str) -> Option<String> {
+        file_problem(&self.path)
+    }
+
+    fn build(&self, name: &str) -> anyhow::Result<Box<dyn Sink>> {
+        Ok(Box::new(FileSink::new(name, self.path.clone())))
+    }
+
+    fn describe(&self) -> String {
+        format!("file {}", self.path.display())
+    }
+}
+
+/// A path that is a directory, or lies in no directory, cannot be opened.
+fn file_problem(path: &Path) -> Option<String> {
+    if path.is_dir() {
+        return Some(format!(
+            "path {} is a directory, not a file",
+            path.display()
+        ));
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty())?;
+    (!parent.is_dir()).then(|| {
+        format!(
+            "path {}: the directory {} does not exist",
+            path.display(),
+            parent.display()
+        )
+    })
+}
 
 /// Appends messages to a file, one JSON object per line.
 #[derive(Debug)]

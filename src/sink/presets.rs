@@ -3,6 +3,7 @@
 //! user's minijinja template. Alerts, feed-health events and digests all
 //! render in every format.
 
+use super::WebhookConfig;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -57,16 +58,18 @@ pub struct Renderer {
 const DIGEST_ITEMS: usize = 20;
 
 impl Renderer {
-    /// A renderer for a preset. `template` must be given for
-    /// [`Preset::Template`] and is checked here.
-    pub fn new(
-        preset: Preset,
-        topic: Option<String>,
-        chat_id: Option<String>,
-        template: Option<String>,
-        content_type: Option<String>,
-    ) -> Result<Renderer, String> {
-        let content_type = content_type.unwrap_or_else(|| "application/json".to_string());
+    /// The renderer a webhook sink's config asks for. `template` is the
+    /// template's text (inline or read from `template_file` by the caller,
+    /// which owns the I/O); it must be given for [`Preset::Template`] and
+    /// is checked here.
+    pub fn new(config: &WebhookConfig, template: Option<String>) -> Result<Renderer, String> {
+        let preset = config.format;
+        let topic = config.topic.clone();
+        let chat_id = config.chat_id.clone();
+        let content_type = config
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "application/json".to_string());
         let json = is_json_type(&content_type);
         let template = match (preset, template) {
             (Preset::Template, Some(source)) => {

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 
-use super::{BoxFuture, Delivery, Sink, SinkError};
+use super::{BoxFuture, Delivery, KindConfig, Sink, SinkError};
 
 /// How the stdout sink writes an alert.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -15,6 +15,25 @@ pub enum LineFormat {
     Text,
     /// The alert JSON, one object per line, for programs.
     Json,
+}
+
+/// `type = "stdout"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StdoutConfig {
+    /// `text` (one readable line, default) or `json` (JSON Lines).
+    #[serde(default)]
+    pub format: LineFormat,
+}
+
+impl KindConfig for StdoutConfig {
+    fn type_name(&self) -> &'static str {
+        "stdout"
+    }
+
+    fn build(&self, name: &str) -> anyhow::Result<Box<dyn Sink>> {
+        Ok(Box::new(StdoutSink::new(name, self.format)))
+    }
 }
 
 /// Writes alerts to standard output.

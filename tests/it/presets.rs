@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use newswatch::model::{Alert, AlertHit, Digest, FeedHealthEvent, Message};
+use newswatch::sink::WebhookConfig;
 use newswatch::sink::presets::{Preset, Renderer};
 use serde_json::Value;
 
@@ -74,14 +75,7 @@ fn render(preset: Preset, message: &Message) -> (Value, String) {
     let template = (preset == Preset::Template).then(|| {
         "{\"kind\": {{ kind | tojson }}, \"text\": {{ (message.title or message.feed or message.count) | tojson }}}".to_string()
     });
-    let renderer = Renderer::new(
-        preset,
-        Some("balkans".into()),
-        Some("-100123".into()),
-        template,
-        None,
-    )
-    .expect("renderer");
+    let renderer = Renderer::new(&preset_config(preset), template).expect("renderer");
     let stored = message.to_json().expect("json");
     let body = renderer.render(message, &stored).expect("render");
     let value: Value = serde_json::from_slice(&body.bytes).expect("every preset renders JSON here");
@@ -193,12 +187,14 @@ fn bodies_use_the_fields_each_service_documents() {
 
 #[test]
 fn a_template_can_render_any_content_type() {
+    let config = WebhookConfig {
+        format: Preset::Template,
+        content_type: Some("text/plain; charset=utf-8".into()),
+        ..WebhookConfig::default()
+    };
     let renderer = Renderer::new(
-        Preset::Template,
-        None,
-        None,
+        &config,
         Some("{{ message.title }} ({{ message.lists | join(\", \") }})".into()),
-        Some("text/plain; charset=utf-8".into()),
     )
     .expect("renderer");
     let message = &messages()[0].1;
@@ -210,29 +206,23 @@ fn a_template_can_render_any_content_type() {
         String::from_utf8(body.bytes).expect("utf-8"),
         "KFOR says it will act if stability is jeopardized <in> Kosovo & the north (kfor, kosovo)"
     );
-    assert!(
-        Renderer::new(
-            Preset::Template,
-            None,
-            None,
-            Some("{{ unclosed".into()),
-            None
-        )
-        .is_err()
-    );
+    assert!(Renderer::new(&preset_config(Preset::Template), Some("{{ unclosed".into())).is_err());
 }
 
 /// A renderer for `preset` with a template (for `template`) and the
 /// default JSON content type.
 fn renderer(preset: Preset, template: Option<&str>) -> Renderer {
-    Renderer::new(
-        preset,
-        Some("balkans".into()),
-        Some("-100123".into()),
-        template.map(str::to_string),
-        None,
-    )
-    .expect("renderer")
+    Renderer::new(&preset_config(preset), template.map(str::to_string)).expect("renderer")
+}
+
+/// A webhook config for `preset` with the topic and chat these tests use.
+fn preset_config(preset: Preset) -> WebhookConfig {
+    WebhookConfig {
+        format: preset,
+        topic: Some("balkans".into()),
+        chat_id: Some("-100123".into()),
+        ..WebhookConfig::default()
+    }
 }
 
 fn rendered(renderer: &Renderer, message: &Message) -> Result<String, String> {

@@ -7,10 +7,14 @@ use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 
-use super::presets::{Preset, Renderer};
-use super::sign::SigningKey;
-use super::{BoxFuture, Delivery, Sink, SinkError, WebhookConfig};
+mod config;
+
+pub use config::{LogUrl, TELEGRAM_API, WebhookConfig};
+
 use crate::http::{USER_AGENT, client_builder, error_chain, retry_after};
+use crate::sink::presets::{Preset, Renderer};
+use crate::sink::sign::SigningKey;
+use crate::sink::{BoxFuture, Delivery, Sink, SinkError};
 
 /// POSTs messages to one endpoint.
 #[derive(Debug)]
@@ -38,21 +42,14 @@ impl WebhookSink {
                 })?),
                 (None, None) => None,
             };
-        let renderer = Renderer::new(
-            config.format,
-            config.topic.clone(),
-            config.chat_id.clone(),
-            template,
-            config.content_type.clone(),
-        )
-        .map_err(fail)?;
+        let renderer = Renderer::new(config, template).map_err(fail)?;
         let (url, shown_url, signing) = match config.format {
             Preset::Telegram => {
-                let token = secret.ok_or_else(|| fail(super::TELEGRAM_NEEDS_TOKEN.into()))?;
+                let token = secret.ok_or_else(|| fail(config::TELEGRAM_NEEDS_TOKEN.into()))?;
                 let base = config
                     .url
                     .as_deref()
-                    .unwrap_or(super::TELEGRAM_API)
+                    .unwrap_or(TELEGRAM_API)
                     .trim_end_matches('/');
                 (
                     format!("{base}/bot{}/sendMessage", token.expose()),
