@@ -94,7 +94,7 @@ impl<'de> Deserialize<'de> for ByteSize {
 /// gets second 0 added. Times are UTC.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CronSchedule {
-    /// The six-field form handed to the cron scheduler.
+    /// The six-field form, which [`CronSchedule::next_after`] reads.
     pub expression: String,
 }
 
@@ -134,7 +134,9 @@ impl CronSchedule {
     }
 }
 
-/// The parser the cron scheduler itself uses, so what we accept it accepts.
+/// The one cron parser: what the config accepts is what the scheduling
+/// engine runs. These are the options tokio-cron-scheduler, the engine's
+/// former cron driver, gave croner, so every schedule keeps its meaning.
 fn cron_parser() -> croner::parser::CronParser {
     croner::parser::CronParser::builder()
         .seconds(croner::parser::Seconds::Required)
