@@ -11,3 +11,39 @@ pub fn now_ms() -> i64 {
 pub fn from_millis(ms: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
+
+/// Where the engine reads the time. Due times are wall-clock milliseconds
+/// (they are stored, and cron schedules speak wall-clock time), while the
+/// engine sleeps on tokio's clock; a test pauses tokio's clock and lets
+/// wall time follow it.
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    /// The system clock: what the daemon runs on.
+    System,
+    /// Wall time that moves with tokio's clock, paused or not.
+    Tokio {
+        /// tokio's time when the wall clock read `start_ms`.
+        origin: tokio::time::Instant,
+        /// Wall time at `origin`, in ms since the Unix epoch.
+        start_ms: i64,
+    },
+}
+
+impl Clock {
+    /// A clock that reads `start_ms` now and advances with tokio's clock.
+    pub fn following_tokio(start_ms: i64) -> Clock {
+        Clock::Tokio {
+            origin: tokio::time::Instant::now(),
+            start_ms,
+        }
+    }
+
+    /// Now, in ms since the Unix epoch.
+    pub fn now_ms(&self) -> i64 {
+        match self {
+            Clock::System => now_ms(),
+            Clock::Tokio { origin, start_ms } => start_ms
+                .saturating_add(i64::try_from(origin.elapsed().as_millis()).unwrap_or(i64::MAX)),
+        }
+    }
+}

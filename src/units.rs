@@ -96,7 +96,7 @@ impl<'de> Deserialize<'de> for ByteSize {
 /// gets second 0 added. Times are UTC.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CronSchedule {
-    /// The six-field form handed to the cron scheduler.
+    /// The six-field form, which [`CronSchedule::next_after`] reads.
     pub expression: String,
 }
 
@@ -119,11 +119,15 @@ impl CronSchedule {
         Ok(CronSchedule { expression })
     }
 
-    /// The next time this schedule fires after `after`.
+    /// The next time this schedule fires after `after`, on a whole second.
+    /// croner keeps the sub-second part of the time it starts from, so it
+    /// is dropped first: a schedule fires at :00.000, not at whatever
+    /// fraction of a second the last poll began.
     pub fn next_after(
         &self,
         after: chrono::DateTime<chrono::Utc>,
     ) -> Option<chrono::DateTime<chrono::Utc>> {
+        let after = chrono::SubsecRound::trunc_subsecs(after, 0);
         cron_parser()
             .parse(&self.expression)
             .ok()?
@@ -132,7 +136,9 @@ impl CronSchedule {
     }
 }
 
-/// The parser the cron scheduler itself uses, so what we accept it accepts.
+/// The one cron parser: what the config accepts is what the scheduling
+/// engine runs. These are the options tokio-cron-scheduler, the engine's
+/// former cron driver, gave croner, so every schedule keeps its meaning.
 fn cron_parser() -> croner::parser::CronParser {
     croner::parser::CronParser::builder()
         .seconds(croner::parser::Seconds::Required)
@@ -181,5 +187,21 @@ mod tests {
         assert!(CronSchedule::parse("0 0 */2 * * *").is_ok());
         assert!(CronSchedule::parse("every tuesday").is_err());
         assert!(CronSchedule::parse("0 99 * * * *").is_err());
+    }
+
+    #[test]
+    fn cron_activations_fall_on_whole_seconds() {
+        let every_second = CronSchedule::parse("* * * * * *").expect("valid");
+        let hourly = CronSchedule::parse("0 0 * * * *").expect("valid");
+        let at = |ms| chrono::DateTime::from_timestamp_millis(ms).expect("in range");
+        // 2026-03-01T12:00:00.500Z.
+        let after = at(1_772_366_400_500);
+        assert_eq!(every_second.next_after(after), Some(at(1_772_366_401_000)));
+        assert_eq!(hourly.next_after(after), Some(at(1_772_370_000_000)));
+        // Strictly after: an activation time itself is not its own next.
+        assert_eq!(
+            every_second.next_after(at(1_772_366_401_000)),
+            Some(at(1_772_366_402_000))
+        );
     }
 }

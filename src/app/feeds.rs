@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::config::{BacklogMode, Config, CronSchedule};
+use crate::schedule::Cadence;
 
 /// What a feed's first poll alerts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +19,7 @@ pub enum Backlog {
 /// A feed, ready to poll.
 #[derive(Debug, Clone)]
 pub struct FeedSpec {
-    /// Position in the config (used by the timers).
+    /// Position in the config (the scheduling engine's key).
     pub index: usize,
     /// The configured URL: the feed's identity in the store.
     pub id: String,
@@ -58,5 +59,14 @@ impl FeedSpec {
                 }
             })
             .collect()
+    }
+
+    /// How the scheduling engine times this feed: by its cron schedule if
+    /// it has one, else by its interval.
+    pub fn cadence(&self) -> Cadence {
+        match &self.schedule {
+            Some(schedule) => Cadence::Cron(schedule.clone()),
+            None => Cadence::Interval(self.interval),
+        }
     }
 }

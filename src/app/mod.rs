@@ -338,9 +338,6 @@ pub(crate) fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create the state directory {}", dir.display()))
 }
 
-/// How long the poller waits when nothing is scheduled at all.
-pub(crate) const IDLE_WAIT: Duration = Duration::from_secs(3600);
-
 #[cfg(test)]
 mod tests {
     use super::*;

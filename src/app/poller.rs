@@ -6,17 +6,15 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use tokio::sync::mpsc::{Sender, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{Sender, UnboundedReceiver};
 use tokio::task::JoinSet;
-use tokio_cron_scheduler::JobScheduler;
 use tokio_util::sync::CancellationToken;
 
-use super::IDLE_WAIT;
 use super::feeds::FeedSpec;
 use super::poll::{PollContext, PollReport};
-use crate::clock::now_ms;
+use crate::clock::Clock;
 use crate::config::PollConfig;
-use crate::schedule::{Timers, first_poll_at, start_cron};
+use crate::schedule::{Scheduler, Startup};
 use crate::store::FeedState;
 
 /// Polls every feed once (for `newswatch once`), then drops `reports`.
@@ -81,27 +79,25 @@ async fn poll_task(
     let _ = reports.send(report).await;
 }
 
-/// The daemon's poller.
+/// The daemon's poller: takes due feeds off the one scheduling engine,
+/// which times interval and cron feeds alike, and launches their polls.
 pub struct Poller {
     context: Arc<PollContext>,
     feeds: Vec<FeedSpec>,
-    timers: Timers,
+    scheduler: Scheduler,
     in_flight: Vec<bool>,
     /// Feeds due but not started, past `live_limit` tasks.
     waiting: VecDeque<usize>,
     live_limit: usize,
     task_feeds: HashMap<tokio::task::Id, usize>,
     reports: Sender<PollReport>,
+    /// Each written poll's feed and next due time.
     done: UnboundedReceiver<(usize, i64)>,
-    cron_due: UnboundedReceiver<usize>,
-    // Kept so the cron jobs keep firing; shut down when the poller stops.
-    cron: Option<JobScheduler>,
-    _cron_sender: UnboundedSender<usize>,
 }
 
 impl Poller {
-    /// Sets every interval feed's first due time (from the store, spread)
-    /// and starts the cron jobs.
+    /// Sets every feed's first due time: its stored one if still ahead,
+    /// else a spread start (interval feeds) or its next activation (cron).
     pub async fn start(
         context: Arc<PollContext>,
         feeds: Vec<FeedSpec>,
@@ -110,28 +106,22 @@ impl Poller {
         done: UnboundedReceiver<(usize, i64)>,
     ) -> anyhow::Result<Poller> {
         let stored = context.store.feed_states().await?;
-        let now = now_ms();
-        let mut timers = Timers::new(feeds.len());
-        let mut cron_jobs = Vec::new();
-        let longest = poll.max_backoff.0.max(poll.max_server_delay.0);
+        let cadences = feeds.iter().map(FeedSpec::cadence).collect();
+        let mut scheduler = Scheduler::new(cadences, Clock::System);
+        let startup = Startup {
+            spread: poll.startup_spread.0,
+            longest: poll.max_backoff.0.max(poll.max_server_delay.0),
+        };
         for feed in &feeds {
             if let Some(reason) = disabled(&stored, feed) {
                 tracing::info!(feed = %feed.name, reason, "feed disabled; not polled");
                 continue;
             }
-            match &feed.schedule {
-                Some(schedule) => cron_jobs.push((feed.index, schedule.expression.clone())),
-                None => {
-                    let due = stored.get(&feed.id).and_then(|s| s.next_due_at);
-                    timers.set(
-                        feed.index,
-                        first_poll_at(now, due, feed.interval, poll.startup_spread.0, longest),
-                    );
-                }
+            let due = stored.get(&feed.id).and_then(|s| s.next_due_at);
+            if scheduler.start(feed.index, due, &startup).is_none() {
+                tracing::warn!(feed = %feed.name, "the feed's cron schedule never fires again; not polled");
             }
         }
-        let (cron_sender, cron_due) = tokio::sync::mpsc::unbounded_channel();
-        let cron = start_cron(&cron_jobs, cron_sender.clone()).await?;
         Ok(Poller {
             context,
             in_flight: vec![false; feeds.len()],
@@ -139,12 +129,9 @@ impl Poller {
             waiting: VecDeque::new(),
             live_limit: live_task_limit(poll),
             feeds,
-            timers,
+            scheduler,
             reports,
             done,
-            cron_due,
-            cron,
-            _cron_sender: cron_sender,
         })
     }
 
@@ -152,9 +139,6 @@ impl Poller {
     pub async fn run(mut self, shutdown: CancellationToken) {
         let mut tasks = JoinSet::new();
         loop {
-            let wait = self.timers.next_due().map_or(IDLE_WAIT, |at| {
-                std::time::Duration::from_millis((at - now_ms()).max(0) as u64)
-            });
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => break,
@@ -162,13 +146,10 @@ impl Poller {
                     if let Some(flag) = self.in_flight.get_mut(feed) {
                         *flag = false;
                     }
-                    if self.feeds.get(feed).is_some_and(|f| f.schedule.is_none()) {
-                        self.timers.set(feed, next_due);
-                    }
+                    self.scheduler.polled(feed, next_due);
                 }
-                Some(feed) = self.cron_due.recv() => self.launch(feed, &mut tasks),
-                _ = tokio::time::sleep(wait) => {
-                    for feed in self.timers.pop_due(now_ms()) {
+                due = self.scheduler.due() => {
+                    for feed in due {
                         self.launch(feed, &mut tasks);
                     }
                 }
@@ -177,11 +158,6 @@ impl Poller {
                     self.start_waiting(&mut tasks);
                 }
             }
-        }
-        if let Some(mut cron) = self.cron.take()
-            && let Err(error) = cron.shutdown().await
-        {
-            tracing::warn!(error = %error, "cron scheduler did not stop cleanly");
         }
         tasks.abort_all();
     }
@@ -201,10 +177,7 @@ impl Poller {
         };
         if let Some(feed) = self.task_feeds.remove(&id) {
             self.in_flight[feed] = false;
-            if let Some(spec) = self.feeds.get(feed).filter(|f| f.schedule.is_none()) {
-                self.timers
-                    .set(feed, now_ms() + spec.interval.as_millis() as i64);
-            }
+            self.scheduler.poll_lost(feed);
         }
     }
 

@@ -11,8 +11,9 @@ use tokio_util::sync::CancellationToken;
 pub use notify::notify;
 
 /// The log filter when `RUST_LOG` is unset: our info lines, and only
-/// warnings from the cron scheduler, which is chatty at info.
-const DEFAULT_LOG_FILTER: &str = "info,tokio_cron_scheduler=warn,sqlx=warn";
+/// warnings from sqlx, which logs PostgreSQL notices (migrations raise
+/// them) and failed idle pings at info.
+const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn";
 
 /// Sets up logging to stderr, filtered by `RUST_LOG` (default `info`).
 /// `json`: one JSON object per line. Otherwise, under journald

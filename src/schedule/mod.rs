@@ -1,72 +1,19 @@
-//! Scheduling: when each feed is due. Interval feeds run on our own timers
-//! (a heap of due times); cron feeds are driven by tokio-cron-scheduler,
-//! whose jobs only enqueue the feed. Failures back off exponentially.
+//! Scheduling: when each feed is due. One engine times every feed: a heap
+//! of due times ([`Scheduler`]) holding interval feeds and cron feeds alike.
+//! An interval feed's next time is its interval plus jitter; a cron feed's
+//! is its schedule's next activation (croner). Failures back off
+//! exponentially, servers' delays are a floor, and the due time a poll
+//! computes is stored, so a restart keeps it.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+mod engine;
+
 use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedSender;
-use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
+pub use crate::clock::Clock;
+pub use engine::{Cadence, Scheduler, Startup, Timers};
 
 /// The longest a failing feed waits between attempts (unless its interval is longer).
 pub const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
-
-/// Due times of interval-driven feeds (by feed index), in milliseconds.
-#[derive(Debug, Default)]
-pub struct Timers {
-    heap: BinaryHeap<Reverse<(i64, usize)>>,
-    due_at: Vec<Option<i64>>,
-}
-
-impl Timers {
-    /// Timers for `feeds` feeds, none set.
-    pub fn new(feeds: usize) -> Self {
-        Timers {
-            heap: BinaryHeap::with_capacity(feeds),
-            due_at: vec![None; feeds],
-        }
-    }
-
-    /// Sets (or moves) a feed's due time.
-    pub fn set(&mut self, feed: usize, at_ms: i64) {
-        if let Some(slot) = self.due_at.get_mut(feed) {
-            *slot = Some(at_ms);
-            self.heap.push(Reverse((at_ms, feed)));
-        }
-    }
-
-    /// The earliest due time, if any feed is waiting.
-    pub fn next_due(&mut self) -> Option<i64> {
-        self.drop_stale();
-        self.heap.peek().map(|Reverse((at, _))| *at)
-    }
-
-    /// Removes and returns the feeds due at `now_ms`, earliest first.
-    pub fn pop_due(&mut self, now_ms: i64) -> Vec<usize> {
-        let mut due = Vec::new();
-        while let Some(at) = self.next_due() {
-            if at > now_ms {
-                break;
-            }
-            if let Some(Reverse((_, feed))) = self.heap.pop() {
-                self.due_at[feed] = None;
-                due.push(feed);
-            }
-        }
-        due
-    }
-
-    /// Drops heap entries that a later `set` replaced.
-    fn drop_stale(&mut self) {
-        while let Some(Reverse((at, feed))) = self.heap.peek() {
-            if self.due_at.get(*feed).copied().flatten() == Some(*at) {
-                break;
-            }
-            self.heap.pop();
-        }
-    }
-}
 
 /// When a feed polled at `now_ms` is due next: its interval plus jitter on
 /// success; on failure, the interval doubled per consecutive failure, capped
@@ -155,53 +102,30 @@ pub fn first_poll_at(
     }
 }
 
-/// Starts the cron scheduler for the feeds that have a `schedule`. Each
-/// activation only sends the feed's index to `due`; the poller does the work.
-/// The activation channel is sized to the number of jobs, so activations
-/// that fire together are not dropped.
-pub async fn start_cron(
-    schedules: &[(usize, String)],
-    due: UnboundedSender<usize>,
-) -> Result<Option<JobScheduler>, JobSchedulerError> {
-    if schedules.is_empty() {
-        return Ok(None);
+/// When a cron feed is first polled after start-up: its stored due time if
+/// that is still ahead (a backoff or a server's Retry-After survives a
+/// restart, as for interval feeds), but never later than `longest` from now
+/// or its next activation, whichever is later; else its next activation
+/// (`next_activation`, `None` when the schedule never fires again). A firing
+/// missed while the daemon was down is not made up, as cron does not.
+pub fn first_cron_poll_at(
+    now_ms: i64,
+    stored_due: Option<i64>,
+    next_activation: Option<i64>,
+    longest: Duration,
+) -> Option<i64> {
+    match stored_due {
+        Some(due) if due > now_ms => {
+            let latest = (now_ms + longest.as_millis() as i64).max(next_activation.unwrap_or(0));
+            Some(due.min(latest))
+        }
+        _ => next_activation,
     }
-    let channel = (schedules.len() * 2).max(1024);
-    let scheduler = JobScheduler::new_with_channel_size(channel).await?;
-    for (feed, expression) in schedules {
-        let feed = *feed;
-        let due = due.clone();
-        let job = Job::new_async(expression.as_str(), move |_id, _scheduler| {
-            let due = due.clone();
-            Box::pin(async move {
-                // The poller may be gone during shutdown; nothing to do then.
-                let _ = due.send(feed);
-            })
-        })?;
-        scheduler.add(job).await?;
-    }
-    scheduler.start().await?;
-    Ok(Some(scheduler))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timers_pop_in_order_and_forget_replaced_times() {
-        let mut timers = Timers::new(3);
-        timers.set(0, 300);
-        timers.set(1, 100);
-        timers.set(2, 200);
-        timers.set(2, 500); // moved later
-        assert_eq!(timers.next_due(), Some(100));
-        assert_eq!(timers.pop_due(350), vec![1, 0]);
-        assert_eq!(timers.next_due(), Some(500));
-        assert!(timers.pop_due(499).is_empty());
-        assert_eq!(timers.pop_due(500), vec![2]);
-        assert_eq!(timers.next_due(), None);
-    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {
@@ -275,5 +199,32 @@ mod tests {
             let at = first_poll_at(1_000, Some(500), interval, spread, longest);
             assert!((1_000..=61_000).contains(&at));
         }
+    }
+
+    #[test]
+    fn first_cron_polls_respect_stored_times_else_wait_for_the_schedule() {
+        let longest = Duration::from_secs(3600);
+        let hourly = Some(3_000_000);
+        let first = |due| first_cron_poll_at(1_000, due, hourly, longest);
+        // Nothing stored, or a time that passed while down: the next activation.
+        assert_eq!(first(None), hourly);
+        assert_eq!(first(Some(500)), hourly);
+        // A success stored the next activation; a failure stored a backoff.
+        assert_eq!(first(Some(3_000_000)), hourly);
+        assert_eq!(first(Some(120_000)), Some(120_000));
+        // A stored time beyond any delay the config allows is capped...
+        assert_eq!(first(Some(90_000_000)), Some(3_601_000));
+        // ...but never before the next activation of a schedule sparser than that.
+        let daily = Some(80_000_000);
+        assert_eq!(
+            first_cron_poll_at(1_000, Some(86_000_000), daily, longest),
+            daily
+        );
+        // A schedule that never fires again polls only for a stored time.
+        assert_eq!(first_cron_poll_at(1_000, None, None, longest), None);
+        assert_eq!(
+            first_cron_poll_at(1_000, Some(9_000), None, longest),
+            Some(9_000)
+        );
     }
 }
