@@ -2,7 +2,7 @@
 # Serves a directory over HTTP on loopback with a real nginx configured
 # from bench/nginx.conf (ETag and Last-Modified on, so conditional GETs
 # answer 304; gzip on). nginx's pid file, error log and temp files go in
-# DIR/.nginx. Used by bench/run.sh, bench/soak.sh and tests/nginx.rs.
+# DIR/.nginx. Used by bench/run.sh, bench/soak.sh and tests/it/nginx.rs.
 #
 # Usage: bench/serve.sh DIR PORT     starts nginx in the background, prints its pid
 #        bench/serve.sh --stop DIR   stops the nginx started for DIR
