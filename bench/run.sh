@@ -1,35 +1,50 @@
 #!/usr/bin/env bash
 # One repeatable benchmark run: newswatch `once` over a generated corpus
-# served by nginx, cold (empty state) and warm (state kept, everything
-# 304), with hyperfine; and, where they are installed (Debian's newsboat,
-# feed2exec, rss2email), the same for the peers on the same URLs.
-# Prints a Markdown table: wall and CPU time, peak RSS, items per second,
-# and each peer's ratio to newswatch.
+# (bench/genfeeds) served by nginx (bench/serve.sh), cold (empty state)
+# and warm (state kept, everything 304), with hyperfine; and, where they
+# are installed (Debian's newsboat, feed2exec, rss2email), the same for
+# the peers on the same URLs. Prints a Markdown table: wall and CPU time,
+# peak RSS, items per second, and each peer's ratio to newswatch.
 #
 # Usage: bench/run.sh [FEEDS] [ITEMS] [PORT]     (default 1000 50 8089)
 #        NEWSWATCH_BENCH_PEERS=0 bench/run.sh 10000 50   (newswatch only)
-# Needs: nginx, hyperfine, python3 (apt-get install nginx-light hyperfine).
+#        NEWSWATCH_BENCH_BINARY=/tmp/old/newswatch bench/run.sh
+#            (that binary instead of this tree's release build, to compare
+#            two versions on the same corpus)
+# Needs: nginx, hyperfine, GNU time, bc (apt-get install nginx-light hyperfine time bc).
 set -euo pipefail
+# The override may be relative to where the script was started.
+override=${NEWSWATCH_BENCH_BINARY:-}
+case $override in
+    "" | /*) ;;
+    *) override=$PWD/$override ;;
+esac
 cd "$(dirname "$0")/.."
 
 feeds=${1:-1000}
 items=${2:-50}
 port=${3:-8089}
 root=$(pwd)
-shared=${NEWSWATCH_SHARED:-$root/../shared}
+target=${CARGO_TARGET_DIR:-$root/target}
 work=$(mktemp -d "${TMPDIR:-/tmp}/newswatch-bench.XXXXXX")
 chmod 755 "$work"   # nginx's workers read the corpus as another user
-trap 'bash "$shared/bench/serve.sh" --stop "$work/corpus" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'bash bench/serve.sh --stop "$work/corpus" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-for tool in nginx hyperfine python3; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install nginx-light hyperfine)" >&2; exit 1; }
+for tool in nginx hyperfine bc /usr/bin/time; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install nginx-light hyperfine time bc)" >&2; exit 1; }
 done
 
-cargo build --release --locked --quiet
-binary=$root/target/release/newswatch
+if [ -n "$override" ]; then
+    [ -x "$override" ] || { echo "bench: NEWSWATCH_BENCH_BINARY=$override is not an executable" >&2; exit 1; }
+    binary=$override
+else
+    cargo build --release --locked --quiet
+    binary=$target/release/newswatch
+fi
 
-python3 "$shared/bench/genfeeds.py" "$work/corpus" --feeds "$feeds" --items "$items" >/dev/null
-bash "$shared/bench/serve.sh" "$work/corpus" "$port" >/dev/null
+cargo run --release --locked --quiet --example genfeeds -- \
+    "$work/corpus" --feeds "$feeds" --items "$items" >/dev/null
+bash bench/serve.sh "$work/corpus" "$port" >/dev/null
 sed "s/{PORT}/$port/" "$work/corpus/urls.txt" > "$work/urls.txt"
 total_items=$((feeds * items))
 
@@ -55,17 +70,19 @@ results=()
 # hyperfine for the timing (several runs), GNU time for RSS and CPU.
 cold_prepare="rm -rf $work/state $work/alerts.jsonl"
 hyperfine --style none --runs 5 --prepare "$cold_prepare" \
-    --export-json "$work/cold.json" "$binary once --config $work/newswatch.toml" >/dev/null 2>&1
+    --export-csv "$work/cold.csv" "$binary once --config $work/newswatch.toml" >/dev/null 2>&1
 hyperfine --style none --runs 10 --warmup 1 \
-    --export-json "$work/warm.json" "$binary once --config $work/newswatch.toml" >/dev/null 2>&1
-median() { python3 -c "import json,sys;print(round(json.load(open(sys.argv[1]))['results'][0]['median'],3))" "$1"; }
+    --export-csv "$work/warm.csv" "$binary once --config $work/newswatch.toml" >/dev/null 2>&1
+# The median from hyperfine's CSV (command,mean,stddev,median,user,system,
+# min,max), counted from the end in case the command holds a comma.
+median() { awk -F, 'NR == 2 {printf "%.3f\n", $(NF - 4)}' "$1"; }
 
 rm -rf "$work/state" "$work/alerts.jsonl"
-results+=("$(measure "newswatch cold" "$binary" once --config "$work/newswatch.toml")|$(median "$work/cold.json")")
+results+=("$(measure "newswatch cold" "$binary" once --config "$work/newswatch.toml")|$(median "$work/cold.csv")")
 # A benchmark of failures would be meaningless: every feed must have come.
 grep -q "polled $feeds feeds: $feeds fetched, 0 unchanged, 0 failed" "$work/err.txt" || {
     echo "bench: the cold run did not fetch every feed:" >&2; grep -m3 -E "failed|error" "$work/err.txt" >&2; exit 1; }
-results+=("$(measure "newswatch warm" "$binary" once --config "$work/newswatch.toml")|$(median "$work/warm.json")")
+results+=("$(measure "newswatch warm" "$binary" once --config "$work/newswatch.toml")|$(median "$work/warm.csv")")
 
 # Peers, where installed, on the same URLs (NEWSWATCH_BENCH_PEERS=0 skips
 # them: at 10,000 feeds feed2exec alone takes most of an hour).

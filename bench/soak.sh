@@ -4,6 +4,7 @@
 # so new items arrive and old ones leave) and a short retention (so old
 # keys are pruned). Samples the daemon's CPU and RSS every 30 seconds and
 # prints the average CPU (percent of one core) and the RSS over time.
+# The corpus comes from bench/genfeeds, nginx from bench/serve.sh.
 #
 # Usage: bench/soak.sh [MINUTES] [FEEDS] [CHURN] [PORT]   (default 20 10000 100 8095)
 set -euo pipefail
@@ -13,18 +14,20 @@ minutes=${1:-20}
 feeds=${2:-10000}
 churn=${3:-100}
 port=${4:-8095}
-shared=${NEWSWATCH_SHARED:-$(pwd)/../shared}
+target=${CARGO_TARGET_DIR:-$(pwd)/target}
 work=$(mktemp -d "${TMPDIR:-/tmp}/newswatch-soak.XXXXXX")
+daemon=""   # set once the daemon runs; the trap reads it
 chmod 755 "$work"
-trap 'kill "$daemon" 2>/dev/null || true; bash "$shared/bench/serve.sh" --stop "$work/corpus" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "$daemon" 2>/dev/null || true; bash bench/serve.sh --stop "$work/corpus" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 cargo build --release --locked --quiet
-python3 "$shared/bench/genfeeds.py" "$work/corpus" --feeds "$feeds" --items 50 >/dev/null
+genfeeds() { cargo run --release --locked --quiet --example genfeeds -- "$@" >/dev/null; }
+genfeeds "$work/corpus" --feeds "$feeds" --items 50
 # Churn alternates each chosen feed between its original and another
 # version (another seed), generated once up front.
 cp -r "$work/corpus/feeds" "$work/original"
-python3 "$shared/bench/genfeeds.py" "$work/other" --feeds "$feeds" --items 50 --seed 99 >/dev/null
-bash "$shared/bench/serve.sh" "$work/corpus" "$port" >/dev/null
+genfeeds "$work/other" --feeds "$feeds" --items 50 --seed 99
+bash bench/serve.sh "$work/corpus" "$port" >/dev/null
 sed "s/{PORT}/$port/" "$work/corpus/urls.txt" > "$work/urls.txt"
 {
     printf '[state]\ndirectory = "%s/state"\n\n[http]\nlisten = ""\n\n' "$work"
@@ -35,7 +38,7 @@ sed "s/{PORT}/$port/" "$work/corpus/urls.txt" > "$work/urls.txt"
     printf '\n[[sink]]\ntype = "file"\npath = "%s/alerts.jsonl"\n' "$work"
 } > "$work/newswatch.toml"
 
-target/release/newswatch run --config "$work/newswatch.toml" 2>"$work/daemon.log" &
+"$target/release/newswatch" run --config "$work/newswatch.toml" 2>"$work/daemon.log" &
 daemon=$!
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$daemon/stat"; }

@@ -15,7 +15,8 @@
 //!
 //! feedparser comes from `NEWSWATCH_FEEDPARSER_PYTHONPATH` (`.ci/run`
 //! installs it there) or the Python environment; without it the test is
-//! skipped loudly, and under CI=true it fails.
+//! recorded as skipped (support::service_missing), and under CI=true it
+//! fails.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -25,6 +26,8 @@ use std::process::Command;
 use newswatch::parse::html::to_plain_text;
 use newswatch::parse::{MAX_TITLE_CHARS, parse_feed};
 use newswatch::text::plain::collapse_whitespace;
+
+use crate::support::service_missing;
 
 const BASE: &str = "https://corpus.example/feed/";
 
@@ -67,7 +70,7 @@ fn python() -> Option<Command> {
             return Some(command);
         }
         Ok(out) => format!(
-            "python3 cannot import feedparser ({})",
+            "python3 cannot import feedparser: {}",
             String::from_utf8_lossy(&out.stderr)
                 .lines()
                 .last()
@@ -76,16 +79,10 @@ fn python() -> Option<Command> {
         ),
         Err(error) => format!("python3 cannot run: {error}"),
     };
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI must provide feedparser for the differential test: {why}"
-    );
-    let stars = "*".repeat(70);
-    let _ = writeln!(
-        std::io::stderr().lock(),
-        "\n{stars}\nSKIPPED: differential test against feedparser: {why}.\n  \
-         Run: python3 -m pip install --target /tmp/fp feedparser==6.0.14\n  \
-         then: NEWSWATCH_FEEDPARSER_PYTHONPATH=/tmp/fp cargo test --test differential\n{stars}"
+    service_missing(
+        &format!("differential test against feedparser ({why})"),
+        "apt-get install -y python3-pip; python3 -m pip install --target DIR \
+         feedparser==6.0.14, then NEWSWATCH_FEEDPARSER_PYTHONPATH=DIR",
     );
     None
 }

@@ -18,6 +18,7 @@ mod fetch;
 mod file_sink_full;
 mod fold_properties;
 mod generated_corpus;
+mod genfeeds;
 mod hostile_daemon;
 mod hostile_input;
 mod hostile_text;

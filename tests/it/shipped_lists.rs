@@ -328,7 +328,7 @@ const CASES: &[Case] = &[
     ),
     // Resolution 1244 is the legal basis Belgrade cites for its claim on
     // Kosovo; the shipped lists file it under serbia, as the reference
-    // corpus (../shared/bench/genfeeds.py) does.
+    // corpus (bench/genfeeds) does.
     case(
         En,
         "Russia invokes Resolution 1244 at Security Council",

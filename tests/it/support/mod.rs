@@ -1,10 +1,16 @@
 //! Shared test helpers: a real HTTP server on 127.0.0.1:0 (hyper) that
 //! serves feeds with ETags and records webhook calls, a runner for the
-//! `newswatch` binary, and a condition waiter with a deadline.
+//! `newswatch` binary, a condition waiter with a deadline, the benchmarks'
+//! feed generator, and the skip record for tests whose service is missing.
 
 #![allow(dead_code)]
 
+#[path = "../../../bench/genfeeds/mod.rs"]
+pub mod genfeeds;
 pub mod hostile;
+pub mod skip;
+
+pub use skip::service_missing;
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
@@ -466,25 +472,6 @@ pub fn new_alert(id: &str, key: &str, sinks: &[&str]) -> newswatch::store::NewAl
     }
 }
 
-/// The reference corpus generator (../shared/bench/genfeeds.py), or `None`
-/// (loudly) where shared/ is absent outside CI.
-pub fn generator() -> Option<std::path::PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/genfeeds.py");
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing: CI must provide shared/",
-        path.display()
-    );
-    eprintln!(
-        "SKIPPED: {} not found; the corpus test did not run",
-        path.display()
-    );
-    None
-}
-
 /// Blocking GET on loopback with `timeout` for connecting and for each
 /// read: status and body, or `None` if no whole answer came in time.
 pub fn http_get(port: u16, path: &str, timeout: Duration) -> Option<(u16, String)> {
@@ -548,26 +535,34 @@ pub fn limit_resource(
     }
 }
 
-/// Runs the generator into `dir` with this many feeds and items.
-pub fn generate_corpus(generator: &Path, dir: &Path, feeds: usize, items: usize) {
-    let status = Command::new("python3")
-        .arg(generator)
-        .arg(dir)
-        .args(["--feeds", &feeds.to_string(), "--items", &items.to_string()])
-        .status()
-        .expect("run genfeeds.py");
-    assert!(status.success(), "genfeeds.py failed");
+/// Writes the benchmarks' corpus (bench/genfeeds: its default seed and
+/// on-topic share) with this many feeds and items into `dir`.
+pub fn generate_corpus(dir: &Path, feeds: usize, items: usize) -> genfeeds::Summary {
+    let options = genfeeds::Options {
+        feeds,
+        items,
+        ..genfeeds::Options::default()
+    };
+    let summary = genfeeds::generate(dir, &options).expect("generate the corpus");
+    assert_eq!(
+        (summary.feeds, summary.items),
+        (feeds, feeds * items),
+        "the whole corpus was written"
+    );
+    summary
 }
 
 /// Where a store test keeps its store: a fresh PostgreSQL database on the
 /// server of `NEWSWATCH_TEST_DATABASE_URL` when that is set (CI sets it),
-/// else a SQLite file in `dir`. Under CI=true the variable must be set.
+/// else a SQLite file in `dir`, the PostgreSQL run counted as skipped.
+/// Under CI=true the variable must be set.
 pub async fn test_store_url(dir: &Path) -> String {
     let admin = std::env::var("NEWSWATCH_TEST_DATABASE_URL").unwrap_or_default();
     if admin.is_empty() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "NEWSWATCH_TEST_DATABASE_URL is unset: CI must run the store tests on PostgreSQL too"
+        service_missing(
+            "the store tests on PostgreSQL (they ran on SQLite only)",
+            "apt-get install -y postgresql, then set NEWSWATCH_TEST_DATABASE_URL=\
+             postgres://USER:PASSWORD@127.0.0.1:5432/postgres as .ci/run does",
         );
         return format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
     }
