@@ -1,20 +1,22 @@
 //! The daemon: cycles of the pipeline on one open store, the metrics and
-//! health endpoint, and systemd's view of it all. SIGHUP re-reads the
-//! config: a valid one replaces the running cycle (feeds, watch lists,
-//! sinks rebuilt; store, feed state and pending deliveries kept), an
-//! invalid one is refused with its line and column and the old one runs on.
+//! health endpoint, and systemd's view of it all. A reload (the CLI reads
+//! the file on SIGHUP and sends what it found) replaces the running cycle
+//! when the new config is valid (feeds, watch lists, sinks rebuilt; store,
+//! feed state and pending deliveries kept); an invalid one is refused with
+//! its line and column and the old one runs on. Signals and files stay in
+//! the CLI, so tests drive all of this in-process.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
-use super::{App, RunReport, check_sinks, open_store};
+use super::{App, RunReport, Until, check_sinks};
 use crate::config::Config;
+use crate::service::heartbeat::Heartbeat;
 use crate::service::http::{Probe, serve};
-use crate::service::{self, notify};
+use crate::service::notify;
 use crate::store::{DeliveryState, Store};
 
 /// How often STATUS is refreshed.
@@ -26,25 +28,36 @@ enum Next {
     Reload(Box<Config>),
 }
 
-/// Runs the daemon until `shutdown` (SIGTERM/SIGINT) is cancelled.
+/// A config the operator asked the daemon to take, or why it could not be
+/// read (refused like an invalid one: logged, and the old config runs on).
+pub type Reload = anyhow::Result<Config>;
+
+/// Runs the daemon on `store` until `shutdown` is cancelled, taking each
+/// config that arrives on `reloads`. The caller owns the store (and closes
+/// it); the daemon owns the pipeline's heartbeat, which its endpoint and
+/// systemd's watchdog read.
 pub async fn run(
-    path: &Path,
     config: Config,
+    store: Store,
     shutdown: CancellationToken,
+    mut reloads: tokio::sync::mpsc::Receiver<Reload>,
 ) -> anyhow::Result<RunReport> {
-    let store = open_store(&config, crate::store::Access::Daemon).await?;
-    let probe = Probe::new(store.clone());
+    let heartbeat = Heartbeat::default();
+    let probe = Probe::new(store.clone(), heartbeat.clone());
     probe.configure(&config);
     let mut endpoint = start_endpoint(&config, &probe).await?;
     let keepalive = tokio::spawn(keep_systemd_informed(store.clone(), Arc::clone(&probe)));
-    let mut hangups = service::hangups().context("cannot listen for SIGHUP")?;
     let mut config = config;
     let mut total = RunReport::default();
     loop {
         let app = App::build(config.clone(), store.clone())?;
         let stop = CancellationToken::new();
         let (started_tx, started_rx) = tokio::sync::oneshot::channel();
-        let mut cycle = tokio::spawn(app.run_cycle(stop.clone(), started_tx));
+        let mut cycle = tokio::spawn(app.run(
+            Until::Stopped(stop.clone()),
+            heartbeat.clone(),
+            Some(started_tx),
+        ));
         tokio::select! {
             started = started_rx => {
                 if started.is_err() {
@@ -64,9 +77,9 @@ pub async fn run(
         let next = loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break Next::Stop,
-                Some(()) = hangups.recv() => {
+                Some(new) = reloads.recv() => {
                     notify(&notify::reloading());
-                    match reload(path).await {
+                    match checked(new).await {
                         Ok(new) => break Next::Reload(Box::new(new)),
                         Err(error) => {
                             tracing::error!(error = %format!("{error:#}"), "config reload refused; the running config stays");
@@ -100,19 +113,19 @@ pub async fn run(
                     endpoint.cancel();
                     endpoint = start_endpoint(&config, &probe).await?;
                 }
-                tracing::info!(config = %path.display(), "config reloaded");
+                tracing::info!(config = %config.path.display(), "config reloaded");
             }
         }
     }
     endpoint.cancel();
     keepalive.abort();
-    store.close().await;
     Ok(total)
 }
 
-/// Reads and checks a new config: valid, and its sinks can be built.
-async fn reload(path: &Path) -> anyhow::Result<Config> {
-    let config = Config::load(path)?;
+/// A new config the daemon can take: it was read, and its sinks can be
+/// built.
+async fn checked(reload: Reload) -> anyhow::Result<Config> {
+    let config = reload?;
     check_sinks(&config).await?;
     Ok(config)
 }

@@ -29,6 +29,7 @@ pub use poll::{PollContext, PollOutcome, PollReport};
 use crate::config::{Config, ConfigError};
 use crate::fetch::Fetcher;
 use crate::matcher::Matcher;
+use crate::service::heartbeat::Heartbeat;
 use crate::sink::Sink;
 use crate::store::{Access, DeliveryState, Store};
 use worker::{Worker, WorkerReport, WorkerSettings};
@@ -45,6 +46,15 @@ pub struct RunReport {
     pub deliveries: WorkerReport,
     /// Deliveries still pending at exit (waiting for a retry).
     pub pending: i64,
+}
+
+/// How long [`App::run`] polls.
+#[derive(Debug, Clone)]
+pub enum Until {
+    /// Every feed once (`newswatch once`), then drain and return.
+    EachFeedPolledOnce,
+    /// On schedule until the token is cancelled (a daemon cycle).
+    Stopped(CancellationToken),
 }
 
 /// The built stages, ready to run.
@@ -84,71 +94,75 @@ impl App {
         &self.store
     }
 
-    /// Polls every feed once, delivers what is due, and returns.
-    pub async fn run_once(self) -> anyhow::Result<RunReport> {
-        let workers = self.start_workers().await?;
-        let (tx, rx) = mpsc::channel(POLL_CHANNEL);
-        let pipeline = tokio::spawn(pipeline::run(
-            self.store.clone(),
-            rx,
-            workers.wakers.clone(),
-            None,
-        ));
-        poller::poll_all_once(&self.context, &self.feeds, tx).await?;
-        let pipeline = pipeline.await.context("pipeline task failed")?;
-        workers.drain.cancel();
-        let deliveries = join_workers(workers.tasks, None).await;
-        self.finish(pipeline, deliveries).await
-    }
-
-    /// Runs one daemon cycle: starts the workers, the pipeline and the
-    /// poller, reports `started` (after the sinks passed their health
-    /// checks), runs until `stop` is cancelled, then drains the pipeline
-    /// and delivers what is due within the grace period.
-    pub async fn run_cycle(
+    /// Runs the pipeline: starts the workers, the pipeline loop and the
+    /// polls, reports `started` (after the sinks passed their health
+    /// checks), polls until `until` says to stop, then drains the pipeline
+    /// and delivers what is due (within the grace period, for a daemon).
+    /// `heartbeat` is stamped by the pipeline loop for whoever watches it.
+    pub async fn run(
         self,
-        stop: CancellationToken,
-        started: tokio::sync::oneshot::Sender<()>,
+        until: Until,
+        heartbeat: Heartbeat,
+        started: Option<tokio::sync::oneshot::Sender<()>>,
     ) -> anyhow::Result<RunReport> {
         let workers = self.start_workers().await?;
         let (tx, rx) = mpsc::channel(POLL_CHANNEL);
         let (done_tx, done_rx) = mpsc::unbounded_channel();
+        // `once` polls each feed once and needs no word of finished polls.
+        let done_tx = matches!(until, Until::Stopped(_)).then_some(done_tx);
         let pipeline = tokio::spawn(pipeline::run(
             self.store.clone(),
             rx,
             workers.wakers.clone(),
-            Some(done_tx),
+            done_tx,
+            heartbeat,
         ));
-        let maintenance = tokio::spawn(maintain(self.store.clone(), self.config.dedup.retention.0));
-        let poller = poller::Poller::start(
-            Arc::clone(&self.context),
-            self.feeds.clone(),
-            &self.config.poll,
-            tx,
-            done_rx,
-        )
-        .await?;
-        let _ = started.send(());
-        tracing::info!(
-            feeds = self.feeds.len(),
-            lists = self.config.watches.len(),
-            sinks = self.config.sinks.len(),
-            "newswatch running"
-        );
-        poller.run(stop).await;
-        maintenance.abort();
-        tracing::info!("draining the pipeline and due deliveries");
-        let grace = self.config.daemon.shutdown_grace.0;
-        let deadline = tokio::time::Instant::now() + grace;
-        let pipeline = match tokio::time::timeout_at(deadline, pipeline).await {
-            Ok(joined) => joined.context("pipeline task failed")?,
-            Err(_) => {
-                tracing::warn!("pipeline did not drain within the grace period");
-                PipelineReport::default()
+        let deadline = match until {
+            Until::EachFeedPolledOnce => {
+                if let Some(started) = started {
+                    let _ = started.send(());
+                }
+                poller::poll_all_once(&self.context, &self.feeds, tx).await?;
+                None
+            }
+            Until::Stopped(stop) => {
+                let maintenance =
+                    tokio::spawn(maintain(self.store.clone(), self.config.dedup.retention.0));
+                let poller = poller::Poller::start(
+                    Arc::clone(&self.context),
+                    self.feeds.clone(),
+                    &self.config.poll,
+                    tx,
+                    done_rx,
+                )
+                .await?;
+                if let Some(started) = started {
+                    let _ = started.send(());
+                }
+                tracing::info!(
+                    feeds = self.feeds.len(),
+                    lists = self.config.watches.len(),
+                    sinks = self.config.sinks.len(),
+                    "newswatch running"
+                );
+                poller.run(stop).await;
+                maintenance.abort();
+                tracing::info!("draining the pipeline and due deliveries");
+                Some(tokio::time::Instant::now() + self.config.daemon.shutdown_grace.0)
             }
         };
+        let pipeline = match deadline {
+            None => pipeline.await.context("pipeline task failed")?,
+            Some(deadline) => match tokio::time::timeout_at(deadline, pipeline).await {
+                Ok(joined) => joined.context("pipeline task failed")?,
+                Err(_) => {
+                    tracing::warn!("pipeline did not drain within the grace period");
+                    PipelineReport::default()
+                }
+            },
+        };
         workers.drain.cancel();
-        let deliveries = join_workers(workers.tasks, Some(deadline)).await;
+        let deliveries = join_workers(workers.tasks, deadline).await;
         self.finish(pipeline, deliveries).await
     }
 

@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 use tokio::sync::mpsc::{Receiver, UnboundedSender};
 
 use super::poll::{PollOutcome, PollReport};
+use crate::service::heartbeat::Heartbeat;
 use crate::service::metrics::{PollKind, metrics};
 use crate::store::{PollRecord, Store};
 
@@ -41,19 +42,20 @@ pub async fn run(
     mut polls: Receiver<PollReport>,
     wakers: HashMap<String, Arc<Notify>>,
     done: Option<UnboundedSender<(usize, i64)>>,
+    heartbeat: Heartbeat,
 ) -> PipelineReport {
     let mut report = PipelineReport::default();
-    let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
+    let mut beat_timer = tokio::time::interval(HEARTBEAT_EVERY);
     loop {
         // The heartbeat shows the loop is alive, not stuck in a store write;
         // the watchdog and /healthz read it.
-        metrics().beat();
+        heartbeat.beat();
         let first = tokio::select! {
             poll = polls.recv() => match poll {
                 Some(poll) => poll,
                 None => break,
             },
-            _ = heartbeat.tick() => continue,
+            _ = beat_timer.tick() => continue,
         };
         // Whatever else is already waiting goes into the same transaction.
         let mut batch = vec![first];

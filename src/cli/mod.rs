@@ -15,9 +15,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::app::App;
+use crate::app::{App, Until};
 use crate::config::{Config, ConfigError, locate};
 use crate::service;
+use crate::service::heartbeat::Heartbeat;
 use crate::store::Access;
 
 /// Exit code for a bad config (sysexits' EX_CONFIG); systemd is told not to
@@ -259,7 +260,10 @@ async fn once(config: Config) -> Result<(), Failure> {
     crate::app::preflight(&config)?;
     let feeds = config.feeds.len();
     let store = crate::app::open_store(&config, Access::Daemon).await?;
-    let report = App::build(config, store.clone())?.run_once().await;
+    let app = App::build(config, store.clone())?;
+    let report = app
+        .run(Until::EachFeedPolledOnce, Heartbeat::default(), None)
+        .await;
     store.close().await;
     let report = report?;
     let p = report.pipeline;
@@ -276,7 +280,12 @@ async fn daemon(path: &std::path::Path, config: Config) -> Result<(), Failure> {
     crate::app::preflight(&config)?;
     let shutdown = service::shutdown_on_signals()
         .map_err(|e| Failure::Other(anyhow::anyhow!("cannot install signal handlers: {e}")))?;
-    let report = crate::app::daemon::run(path, config, shutdown).await?;
+    let reloads = reload_on_hangup(path.to_path_buf())
+        .map_err(|e| Failure::Other(anyhow::anyhow!("cannot listen for SIGHUP: {e}")))?;
+    let store = crate::app::open_store(&config, Access::Daemon).await?;
+    let report = crate::app::daemon::run(config, store.clone(), shutdown, reloads).await;
+    store.close().await;
+    let report = report?;
     tracing::info!(
         alerts = report.pipeline.alerts,
         delivered = report.deliveries.delivered,
@@ -284,4 +293,22 @@ async fn daemon(path: &std::path::Path, config: Config) -> Result<(), Failure> {
         "stopped"
     );
     Ok(())
+}
+
+/// Re-reads the config file on each SIGHUP and hands the daemon what it
+/// found: the daemon decides whether to take it.
+fn reload_on_hangup(
+    path: std::path::PathBuf,
+) -> std::io::Result<tokio::sync::mpsc::Receiver<crate::app::daemon::Reload>> {
+    let mut hangups = service::hangups()?;
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            let reload = Config::load(&path).map_err(anyhow::Error::from);
+            if tx.send(reload).await.is_err() {
+                break;
+            }
+        }
+    });
+    Ok(rx)
 }

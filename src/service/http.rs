@@ -19,6 +19,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::heartbeat::Heartbeat;
 use super::metrics::{StoreGauges, metrics};
 use crate::config::DaemonConfig;
 use crate::store::{DeliveryState, Store};
@@ -31,6 +32,7 @@ const STORE_DEADLINE: Duration = Duration::from_secs(2);
 #[derive(Debug)]
 pub struct Probe {
     store: Store,
+    heartbeat: Heartbeat,
     in_force: RwLock<Arc<InForce>>,
 }
 
@@ -44,11 +46,12 @@ struct InForce {
 }
 
 impl Probe {
-    /// A probe over `store`, with no feeds or sinks and the default
-    /// `stuck_after` until [`Probe::configure`].
-    pub fn new(store: Store) -> Arc<Probe> {
+    /// A probe over `store` and the pipeline's `heartbeat`, with no feeds
+    /// or sinks and the default `stuck_after` until [`Probe::configure`].
+    pub fn new(store: Store, heartbeat: Heartbeat) -> Arc<Probe> {
         Arc::new(Probe {
             store,
+            heartbeat,
             in_force: RwLock::new(Arc::new(InForce {
                 feeds: Vec::new(),
                 sinks: Vec::new(),
@@ -84,9 +87,7 @@ impl Probe {
     /// why the pipeline counts as stuck: the one test /healthz and the
     /// watchdog share.
     pub fn pipeline_alive(&self) -> Result<Duration, String> {
-        let age = metrics()
-            .heartbeat_age()
-            .ok_or("the pipeline has not started")?;
+        let age = self.heartbeat.age().ok_or("the pipeline has not started")?;
         let limit = self.in_force().stuck_after;
         if age > limit {
             return Err(format!(
@@ -287,7 +288,7 @@ async fn respond(
             Ok(gauges) => (
                 200,
                 "text/plain; version=0.0.4; charset=utf-8",
-                metrics().render(&gauges),
+                metrics().render(&gauges, probe.heartbeat.age()),
             ),
             Err(error) => (
                 503,

@@ -1,4 +1,4 @@
-//! The daemon's counters, the pipeline heartbeat, and their Prometheus text
+//! The daemon's counters, and their Prometheus text
 //! form. A small registry of our own: ten families, bounded labels (list
 //! and sink names come from the config; no per-feed labels), no background
 //! upkeep.
@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Upper bounds of the fetch latency histogram, in seconds.
@@ -25,7 +25,6 @@ pub struct Metrics {
     deliveries: Mutex<BTreeMap<(String, &'static str), u64>>,
     latency_counts: [AtomicU64; LATENCY_BUCKETS.len() + 1],
     latency_sum_micros: AtomicU64,
-    heartbeat_ms: AtomicI64,
     /// Since when the pipeline's store writes fail, and the last reason.
     write_failure: Mutex<Option<(i64, String)>>,
 }
@@ -121,11 +120,6 @@ impl Metrics {
             .or_default() += count;
     }
 
-    /// The pipeline is alive: called from its loop.
-    pub fn beat(&self) {
-        self.heartbeat_ms.store(now_ms(), Ordering::Relaxed);
-    }
-
     /// How the pipeline's last store write went: a failure is kept (with
     /// the time the run of failures began) until a write succeeds.
     pub fn store_write(&self, outcome: Result<(), String>) {
@@ -147,14 +141,10 @@ impl Metrics {
         })
     }
 
-    /// Time since the pipeline's last heartbeat (`None` before the first).
-    pub fn heartbeat_age(&self) -> Option<Duration> {
-        let last = self.heartbeat_ms.load(Ordering::Relaxed);
-        (last > 0).then(|| Duration::from_millis((now_ms() - last).max(0) as u64))
-    }
-
-    /// The Prometheus text exposition of everything, with the store's gauges.
-    pub fn render(&self, store: &StoreGauges) -> String {
+    /// The Prometheus text exposition of everything, with the store's
+    /// gauges and the age of the pipeline's heartbeat (`None` before it
+    /// first beat).
+    pub fn render(&self, store: &StoreGauges, heartbeat_age: Option<Duration>) -> String {
         let mut out = String::with_capacity(4096);
         family(
             &mut out,
@@ -276,7 +266,7 @@ impl Metrics {
             "gauge",
             "Seconds since the pipeline last showed it is alive.",
         );
-        let age = self.heartbeat_age().map_or(-1.0, |a| a.as_secs_f64());
+        let age = heartbeat_age.map_or(-1.0, |a| a.as_secs_f64());
         let _ = writeln!(out, "newswatch_heartbeat_age_seconds {age}");
         out
     }
@@ -315,7 +305,7 @@ mod tests {
         let mut gauges = StoreGauges::default();
         gauges.pending.insert("newsroom".into(), 3);
         gauges.feeds.insert("ok", 5);
-        let text = metrics.render(&gauges);
+        let text = metrics.render(&gauges, None);
         assert!(
             text.contains("newswatch_polls_total{outcome=\"fetched\"} 1\n"),
             "{text}"

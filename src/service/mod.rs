@@ -1,7 +1,8 @@
 //! The process's relations with its host: logging to stderr (journald
-//! aware), signals, systemd's notify protocol, and the metrics and health
-//! endpoint.
+//! aware), signals, systemd's notify protocol, the pipeline's heartbeat,
+//! and the metrics and health endpoint.
 
+pub mod heartbeat;
 pub mod http;
 pub mod metrics;
 pub mod notify;

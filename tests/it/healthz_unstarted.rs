@@ -1,7 +1,8 @@
 //! /healthz says 503, with a reason, while the pipeline has not started
-//! (no heartbeat yet); the endpoint runs in-process here, so no other test
-//! may share this binary's metrics.
+//! (no heartbeat yet). The heartbeat is a handle the probe is given, so
+//! this test shares its process with the others.
 
+use newswatch::service::heartbeat::Heartbeat;
 use newswatch::service::http::{Probe, serve};
 use newswatch::store::Store;
 use tokio_util::sync::CancellationToken;
@@ -12,10 +13,11 @@ async fn health_is_503_until_the_pipeline_beats() {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("h.db").display());
     let store = Store::open(&url).await.expect("store");
     let stop = CancellationToken::new();
+    let heartbeat = Heartbeat::default();
     let address = serve(
         "127.0.0.1:0".parse().expect("address"),
         newswatch::service::http::Limits::with_connections(64),
-        Probe::new(store.clone()),
+        Probe::new(store.clone(), heartbeat.clone()),
         stop.clone(),
     )
     .await
@@ -37,7 +39,7 @@ async fn health_is_503_until_the_pipeline_beats() {
         "{body}"
     );
 
-    newswatch::service::metrics::metrics().beat();
+    heartbeat.beat();
     let response = client
         .get(format!("http://{address}/healthz"))
         .send()
