@@ -7,6 +7,7 @@
 //!
 //! Each stage is a plain, synchronous, unit-testable core; the async glue in
 //! [`app`] is thin: a poller, the pipeline loop and one worker per sink.
+//! ARCHITECTURE.md maps the modules and the steps for common changes.
 
 #![warn(missing_docs)]
 
