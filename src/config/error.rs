@@ -1,5 +1,7 @@
-//! Config errors that point at the exact place: `path:line:column: message`.
+//! Config errors that point at the exact place: `path:line:column: message`,
+//! one line per error, every error of the file at once.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -26,12 +28,25 @@ pub enum ConfigError {
         /// What is wrong, naming the field.
         message: String,
     },
+    /// Several things in the file are wrong: each is an `Invalid`, in file
+    /// order, so one `check` shows them all instead of one per run.
+    #[error("{}", lines(.0))]
+    Many(Vec<ConfigError>),
     /// No config file was given and none exists in the usual places.
     #[error("no config file found; tried {tried}")]
     NotFound {
         /// The places looked at, in order.
         tried: String,
     },
+}
+
+/// The errors of `Many`, one a line.
+fn lines(errors: &[ConfigError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl ConfigError {
@@ -50,6 +65,70 @@ impl ConfigError {
             message: message.into(),
         }
     }
+
+    /// Each error this one stands for (the list of `Many`, else itself), so
+    /// callers and tests need not match on how many there were.
+    pub fn each(&self) -> &[ConfigError] {
+        match self {
+            ConfigError::Many(errors) => errors,
+            single => std::slice::from_ref(single),
+        }
+    }
+}
+
+/// Gathers the errors of one pass over a config's text: the checks go on
+/// after a bad value, so the operator fixes the file in one round instead
+/// of one error per `check`.
+pub(crate) struct Findings<'a> {
+    path: &'a Path,
+    text: &'a str,
+    /// Each error with the byte offset it points at, in the order found.
+    found: Vec<(usize, ConfigError)>,
+    /// The offsets already blamed: a value that fails two checks (a zero
+    /// `per_host` is below its minimum and outside its range) is reported
+    /// once, by the check that runs first.
+    blamed: HashSet<usize>,
+}
+
+impl<'a> Findings<'a> {
+    /// No errors yet, in the config at `path` whose text is `text`.
+    pub(crate) fn new(path: &'a Path, text: &'a str) -> Self {
+        Findings {
+            path,
+            text,
+            found: Vec::new(),
+            blamed: HashSet::new(),
+        }
+    }
+
+    /// Records an error at a byte span of the text (`None`: the file as a
+    /// whole), unless that place has one already.
+    pub(crate) fn add(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
+        let offset = span.as_ref().map_or(0, |s| s.start);
+        if span.is_some() && !self.blamed.insert(offset) {
+            return;
+        }
+        let error = ConfigError::at(self.path, self.text, span, message);
+        self.found.push((offset, error));
+    }
+
+    /// Records an error serde reported while reading the text.
+    pub(crate) fn add_toml(&mut self, error: &toml::de::Error) {
+        self.add(error.span(), error.message().trim());
+    }
+
+    /// Nothing found: the config is valid. Else its one error as before, or
+    /// all of them in file order.
+    pub(crate) fn finish(self) -> Result<(), ConfigError> {
+        let mut found = self.found;
+        found.sort_by_key(|(offset, _)| *offset);
+        let mut errors: Vec<ConfigError> = found.into_iter().map(|(_, e)| e).collect();
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(ConfigError::Many(errors)),
+        }
+    }
 }
 
 /// 1-based line and character column of a byte offset.
@@ -66,22 +145,6 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Finds `needle` inside the table that starts at `span` (to point at one
-/// value when the table's span is all we know); falls back to the span.
-/// The table runs to the next line that opens another table.
-pub fn narrow(text: &str, span: Range<usize>, needle: &str) -> Range<usize> {
-    let from = span.end.max(span.start + 1).min(text.len());
-    let end = text
-        .get(from..)
-        .and_then(|rest| rest.find("\n["))
-        .map_or(text.len(), |at| from + at);
-    text.get(span.start..end)
-        .and_then(|region| region.find(needle))
-        .map_or(span.clone(), |at| {
-            span.start + at..span.start + at + needle.len()
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,9 +159,32 @@ mod tests {
     }
 
     #[test]
-    fn narrow_finds_a_value_inside_a_table() {
-        let text = "[[sink]]\ntype = \"stdout\"\nlists = [\"kosvo\"]\n";
-        let span = narrow(text, 0..text.len(), "\"kosvo\"");
-        assert_eq!(line_column(text, span.start), (3, 10));
+    fn findings_are_reported_in_file_order_once_per_place() {
+        let text = "a = 1\nb = 2\n";
+        let mut findings = Findings::new(Path::new("f.toml"), text);
+        findings.add(Some(10..11), "b is wrong");
+        findings.add(Some(4..5), "a is wrong");
+        findings.add(Some(4..5), "a is wrong again");
+        let error = findings.finish().expect_err("two errors");
+        assert_eq!(
+            error.to_string(),
+            "f.toml:1:5: a is wrong\nf.toml:2:5: b is wrong"
+        );
+        assert_eq!(error.each().len(), 2);
+    }
+
+    #[test]
+    fn one_finding_is_a_single_error() {
+        let mut findings = Findings::new(Path::new("f.toml"), "a = 1\n");
+        findings.add(Some(4..5), "a is wrong");
+        assert!(matches!(
+            findings.finish(),
+            Err(ConfigError::Invalid {
+                line: 1,
+                column: 5,
+                ..
+            })
+        ));
+        assert!(Findings::new(Path::new("f.toml"), "").finish().is_ok());
     }
 }

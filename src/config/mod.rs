@@ -1,23 +1,26 @@
-//! The operator's TOML config: serde structs, loading, and a pure
-//! validation pass whose errors name the file, line and column.
+//! The operator's TOML config: serde structs, loading (`load.rs`: each
+//! section and array element read on its own) and a pure validation pass
+//! (`check.rs`, `watch.rs`, `ranges.rs`). Every error of a file is found in
+//! one pass, each naming the file, line and column of its value.
 //!
 //! Sink configs live with the sinks (`crate::sink::SinkConfig`); everything
 //! else a config can say is declared here.
 
+mod check;
 mod error;
+mod load;
 mod ranges;
 mod sections;
 mod watch;
 
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use toml::Spanned;
 
 pub use crate::matcher::watch::{DetailedTerm, Diacritics, TermConfig, TermMode, WatchConfig};
 pub use crate::units::{ByteSize, CronSchedule, HumanDuration, parse_http_url};
-pub use error::{ConfigError, line_column, narrow};
+use error::Findings;
+pub use error::{ConfigError, line_column};
 pub use sections::{
     BacklogMode, DaemonConfig, DedupConfig, HttpConfig, ListenAddress, LogFormat, PollConfig,
     StateConfig,
@@ -55,27 +58,6 @@ pub struct Config {
     pub watches: Vec<WatchConfig>,
     /// Where alerts go.
     pub sinks: Vec<SinkConfig>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConfig {
-    #[serde(default)]
-    state: StateConfig,
-    #[serde(default)]
-    poll: PollConfig,
-    #[serde(default)]
-    daemon: DaemonConfig,
-    #[serde(default)]
-    dedup: DedupConfig,
-    #[serde(default)]
-    http: HttpConfig,
-    #[serde(default)]
-    feed: Vec<Spanned<FeedConfig>>,
-    #[serde(default)]
-    watch: Vec<Spanned<WatchConfig>>,
-    #[serde(default)]
-    sink: Vec<Spanned<SinkConfig>>,
 }
 
 /// `[[feed]]`: one feed to poll.
@@ -148,27 +130,27 @@ impl Config {
     }
 
     /// Parses and validates config text; `path` is only used in messages.
+    /// A file that is not TOML is one error (nothing after it can be read
+    /// reliably); otherwise every section and value is read and checked,
+    /// and every error found is returned (`ConfigError::Many` when there
+    /// are several), each at its own line and column.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text)
+        let document = toml::de::DeTable::parse(text)
             .map_err(|e| ConfigError::at(path, text, e.span(), e.message().trim().to_string()))?;
-        let check = Checker { path, text };
-        check.poll(&raw.poll)?;
-        check.daemon(&raw.daemon)?;
-        check.dedup(&raw.dedup)?;
-        check.http(&raw.http)?;
-        check.feeds(&raw.feed)?;
-        let list_names = check.watches(&raw.watch)?;
-        check.sinks(&raw.sink, &list_names)?;
+        let mut findings = Findings::new(path, text);
+        let raw = load::read(document.get_ref(), &mut findings);
+        check::check(&raw, &mut findings);
+        findings.finish()?;
         Ok(Config {
             path: path.to_path_buf(),
-            state: raw.state,
-            poll: raw.poll,
-            daemon: raw.daemon,
-            dedup: raw.dedup,
-            http: raw.http,
-            feeds: raw.feed.into_iter().map(Spanned::into_inner).collect(),
-            watches: raw.watch.into_iter().map(Spanned::into_inner).collect(),
-            sinks: raw.sink.into_iter().map(Spanned::into_inner).collect(),
+            state: raw.state.value,
+            poll: raw.poll.value,
+            daemon: raw.daemon.value,
+            dedup: raw.dedup.value,
+            http: raw.http.value,
+            feeds: raw.feeds.into_iter().map(|f| f.value).collect(),
+            watches: raw.watches.into_iter().map(|w| w.value).collect(),
+            sinks: raw.sinks.into_iter().map(|s| s.value).collect(),
         })
     }
 
@@ -222,172 +204,6 @@ pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
                 DEFAULT_CONFIG_PATHS.join(", ")
             ),
         })
-}
-
-/// The validation pass: pure, and every error points into the text.
-pub(crate) struct Checker<'a> {
-    path: &'a Path,
-    text: &'a str,
-}
-
-impl Checker<'_> {
-    fn error(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> ConfigError {
-        ConfigError::at(self.path, self.text, Some(span), message)
-    }
-
-    /// Points at `needle` inside the span if it is there.
-    fn error_near(
-        &self,
-        span: std::ops::Range<usize>,
-        needle: &str,
-        message: impl Into<String>,
-    ) -> ConfigError {
-        self.error(narrow(self.text, span, needle), message)
-    }
-
-    fn poll(&self, poll: &PollConfig) -> Result<(), ConfigError> {
-        let whole = 0..self.text.len();
-        if !(0.0..=1.0).contains(&poll.jitter) {
-            return Err(self.error_near(
-                whole.clone(),
-                "jitter",
-                "[poll] jitter must be between 0.0 and 1.0",
-            ));
-        }
-        if poll.per_host == 0 || poll.max_items == 0 {
-            return Err(self.error_near(
-                whole.clone(),
-                if poll.per_host == 0 {
-                    "per_host"
-                } else {
-                    "max_items"
-                },
-                "[poll] per_host and max_items must be at least 1",
-            ));
-        }
-        if poll.concurrency == 0 {
-            return Err(self.error_near(
-                whole.clone(),
-                "concurrency",
-                "[poll] concurrency must be at least 1",
-            ));
-        }
-        if poll.interval.0.as_secs() < 1 {
-            return Err(self.error_near(whole, "interval", "[poll] interval must be at least 1s"));
-        }
-        self.in_range(whole, "[poll]", ranges::poll(poll))
-    }
-
-    fn http(&self, http: &HttpConfig) -> Result<(), ConfigError> {
-        if !(1..=4096).contains(&http.max_connections) {
-            return Err(self.error_near(
-                0..self.text.len(),
-                "max_connections",
-                "[http] max_connections must be between 1 and 4096",
-            ));
-        }
-        Ok(())
-    }
-
-    /// A range check's verdict as an error at its key, inside `span`.
-    fn in_range(
-        &self,
-        span: std::ops::Range<usize>,
-        what: &str,
-        verdict: Result<(), ranges::OutOfRange>,
-    ) -> Result<(), ConfigError> {
-        verdict.map_err(|(key, message)| self.error_near(span, key, format!("{what} {message}")))
-    }
-
-    fn dedup(&self, dedup: &DedupConfig) -> Result<(), ConfigError> {
-        self.in_range(0..self.text.len(), "[dedup]", ranges::dedup(dedup))
-    }
-
-    fn daemon(&self, daemon: &DaemonConfig) -> Result<(), ConfigError> {
-        if daemon.stuck_after.0 < MIN_STUCK_AFTER {
-            return Err(self.error_near(
-                0..self.text.len(),
-                "stuck_after",
-                format!(
-                    "[daemon] stuck_after must be at least {}s: an idle pipeline shows it is alive once a second",
-                    MIN_STUCK_AFTER.as_secs()
-                ),
-            ));
-        }
-        self.in_range(0..self.text.len(), "[daemon]", ranges::daemon(daemon))
-    }
-
-    fn feeds(&self, feeds: &[Spanned<FeedConfig>]) -> Result<(), ConfigError> {
-        let mut seen = HashSet::new();
-        for feed in feeds {
-            let span = feed.span();
-            let feed = feed.get_ref();
-            let url = feed.url.as_str();
-            if !seen.insert(url.to_string()) {
-                return Err(self.error_near(span, "url", format!("feed {url} is listed twice")));
-            }
-            if feed.interval.is_some() && feed.schedule.is_some() {
-                return Err(self.error_near(
-                    span,
-                    "schedule",
-                    format!("feed {url}: set either interval or schedule, not both"),
-                ));
-            }
-            if feed.interval.is_some_and(|i| i.0.as_secs() < 1) {
-                return Err(self.error_near(
-                    span,
-                    "interval",
-                    format!("feed {url}: interval must be at least 1s"),
-                ));
-            }
-            if feed.max_items == Some(0) {
-                return Err(self.error_near(
-                    span.clone(),
-                    "max_items",
-                    format!("feed {url}: max_items must be at least 1"),
-                ));
-            }
-            if feed.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-                return Err(self.error_near(span, "name", format!("feed {url}: name is empty")));
-            }
-            self.in_range(span, &format!("feed {url}:"), ranges::feed(feed))?;
-        }
-        Ok(())
-    }
-
-    fn sinks(
-        &self,
-        sinks: &[Spanned<SinkConfig>],
-        lists: &HashSet<String>,
-    ) -> Result<(), ConfigError> {
-        let mut names: HashMap<String, ()> = HashMap::new();
-        for sink in sinks {
-            let span = sink.span();
-            let sink = sink.get_ref();
-            let name = sink.name();
-            if names.insert(name.to_string(), ()).is_some() {
-                return Err(self.error_near(
-                    span,
-                    "type",
-                    format!("two sinks are named {name:?}; give each sink its own name = \"...\""),
-                ));
-            }
-            for list in sink.lists().unwrap_or_default() {
-                if !lists.contains(list) {
-                    return Err(self.error_near(
-                        span,
-                        &format!("\"{list}\""),
-                        format!("sink {name:?}: lists names unknown watch list {list:?}"),
-                    ));
-                }
-            }
-            sink.validate().map_err(|(field, message)| {
-                self.error_near(span.clone(), field, format!("sink {name:?}: {message}"))
-            })?;
-            self.in_range(span, &format!("sink {name:?}:"), ranges::sink(sink))?;
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]

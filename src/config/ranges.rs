@@ -20,23 +20,19 @@ const YEAR: u64 = 365 * DAY;
 pub type OutOfRange = (&'static str, String);
 
 /// One duration's range, in seconds.
-fn duration(key: &'static str, value: Duration, min: u64, max: u64) -> Result<(), OutOfRange> {
+fn duration(key: &'static str, value: Duration, min: u64, max: u64) -> Option<OutOfRange> {
     let seconds = value.as_secs();
-    if value < Duration::from_secs(min) || seconds > max {
-        return Err((
+    (value < Duration::from_secs(min) || seconds > max).then(|| {
+        (
             key,
             format!("{key} must be between {} and {}", human(min), human(max)),
-        ));
-    }
-    Ok(())
+        )
+    })
 }
 
 /// One count's range.
-fn count(key: &'static str, value: u64, min: u64, max: u64) -> Result<(), OutOfRange> {
-    if !(min..=max).contains(&value) {
-        return Err((key, format!("{key} must be between {min} and {max}")));
-    }
-    Ok(())
+fn count(key: &'static str, value: u64, min: u64, max: u64) -> Option<OutOfRange> {
+    (!(min..=max).contains(&value)).then(|| (key, format!("{key} must be between {min} and {max}")))
 }
 
 /// A bound as the config would write it: "30days", "1year", "0s".
@@ -51,82 +47,110 @@ fn human(seconds: u64) -> String {
     format!("{seconds}s")
 }
 
-/// `[poll]`.
-pub fn poll(poll: &PollConfig) -> Result<(), OutOfRange> {
-    duration("interval", poll.interval.0, SECOND, 30 * DAY)?;
-    duration("connect_timeout", poll.connect_timeout.0, SECOND, HOUR)?;
-    duration("read_timeout", poll.read_timeout.0, SECOND, HOUR)?;
-    duration("timeout", poll.timeout.0, SECOND, HOUR)?;
-    duration("startup_spread", poll.startup_spread.0, 0, 30 * DAY)?;
-    duration("max_backoff", poll.max_backoff.0, SECOND, 30 * DAY)?;
-    duration("max_server_delay", poll.max_server_delay.0, 0, 30 * DAY)?;
-    duration("unhealthy_after", poll.unhealthy_after.0, 0, YEAR)?;
-    duration("backlog_window", poll.backlog_window.0, 0, 100 * YEAR)?;
-    count("concurrency", poll.concurrency as u64, 1, 4096)?;
-    count("per_host", poll.per_host as u64, 1, 1024)?;
-    count("max_items", poll.max_items as u64, 1, 100_000)?;
-    count("max_body", poll.max_body.0, 1024, 1 << 30)?;
-    if !(0.0..=1.0).contains(&poll.jitter) {
-        return Err(("jitter", "jitter must be between 0.0 and 1.0".into()));
-    }
-    Ok(())
+/// `[poll]`: every key out of its range.
+pub fn poll(poll: &PollConfig) -> Vec<OutOfRange> {
+    [
+        duration("interval", poll.interval.0, SECOND, 30 * DAY),
+        duration("connect_timeout", poll.connect_timeout.0, SECOND, HOUR),
+        duration("read_timeout", poll.read_timeout.0, SECOND, HOUR),
+        duration("timeout", poll.timeout.0, SECOND, HOUR),
+        duration("startup_spread", poll.startup_spread.0, 0, 30 * DAY),
+        duration("max_backoff", poll.max_backoff.0, SECOND, 30 * DAY),
+        duration("max_server_delay", poll.max_server_delay.0, 0, 30 * DAY),
+        duration("unhealthy_after", poll.unhealthy_after.0, 0, YEAR),
+        duration("backlog_window", poll.backlog_window.0, 0, 100 * YEAR),
+        count("concurrency", poll.concurrency as u64, 1, 4096),
+        count("per_host", poll.per_host as u64, 1, 1024),
+        count("max_items", poll.max_items as u64, 1, 100_000),
+        count("max_body", poll.max_body.0, 1024, 1 << 30),
+        (!(0.0..=1.0).contains(&poll.jitter))
+            .then(|| ("jitter", "jitter must be between 0.0 and 1.0".into())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
-/// `[daemon]`.
-pub fn daemon(daemon: &DaemonConfig) -> Result<(), OutOfRange> {
-    duration("shutdown_grace", daemon.shutdown_grace.0, 0, HOUR)?;
-    duration("stuck_after", daemon.stuck_after.0, 2 * SECOND, DAY)
+/// `[daemon]`: every key out of its range.
+pub fn daemon(daemon: &DaemonConfig) -> Vec<OutOfRange> {
+    [
+        duration("shutdown_grace", daemon.shutdown_grace.0, 0, HOUR),
+        duration("stuck_after", daemon.stuck_after.0, 2 * SECOND, DAY),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
-/// `[dedup]`.
-pub fn dedup(dedup: &DedupConfig) -> Result<(), OutOfRange> {
-    duration("window", dedup.window.0, 0, YEAR)?;
-    duration("retention", dedup.retention.0, MINUTE, 10 * YEAR)?;
-    duration("update_period", dedup.update_period.0, 0, 30 * DAY)
+/// `[dedup]`: every key out of its range.
+pub fn dedup(dedup: &DedupConfig) -> Vec<OutOfRange> {
+    [
+        duration("window", dedup.window.0, 0, YEAR),
+        duration("retention", dedup.retention.0, MINUTE, 10 * YEAR),
+        duration("update_period", dedup.update_period.0, 0, 30 * DAY),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
-/// A `[[feed]]`'s own settings.
-pub fn feed(feed: &FeedConfig) -> Result<(), OutOfRange> {
-    if let Some(interval) = feed.interval {
-        duration("interval", interval.0, SECOND, 30 * DAY)?;
-    }
-    if let Some(window) = feed.backlog_window {
-        duration("backlog_window", window.0, 0, 100 * YEAR)?;
-    }
-    if let Some(max) = feed.max_items {
-        count("max_items", max as u64, 1, 100_000)?;
-    }
-    if let Some(schedule) = &feed.schedule
-        && schedule.next_after(chrono::Utc::now()).is_none()
-    {
-        return Err((
-            "schedule",
-            format!("schedule {:?} never fires", schedule.expression),
-        ));
-    }
-    Ok(())
+/// A `[[feed]]`'s own settings: every key out of its range.
+pub fn feed(feed: &FeedConfig) -> Vec<OutOfRange> {
+    let never_fires = feed
+        .schedule
+        .as_ref()
+        .filter(|schedule| schedule.next_after(chrono::Utc::now()).is_none())
+        .map(|schedule| {
+            (
+                "schedule",
+                format!("schedule {:?} never fires", schedule.expression),
+            )
+        });
+    [
+        feed.interval
+            .and_then(|interval| duration("interval", interval.0, SECOND, 30 * DAY)),
+        feed.backlog_window
+            .and_then(|window| duration("backlog_window", window.0, 0, 100 * YEAR)),
+        feed.max_items
+            .and_then(|max| count("max_items", max as u64, 1, 100_000)),
+        never_fires,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
-/// A `[[sink]]`'s shared settings.
-pub fn sink(sink: &SinkConfig) -> Result<(), OutOfRange> {
+/// A `[[sink]]`'s shared settings: every key out of its range (a `retry`
+/// list is blamed once, for its first bad delay).
+pub fn sink(sink: &SinkConfig) -> Vec<OutOfRange> {
     // No list and no event: the sink would never hear of anything.
-    if sink.lists().is_some_and(<[String]>::is_empty) && sink.events.is_empty() {
-        return Err((
-            "lists",
-            "lists = [] with no events sends nothing; name a list, leave lists out for all, or add events".into(),
-        ));
-    }
-    for delay in sink.retry.iter().flatten() {
-        duration("retry", delay.0, 0, 30 * DAY)?;
-    }
-    if sink.retry.as_ref().is_some_and(|r| r.len() > 100) {
-        return Err(("retry", "retry lists at most 100 delays".into()));
-    }
-    if let Some(period) = sink.digest {
-        duration("digest", period.0, MINUTE, DAY)?;
-    }
-    if let Some(rate) = sink.max_per_minute {
-        count("max_per_minute", u64::from(rate), 1, 6000)?;
-    }
-    Ok(())
+    let deaf = (sink.lists().is_some_and(<[String]>::is_empty) && sink.events.is_empty())
+        .then(|| {
+            (
+                "lists",
+                "lists = [] with no events sends nothing; name a list, leave lists out for all, or add events".into(),
+            )
+        });
+    let retry = sink
+        .retry
+        .iter()
+        .flatten()
+        .find_map(|delay| duration("retry", delay.0, 0, 30 * DAY))
+        .or_else(|| {
+            sink.retry
+                .as_ref()
+                .is_some_and(|r| r.len() > 100)
+                .then(|| ("retry", "retry lists at most 100 delays".into()))
+        });
+    [
+        deaf,
+        retry,
+        sink.digest
+            .and_then(|period| duration("digest", period.0, MINUTE, DAY)),
+        sink.max_per_minute
+            .and_then(|rate| count("max_per_minute", u64::from(rate), 1, 6000)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }

@@ -6,137 +6,140 @@ use std::collections::{HashMap, HashSet};
 
 use toml::Spanned;
 
-use super::{Checker, ConfigError};
+use super::check::Checker;
+use super::load::Located;
 use crate::matcher::watch::WatchConfig;
 use crate::model::Field;
 use crate::text::fold::fold;
 
-impl Checker<'_> {
+impl Checker<'_, '_> {
     /// Checks every list and the `require` graph; returns the list names.
+    /// `unread` names the lists that could not be read: they are there,
+    /// so requiring them is no error.
     pub(super) fn watches(
-        &self,
-        watches: &[Spanned<WatchConfig>],
-    ) -> Result<HashSet<String>, ConfigError> {
+        &mut self,
+        watches: &[Located<'_, WatchConfig>],
+        unread: &[String],
+    ) -> HashSet<String> {
         let mut names = HashSet::new();
         for watch in watches {
-            let watch = watch.get_ref();
-            self.watch_name(watch, &names)?;
+            let watch = &watch.value;
+            self.watch_name(watch, &names);
             names.insert(watch.name.get_ref().clone());
-            self.watch_terms(watch)?;
+            self.watch_terms(watch);
         }
-        self.requirements(watches, &names)?;
-        Ok(names)
+        names.extend(unread.iter().cloned());
+        self.requirements(watches, &names);
+        names
     }
 
-    fn watch_name(&self, watch: &WatchConfig, seen: &HashSet<String>) -> Result<(), ConfigError> {
+    fn watch_name(&mut self, watch: &WatchConfig, seen: &HashSet<String>) {
         let name = watch.name.get_ref();
         if name.is_empty()
             || !name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
         {
-            return Err(self.error(
-                watch.name.span(),
+            self.report(
+                Some(watch.name.span()),
                 format!("watch list name {name:?} must be letters, digits, '-', '_' or '.'"),
-            ));
-        }
-        if seen.contains(name) {
-            return Err(self.error(
-                watch.name.span(),
+            );
+        } else if seen.contains(name) {
+            self.report(
+                Some(watch.name.span()),
                 format!("watch list {name:?} is defined twice"),
-            ));
+            );
         }
-        Ok(())
     }
 
-    fn watch_terms(&self, watch: &WatchConfig) -> Result<(), ConfigError> {
+    fn watch_terms(&mut self, watch: &WatchConfig) {
         let name = watch.name.get_ref();
         if watch.terms.is_empty() && watch.require.is_empty() {
-            return Err(self.error(
-                watch.name.span(),
+            self.report(
+                Some(watch.name.span()),
                 format!("watch list {name:?} has no terms (and requires no other list)"),
-            ));
+            );
         }
         for term in watch.terms.iter().chain(&watch.exclude) {
             let text = term.get_ref().text();
             if fold(text).trim().is_empty() {
-                return Err(self.error(
-                    term.span(),
+                self.report(
+                    Some(term.span()),
                     format!("watch list {name:?}: term {text:?} is empty once folded"),
-                ));
+                );
             }
         }
         if let Some(min) = &watch.min_hits
             && (*min.get_ref() == 0 || *min.get_ref() > watch.terms.len())
         {
-            return Err(self.error(
-                min.span(),
+            self.report(
+                Some(min.span()),
                 format!(
                     "watch list {name:?}: min_hits must be between 1 and its {} terms",
                     watch.terms.len()
                 ),
-            ));
+            );
         }
         if let Some(fields) = &watch.fields {
             let list = fields.get_ref();
             let unique: HashSet<&Field> = list.iter().collect();
             if list.is_empty() || unique.len() != list.len() {
-                return Err(self.error(
-                    fields.span(),
+                self.report(
+                    Some(fields.span()),
                     format!(
                         "watch list {name:?}: fields must name title, summary or content, each once"
                     ),
-                ));
+                );
             }
         }
-        Ok(())
     }
 
     /// Every required list exists, and no list requires itself, directly
-    /// or through others.
-    fn requirements(
-        &self,
-        watches: &[Spanned<WatchConfig>],
-        names: &HashSet<String>,
-    ) -> Result<(), ConfigError> {
+    /// or through others. A cycle is reported once, at the first of its
+    /// lists in the file.
+    fn requirements(&mut self, watches: &[Located<'_, WatchConfig>], names: &HashSet<String>) {
         let graph: HashMap<&str, Vec<&Spanned<String>>> = watches
             .iter()
             .map(|w| {
                 (
-                    w.get_ref().name.get_ref().as_str(),
-                    w.get_ref().require.iter().collect(),
+                    w.value.name.get_ref().as_str(),
+                    w.value.require.iter().collect(),
                 )
             })
             .collect();
+        let mut in_reported_cycle: HashSet<String> = HashSet::new();
         for watch in watches {
-            let watch = watch.get_ref();
+            let watch = &watch.value;
             let name = watch.name.get_ref();
             for required in &watch.require {
                 if !names.contains(required.get_ref()) {
-                    return Err(self.error(
-                        required.span(),
+                    self.report(
+                        Some(required.span()),
                         format!(
                             "watch list {name:?} requires unknown list {:?}",
                             required.get_ref()
                         ),
-                    ));
+                    );
                 }
+            }
+            if in_reported_cycle.contains(name) {
+                continue;
             }
             if let Some(cycle) = find_cycle(name, &graph) {
                 let at = watch
                     .require
                     .first()
                     .map_or(watch.name.span(), |r| r.span());
-                return Err(self.error(
-                    at,
+                self.report(
+                    Some(at),
                     format!(
                         "watch lists require each other in a cycle: {}",
                         cycle.join(" -> ")
                     ),
-                ));
+                );
+                in_reported_cycle.extend(cycle);
             }
         }
-        Ok(())
     }
 }
 

@@ -1,0 +1,162 @@
+//! The validation pass over what was read: pure, it goes on after an
+//! error so every problem of the file is found in one pass, and every error
+//! points at the value it is about (the checks of `[[watch]]` lists are in
+//! `watch.rs`).
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use super::load::{Located, RawConfig};
+use super::{
+    DaemonConfig, DedupConfig, FeedConfig, Findings, HttpConfig, MIN_STUCK_AFTER, PollConfig,
+    ranges,
+};
+use crate::sink::SinkConfig;
+
+/// Runs every check on `raw`, adding what is wrong to `findings`.
+pub(super) fn check(raw: &RawConfig<'_>, findings: &mut Findings<'_>) {
+    let mut check = Checker { findings };
+    check.poll(&raw.poll);
+    check.daemon(&raw.daemon);
+    check.dedup(&raw.dedup);
+    check.http(&raw.http);
+    check.feeds(&raw.feeds);
+    let list_names = check.watches(&raw.watches, &raw.unread_watch_names);
+    check.sinks(&raw.sinks, &list_names);
+}
+
+/// The checks, writing what they find into the findings.
+pub(super) struct Checker<'f, 'a> {
+    findings: &'f mut Findings<'a>,
+}
+
+impl Checker<'_, '_> {
+    /// Records an error at a byte span of the text.
+    pub(super) fn report(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
+        self.findings.add(span, message);
+    }
+
+    /// Each range check's verdict as an error at its key.
+    fn in_range<T>(&mut self, at: &Located<'_, T>, what: &str, verdicts: Vec<ranges::OutOfRange>) {
+        for (key, message) in verdicts {
+            self.report(at.at(key), format!("{what} {message}"));
+        }
+    }
+
+    fn poll(&mut self, located: &Located<'_, PollConfig>) {
+        let poll = &located.value;
+        if !(0.0..=1.0).contains(&poll.jitter) {
+            self.report(
+                located.at("jitter"),
+                "[poll] jitter must be between 0.0 and 1.0",
+            );
+        }
+        for (key, value) in [("per_host", poll.per_host), ("max_items", poll.max_items)] {
+            if value == 0 {
+                self.report(
+                    located.at(key),
+                    "[poll] per_host and max_items must be at least 1",
+                );
+            }
+        }
+        if poll.concurrency == 0 {
+            self.report(
+                located.at("concurrency"),
+                "[poll] concurrency must be at least 1",
+            );
+        }
+        if poll.interval.0.as_secs() < 1 {
+            self.report(
+                located.at("interval"),
+                "[poll] interval must be at least 1s",
+            );
+        }
+        self.in_range(located, "[poll]", ranges::poll(poll));
+    }
+
+    fn http(&mut self, located: &Located<'_, HttpConfig>) {
+        if !(1..=4096).contains(&located.value.max_connections) {
+            self.report(
+                located.at("max_connections"),
+                "[http] max_connections must be between 1 and 4096",
+            );
+        }
+    }
+
+    fn dedup(&mut self, located: &Located<'_, DedupConfig>) {
+        self.in_range(located, "[dedup]", ranges::dedup(&located.value));
+    }
+
+    fn daemon(&mut self, located: &Located<'_, DaemonConfig>) {
+        if located.value.stuck_after.0 < MIN_STUCK_AFTER {
+            self.report(
+                located.at("stuck_after"),
+                format!(
+                    "[daemon] stuck_after must be at least {}s: an idle pipeline shows it is alive once a second",
+                    MIN_STUCK_AFTER.as_secs()
+                ),
+            );
+        }
+        self.in_range(located, "[daemon]", ranges::daemon(&located.value));
+    }
+
+    fn feeds(&mut self, feeds: &[Located<'_, FeedConfig>]) {
+        let mut seen = HashSet::new();
+        for located in feeds {
+            let feed = &located.value;
+            let url = feed.url.as_str();
+            if !seen.insert(url.to_string()) {
+                self.report(located.at("url"), format!("feed {url} is listed twice"));
+            }
+            if feed.interval.is_some() && feed.schedule.is_some() {
+                self.report(
+                    located.at("schedule"),
+                    format!("feed {url}: set either interval or schedule, not both"),
+                );
+            }
+            if feed.interval.is_some_and(|i| i.0.as_secs() < 1) {
+                self.report(
+                    located.at("interval"),
+                    format!("feed {url}: interval must be at least 1s"),
+                );
+            }
+            if feed.max_items == Some(0) {
+                self.report(
+                    located.at("max_items"),
+                    format!("feed {url}: max_items must be at least 1"),
+                );
+            }
+            if feed.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+                self.report(located.at("name"), format!("feed {url}: name is empty"));
+            }
+            self.in_range(located, &format!("feed {url}:"), ranges::feed(feed));
+        }
+    }
+
+    fn sinks(&mut self, sinks: &[Located<'_, SinkConfig>], lists: &HashSet<String>) {
+        let mut names: HashMap<String, ()> = HashMap::new();
+        for located in sinks {
+            let sink = &located.value;
+            let name = sink.name();
+            if names.insert(name.to_string(), ()).is_some() {
+                let at = located.at(if sink.name.is_some() { "name" } else { "type" });
+                self.report(
+                    at,
+                    format!("two sinks are named {name:?}; give each sink its own name = \"...\""),
+                );
+            }
+            for list in sink.lists().unwrap_or_default() {
+                if !lists.contains(list) {
+                    self.report(
+                        located.element("lists", list),
+                        format!("sink {name:?}: lists names unknown watch list {list:?}"),
+                    );
+                }
+            }
+            if let Err((field, message)) = sink.validate() {
+                self.report(located.at(field), format!("sink {name:?}: {message}"));
+            }
+            self.in_range(located, &format!("sink {name:?}:"), ranges::sink(sink));
+        }
+    }
+}
