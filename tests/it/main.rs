@@ -5,6 +5,7 @@ mod support;
 
 mod balkan_feeds;
 mod cli;
+mod config_errors;
 mod config_ranges;
 mod crash;
 mod cron_activations;
