@@ -82,8 +82,11 @@ pub async fn run(
                     match checked(new).await {
                         Ok(new) => break Next::Reload(Box::new(new)),
                         Err(error) => {
-                            tracing::error!(error = %format!("{error:#}"), "config reload refused; the running config stays");
-                            notify(&format!("READY=1\nSTATUS=reload refused: {}", one_line(&format!("{error:#}"))));
+                            // Several config errors are several lines; a log
+                            // entry and a STATUS keep them on one.
+                            let error = one_line(&format!("{error:#}"));
+                            tracing::error!(error = %error, "config reload refused; the running config stays");
+                            notify(&format!("READY=1\nSTATUS=reload refused: {error}"));
                         }
                     }
                 }
@@ -183,5 +186,5 @@ async fn status_line(store: &Store, feeds: usize) -> String {
 }
 
 fn one_line(text: &str) -> String {
-    text.replace('\n', " ")
+    text.lines().collect::<Vec<_>>().join("; ")
 }

@@ -26,7 +26,7 @@ pub use feeds::{Backlog, FeedSpec};
 pub use pipeline::PipelineReport;
 pub use poll::{PollContext, PollOutcome, PollReport};
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Findings};
 use crate::fetch::Fetcher;
 use crate::matcher::Matcher;
 use crate::service::heartbeat::Heartbeat;
@@ -328,18 +328,15 @@ pub fn preflight(config: &Config) -> Result<(), ConfigError> {
                 .is_some_and(|before| before.trim().is_empty())
         })
         .collect();
+    // Every sink's problem at once, like the config's own errors.
+    let mut findings = Findings::new(&config.path, &text);
     for (index, sink) in config.sinks.iter().enumerate() {
         if let Some(problem) = sink.problem() {
             let at = tables.get(index).map(|&at| at..at);
-            return Err(ConfigError::at(
-                &config.path,
-                &text,
-                at,
-                format!("sink {:?}: {problem}", sink.name()),
-            ));
+            findings.add(at, format!("sink {:?}: {problem}", sink.name()));
         }
     }
-    Ok(())
+    findings.finish()
 }
 
 /// Creates the state directory, readable by the owner only.

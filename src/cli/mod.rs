@@ -55,8 +55,8 @@ pub enum Command {
     /// Poll every feed once, deliver the resulting alerts, and exit. Failing
     /// feeds are reported on stderr but do not change the exit code.
     Once,
-    /// Check the config and print a short summary; exit 78 with
-    /// path:line:column if it is wrong.
+    /// Check the config and print a short summary; exit 78 with one
+    /// path:line:column line per error if it is wrong.
     Check,
     /// List every feed with its state: last poll, last status, ETag, next
     /// due time, consecutive failures, and why it is disabled if it is.

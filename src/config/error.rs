@@ -79,7 +79,7 @@ impl ConfigError {
 /// Gathers the errors of one pass over a config's text: the checks go on
 /// after a bad value, so the operator fixes the file in one round instead
 /// of one error per `check`.
-pub(crate) struct Findings<'a> {
+pub struct Findings<'a> {
     path: &'a Path,
     text: &'a str,
     /// Each error with the byte offset it points at, in the order found.
@@ -92,7 +92,7 @@ pub(crate) struct Findings<'a> {
 
 impl<'a> Findings<'a> {
     /// No errors yet, in the config at `path` whose text is `text`.
-    pub(crate) fn new(path: &'a Path, text: &'a str) -> Self {
+    pub fn new(path: &'a Path, text: &'a str) -> Self {
         Findings {
             path,
             text,
@@ -103,7 +103,7 @@ impl<'a> Findings<'a> {
 
     /// Records an error at a byte span of the text (`None`: the file as a
     /// whole), unless that place has one already.
-    pub(crate) fn add(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
+    pub fn add(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
         let offset = span.as_ref().map_or(0, |s| s.start);
         if span.is_some() && !self.blamed.insert(offset) {
             return;
@@ -119,7 +119,7 @@ impl<'a> Findings<'a> {
 
     /// Nothing found: the config is valid. Else its one error as before, or
     /// all of them in file order.
-    pub(crate) fn finish(self) -> Result<(), ConfigError> {
+    pub fn finish(self) -> Result<(), ConfigError> {
         let mut found = self.found;
         found.sort_by_key(|(offset, _)| *offset);
         let mut errors: Vec<ConfigError> = found.into_iter().map(|(_, e)| e).collect();

@@ -19,8 +19,7 @@ use serde::Deserialize;
 
 pub use crate::matcher::watch::{DetailedTerm, Diacritics, TermConfig, TermMode, WatchConfig};
 pub use crate::units::{ByteSize, CronSchedule, HumanDuration, parse_http_url};
-use error::Findings;
-pub use error::{ConfigError, line_column};
+pub use error::{ConfigError, Findings, line_column};
 pub use sections::{
     BacklogMode, DaemonConfig, DedupConfig, HttpConfig, ListenAddress, LogFormat, PollConfig,
     StateConfig,

@@ -82,3 +82,32 @@ fn sinks_that_cannot_work_are_config_errors_for_check_and_run() {
     let check = newswatch(&["check", "--config", &config.to_string_lossy()]);
     assert!(check.status.success(), "{}", describe(&check));
 }
+
+#[test]
+fn every_sink_that_cannot_work_is_reported_in_one_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("newswatch.toml");
+    let text = format!(
+        "[state]\ndirectory = {:?}\n\n{BASE}[[sink]]\nname = \"first\"\ntype = \"exec\"\ncommand = [\"/nonexistent/notify\"]\n\n\
+         [[sink]]\nname = \"fine\"\ntype = \"stdout\"\n\n\
+         [[sink]]\nname = \"third\"\ntype = \"file\"\npath = {:?}\n",
+        dir.path().join("state").display().to_string(),
+        dir.path().display().to_string()
+    );
+    std::fs::write(&config, &text).expect("config");
+    let tables: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| *l == "[[sink]]")
+        .map(|(i, _)| i + 1)
+        .collect();
+    let config = config.to_string_lossy().into_owned();
+    let output = newswatch(&["check", "--config", &config]);
+    assert_eq!(output.status.code(), Some(78), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let first = format!("{config}:{}:1: sink \"first\": command", tables[0]);
+    let third = format!("{config}:{}:1: sink \"third\": path", tables[2]);
+    assert!(stderr.contains(&first), "{first} in {stderr}");
+    assert!(stderr.contains(&third), "{third} in {stderr}");
+    assert!(!stderr.contains("\"fine\""), "{stderr}");
+}
