@@ -22,7 +22,9 @@ use crate::redact::public_url;
 use crate::schedule::NextPoll;
 use crate::service::metrics::metrics;
 use crate::sink::{OnRepeat, SinkConfig};
-use crate::store::{FeedState, NewAlert, PollRecord, Store, StoryRules};
+use crate::store::{
+    FeedState, FetchedContent, HealthChange, NewAlert, PollFailure, PollRecord, Store, StoryRules,
+};
 use crate::story::Signature;
 
 /// What every poll needs; shared by all poll tasks.
@@ -83,13 +85,32 @@ struct Matched {
     refresh_hint: Option<Duration>,
 }
 
-/// What a fetch and parse produced, before bookkeeping.
+/// What a fetch and parse produced, recorded in the feed's state.
 struct Attempt {
     outcome: PollOutcome,
     alerts: Vec<NewAlert>,
     silent: Vec<(String, Vec<String>)>,
     /// Retry-After after a failure; max-age after a success.
     server_delay: Option<Duration>,
+    /// The health event the feed's state raised, if any.
+    health: Option<HealthChange>,
+}
+
+impl Attempt {
+    /// A poll that alerts nothing: unchanged content, or a failure.
+    fn empty(
+        outcome: PollOutcome,
+        server_delay: Option<Duration>,
+        health: Option<HealthChange>,
+    ) -> Attempt {
+        Attempt {
+            outcome,
+            alerts: Vec::new(),
+            silent: Vec::new(),
+            server_delay,
+            health,
+        }
+    }
 }
 
 impl PollContext {
@@ -135,49 +156,32 @@ impl PollContext {
         let _permits = self.acquire(&state.current_url).await;
         let now = Utc::now();
         let now_ms = now.timestamp_millis();
-        state.last_poll_at = Some(now_ms);
-        let first_poll = state.last_success_at.is_none();
-        let validators = Validators {
-            etag: state.etag.clone(),
-            last_modified: state.last_modified.clone(),
-        };
+        let first_poll = state.never_succeeded();
         let fetch_started = std::time::Instant::now();
-        let fetched = self.fetcher.fetch(&state.current_url, &validators).await;
+        let fetched = self
+            .fetcher
+            .fetch(&state.current_url, &validators(&state))
+            .await;
         metrics().fetch_took(fetch_started.elapsed());
-        let attempt = match fetched {
+        let mut attempt = match fetched {
             Ok(FetchOutcome::NotModified(hints)) => {
-                state.last_status = Some("304".to_string());
-                Attempt {
-                    outcome: PollOutcome::Unchanged,
-                    alerts: Vec::new(),
-                    silent: Vec::new(),
-                    server_delay: hints.max_age,
-                }
+                let health = state.on_not_modified(now_ms);
+                Attempt::empty(PollOutcome::Unchanged, hints.max_age, health)
             }
             Ok(FetchOutcome::Fetched(body)) => {
-                self.fetched(feed, &mut state, body, first_poll).await
+                self.fetched(feed, &mut state, body, first_poll, now_ms)
+                    .await
             }
-            Err(error) => self.fetch_failed(feed, &mut state, &error),
+            Err(error) => self.fetch_failed(feed, &mut state, &error, now_ms),
         };
-        let events = health::update(
-            &mut state,
+        let events = health::events(
+            attempt.health.take(),
             feed,
-            attempt.outcome != PollOutcome::Failed,
+            &state.current_url,
             now,
-            &self.poll,
             &self.sinks,
         );
-        if attempt.outcome == PollOutcome::Failed {
-            state.failures += 1;
-        } else {
-            state.failures = 0;
-            state.last_error = None;
-            state.last_success_at = Some(now_ms);
-        }
-        state.next_due_at = state
-            .disabled_reason
-            .is_none()
-            .then(|| self.next_due(feed, &state, &attempt, now));
+        state.schedule_next(|state| self.next_due(feed, state, &attempt, now));
         PollReport {
             feed: feed.index,
             outcome: attempt.outcome,
@@ -237,25 +241,20 @@ impl PollContext {
         state: &mut FeedState,
         mut body: FetchedBody,
         first_poll: bool,
+        now_ms: i64,
     ) -> Attempt {
-        if let Some(moved) = &body.moved_to {
-            tracing::warn!(feed = %feed.name, from = %public_url(&state.current_url), to = %public_url(moved), "feed moved permanently; polling the new address from now on");
-            state.current_url = moved.clone();
+        if let Some(moved) = body.moved_to.take() {
+            tracing::warn!(feed = %feed.name, from = %public_url(&state.current_url), to = %public_url(&moved), "feed moved permanently; polling the new address from now on");
+            state.on_moved(moved);
         }
-        let unchanged = |state: &mut FeedState, body: &FetchedBody| {
-            state.etag = body.validators.etag.clone();
-            state.last_modified = body.validators.last_modified.clone();
-            state.last_status = Some(format!("{} unchanged", body.status));
-        };
         let hash = body_hash(&body.bytes);
-        if state.body_hash.as_deref() == Some(hash.as_str()) {
-            unchanged(state, &body);
-            return Attempt {
-                outcome: PollOutcome::Unchanged,
-                alerts: Vec::new(),
-                silent: Vec::new(),
-                server_delay: body.hints.max_age,
-            };
+        if state.is_same_body(&hash) {
+            let Validators {
+                etag,
+                last_modified,
+            } = body.validators;
+            let health = state.on_same_body(body.status, etag, last_modified, now_ms);
+            return Attempt::empty(PollOutcome::Unchanged, body.hints.max_age, health);
         }
         let matched = if body.bytes.len() > OFF_WORKER_BYTES {
             let context = Arc::clone(self);
@@ -283,50 +282,62 @@ impl PollContext {
                 silent,
                 refresh_hint,
             }) => {
-                state.items_found = Some(census.found as i64);
-                state.items_dropped = census.dropped as i64;
-                state.etag = body.validators.etag;
-                state.last_modified = body.validators.last_modified;
-                state.body_hash = Some(hash);
-                state.last_status = Some(body.status.to_string());
-                state.refresh_hint_secs = refresh_hint.map(|d| d.as_secs() as i64);
-                state.content_generation += 1;
+                let content = FetchedContent {
+                    status: body.status,
+                    etag: body.validators.etag,
+                    last_modified: body.validators.last_modified,
+                    body_hash: hash,
+                    items_found: census.found,
+                    items_dropped: census.dropped,
+                    refresh_hint,
+                };
+                let health = state.on_fetched(content, now_ms);
                 Attempt {
                     outcome: PollOutcome::Fetched,
                     alerts,
                     silent,
                     server_delay: body.hints.max_age.max(refresh_hint),
+                    health,
                 }
             }
             Err(message) => {
-                failure(state, feed, "parse error", message);
-                Attempt {
-                    outcome: PollOutcome::Failed,
-                    alerts: Vec::new(),
-                    silent: Vec::new(),
-                    server_delay: None,
-                }
+                let failure = PollFailure {
+                    status: "parse error".to_string(),
+                    error: message,
+                };
+                log_failure(state, feed, &failure);
+                let health = state.on_failure(failure, now_ms, self.poll.unhealthy_after.0);
+                Attempt::empty(PollOutcome::Failed, None, health)
             }
         }
     }
 
-    fn fetch_failed(&self, feed: &FeedSpec, state: &mut FeedState, error: &FetchError) -> Attempt {
-        if error.is_gone() {
-            let since = crate::model::rfc3339(Utc::now());
-            tracing::warn!(feed = %feed.name, url = %public_url(&state.current_url), "feed is gone (410); disabled until `newswatch feeds --reset` or a new URL in the config");
-            state.disabled_reason = Some(format!("410 Gone since {since}"));
-        }
+    fn fetch_failed(
+        &self,
+        feed: &FeedSpec,
+        state: &mut FeedState,
+        error: &FetchError,
+        now_ms: i64,
+    ) -> Attempt {
         let status = match error {
             FetchError::Status { status, .. } => format!("HTTP {status}"),
             _ => "fetch error".to_string(),
         };
-        failure(state, feed, &status, error.to_string());
-        Attempt {
-            outcome: PollOutcome::Failed,
-            alerts: Vec::new(),
-            silent: Vec::new(),
-            server_delay: error.retry_after(),
-        }
+        let failure = PollFailure {
+            status,
+            error: error.to_string(),
+        };
+        let unhealthy_after = self.poll.unhealthy_after.0;
+        let health = if error.is_gone() {
+            let disabled_at = Utc::now();
+            tracing::warn!(feed = %feed.name, url = %public_url(&state.current_url), "feed is gone (410); disabled until `newswatch feeds --reset` or a new URL in the config");
+            log_failure(state, feed, &failure);
+            state.on_gone(failure, now_ms, unhealthy_after, disabled_at)
+        } else {
+            log_failure(state, feed, &failure);
+            state.on_failure(failure, now_ms, unhealthy_after)
+        };
+        Attempt::empty(PollOutcome::Failed, error.retry_after(), health)
     }
 
     fn next_due(
@@ -337,13 +348,10 @@ impl PollContext {
         now: chrono::DateTime<Utc>,
     ) -> i64 {
         let failures = u32::try_from(state.failures).unwrap_or(u32::MAX);
-        let stored_hint = state
-            .refresh_hint_secs
-            .map(|s| Duration::from_secs(s.max(0) as u64));
         let server_delay = if attempt.outcome == PollOutcome::Failed {
             attempt.server_delay
         } else {
-            attempt.server_delay.max(stored_hint)
+            attempt.server_delay.max(state.refresh_hint())
         };
         NextPoll {
             interval: feed.interval,
@@ -519,16 +527,23 @@ fn new_alert(
     })
 }
 
-fn failure(state: &mut FeedState, feed: &FeedSpec, status: &str, message: String) {
-    state.last_status = Some(status.to_string());
+/// Says in the log that a poll failed, before the state counts it.
+fn log_failure(state: &FeedState, feed: &FeedSpec, failure: &PollFailure) {
     tracing::warn!(
         feed = %feed.name,
         url = %public_url(&state.current_url),
         failures = state.failures + 1,
-        error = %message,
+        error = %failure.error,
         "poll failed; will retry later"
     );
-    state.last_error = Some(message);
+}
+
+/// The validators for a feed's next conditional GET.
+fn validators(state: &FeedState) -> Validators {
+    Validators {
+        etag: state.etag.clone(),
+        last_modified: state.last_modified.clone(),
+    }
 }
 
 /// Hex SHA-256 of a body, to spot a 200 that repeats the last one.

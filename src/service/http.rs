@@ -120,7 +120,7 @@ impl Probe {
         for feed in &view.feeds {
             let health = match states.get(feed) {
                 Some(s) if s.disabled_reason.is_some() => "disabled",
-                Some(s) if s.health_reported.is_some() => "unhealthy",
+                Some(s) if s.is_reported_unhealthy() => "unhealthy",
                 Some(s) if s.failures > 0 => "failing",
                 _ => "ok",
             };

@@ -18,7 +18,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use dedup::{NewAlert, NewEvent, PollRecord, StoryRules};
-pub use feeds::FeedState;
+pub use feeds::{
+    FeedState, FetchedContent, HealthChange, HealthEventKind, HealthReport, PollFailure,
+};
 pub use lock::{LockError, StateLock};
 pub use outbox::{ClaimedDelivery, DeliveryRow, DeliveryState, QueueHead};
 pub use retention::Pruned;

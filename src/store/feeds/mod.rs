@@ -1,5 +1,7 @@
-//! Per-feed state: validators for conditional GET, last outcome, next due
-//! time and failure count, so a restart forgets nothing.
+//! Per-feed state in the store: validators for conditional GET, last
+//! outcome, next due time and failure count, so a restart forgets nothing.
+//! The rules that change a state are in [`state`]; this file reads and
+//! writes it, and maps the typed health report to its stored text.
 
 use std::collections::HashMap;
 
@@ -7,58 +9,13 @@ use sqlx::{AssertSqlSafe, Row};
 
 use super::{Store, StoreError};
 
-/// What the store remembers about one feed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FeedState {
-    /// The configured URL (the feed's identity).
-    pub feed_id: String,
-    /// The URL polled now (differs after a permanent redirect).
-    pub current_url: String,
-    /// Last `ETag`.
-    pub etag: Option<String>,
-    /// Last `Last-Modified`.
-    pub last_modified: Option<String>,
-    /// Hash of the last body parsed, to skip unchanged 200s.
-    pub body_hash: Option<String>,
-    /// When it was last polled (ms).
-    pub last_poll_at: Option<i64>,
-    /// When it last succeeded (ms).
-    pub last_success_at: Option<i64>,
-    /// Short outcome of the last poll ("200", "304", "error").
-    pub last_status: Option<String>,
-    /// The last error, if the last poll failed.
-    pub last_error: Option<String>,
-    /// When it is due next (ms).
-    pub next_due_at: Option<i64>,
-    /// Consecutive failures.
-    pub failures: i64,
-    /// Why the feed is disabled, if it is.
-    pub disabled_reason: Option<String>,
-    /// Start of the current run of failures (ms).
-    pub failing_since: Option<i64>,
-    /// "unhealthy" once that event was raised for the current failure run.
-    pub health_reported: Option<String>,
-    /// The feed's own refresh period (`<ttl>`, `sy:updatePeriod`), seconds.
-    pub refresh_hint_secs: Option<i64>,
-    /// Counts the polls that fetched new content; seen items present in
-    /// the latest one carry its number, so retention spares them.
-    pub content_generation: i64,
-    /// Items read from the last document parsed.
-    pub items_found: Option<i64>,
-    /// Items that document held that could not be read.
-    pub items_dropped: i64,
-}
+mod state;
+#[cfg(test)]
+mod tests;
 
-impl FeedState {
-    /// The state of a feed never polled: at its configured URL.
-    pub fn fresh(feed_id: &str) -> FeedState {
-        FeedState {
-            feed_id: feed_id.to_string(),
-            current_url: feed_id.to_string(),
-            ..FeedState::default()
-        }
-    }
-}
+pub use state::{
+    FeedState, FetchedContent, HealthChange, HealthEventKind, HealthReport, PollFailure,
+};
 
 const COLUMNS: &str = "feed_id, current_url, etag, last_modified, body_hash, last_poll_at, \
     last_success_at, last_status, last_error, next_due_at, failures, disabled_reason, \
@@ -114,7 +71,7 @@ fn state_from_row(row: &sqlx::any::AnyRow) -> Result<FeedState, StoreError> {
         failures: row.try_get("failures")?,
         disabled_reason: row.try_get("disabled_reason")?,
         failing_since: row.try_get("failing_since")?,
-        health_reported: row.try_get("health_reported")?,
+        health_reported: health_from_stored(row.try_get("health_reported")?),
         refresh_hint_secs: row.try_get("refresh_hint_secs")?,
         content_generation: row.try_get("content_generation")?,
         items_found: row.try_get("items_found")?,
@@ -153,7 +110,7 @@ pub(super) async fn save_state(
     .bind(state.failures)
     .bind(&state.disabled_reason)
     .bind(state.failing_since)
-    .bind(&state.health_reported)
+    .bind(health_to_stored(state.health_reported))
     .bind(state.refresh_hint_secs)
     .bind(state.content_generation)
     .bind(state.items_found)
@@ -162,3 +119,23 @@ pub(super) async fn save_state(
     .await?;
     Ok(())
 }
+
+/// The text stored for a health report: NULL, or "unhealthy" once that
+/// event was raised (the column's values since migration 0002).
+fn health_to_stored(report: HealthReport) -> Option<&'static str> {
+    match report {
+        HealthReport::Healthy => None,
+        HealthReport::Unhealthy => Some(REPORTED_UNHEALTHY),
+    }
+}
+
+/// The health report for the stored text. Only "unhealthy" is ever
+/// written; any other text counted as reported before, so it still does.
+fn health_from_stored(text: Option<String>) -> HealthReport {
+    match text {
+        None => HealthReport::Healthy,
+        Some(_) => HealthReport::Unhealthy,
+    }
+}
+
+const REPORTED_UNHEALTHY: &str = "unhealthy";
