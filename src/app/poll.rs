@@ -10,22 +10,21 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::feeds::{Backlog, FeedSpec};
+use super::feeds::FeedSpec;
 use super::health;
 use crate::config::{DedupConfig, PollConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchedBody, Fetcher, Validators};
-use crate::matcher::{MatchScratch, Matcher};
-use crate::model::{Alert, Item};
-use crate::parse::link::canonical_link_with;
-use crate::parse::{ParsedFeed, newest_first, parse_feed};
+use crate::matcher::Matcher;
 use crate::redact::public_url;
 use crate::schedule::NextPoll;
 use crate::service::metrics::metrics;
-use crate::sink::{OnRepeat, SinkConfig};
+use crate::sink::SinkConfig;
 use crate::store::{
     FeedState, FetchedContent, HealthChange, NewAlert, PollFailure, PollRecord, Store, StoryRules,
 };
-use crate::story::Signature;
+use items::Matched;
+
+mod items;
 
 /// What every poll needs; shared by all poll tasks.
 pub struct PollContext {
@@ -73,17 +72,6 @@ pub struct PollReport {
 /// hostile document never holds up a runtime worker (and with it the
 /// health endpoint, the watchdog and the deliveries).
 const OFF_WORKER_BYTES: usize = 256 * 1024;
-
-/// What parsing and matching a fetched body produced.
-struct Matched {
-    /// Items the document holds, found, recovered and dropped.
-    census: Census,
-    alerts: Vec<NewAlert>,
-    /// A first poll's old backlog: keys and lists to mark seen quietly.
-    silent: Vec<(String, Vec<String>)>,
-    /// The feed's own refresh period, if it states one.
-    refresh_hint: Option<Duration>,
-}
 
 /// What a fetch and parse produced, recorded in the feed's state.
 struct Attempt {
@@ -368,163 +356,6 @@ impl PollContext {
         }
         .due_after(now.timestamp_millis())
     }
-
-    /// Parses, keeps the newest `max_items`, matches, and applies the
-    /// first-poll backlog rule.
-    ///
-    /// CPU work, done in place for ordinary feeds: one parses in about a
-    /// millisecond, and handing each to the blocking pool cost more in
-    /// thread switches than the parse itself (profiled at 10,000 feeds).
-    /// Bodies over [`OFF_WORKER_BYTES`] are handed over all the same.
-    fn parse_and_match(
-        &self,
-        feed: &FeedSpec,
-        url: &str,
-        bytes: &[u8],
-        content_type: Option<&str>,
-        first_poll: bool,
-    ) -> Result<Matched, String> {
-        let routing = Routing {
-            sinks: &self.sinks,
-            tracking: &self.dedup.tracking_parameters,
-        };
-        let parsed = parse_feed(bytes, url, content_type).map_err(|e| e.to_string())?;
-        let census = Census::of(&parsed);
-        census.report(feed, url, parsed.strict_shortfall.as_deref());
-        let items = newest_first(parsed.items, feed.max_items);
-        let mut scratch = MatchScratch::default();
-        let detected = Utc::now();
-        let mut alerts = Vec::new();
-        let mut silent = Vec::new();
-        for item in &items {
-            let Some(new) = new_alert(&self.matcher, &mut scratch, item, feed, detected, &routing)
-            else {
-                continue;
-            };
-            if first_poll && !feed.backlog.alerts(item, detected) {
-                silent.push((new.alert.item_key, new.alert.lists));
-            } else {
-                alerts.push(new);
-            }
-        }
-        // Deliver in publication order, oldest first.
-        alerts.reverse();
-        Ok(Matched {
-            census,
-            alerts,
-            silent,
-            refresh_hint: parsed.refresh_hint,
-        })
-    }
-}
-
-/// How many items a parsed document held and how many were read.
-#[derive(Debug, Clone, Copy)]
-struct Census {
-    found: usize,
-    recovered: usize,
-    dropped: usize,
-    expected: usize,
-}
-
-impl Census {
-    fn of(parsed: &ParsedFeed) -> Census {
-        Census {
-            found: parsed.items.len(),
-            recovered: parsed.recovered,
-            dropped: parsed.dropped(),
-            expected: parsed.expected,
-        }
-    }
-
-    /// Counts the items, and says so in the log when the strict parser
-    /// fell short or items were lost: a shortfall is never silent.
-    fn report(&self, feed: &FeedSpec, url: &str, shortfall: Option<&str>) {
-        metrics().items_parsed(self.found, self.recovered, self.dropped);
-        if self.dropped > 0 {
-            tracing::warn!(
-                feed = %feed.name,
-                url = %public_url(url),
-                expected = self.expected,
-                found = self.found,
-                dropped = self.dropped,
-                "items in the feed could not be read"
-            );
-        }
-        if self.recovered > 0 {
-            tracing::info!(
-                feed = %feed.name,
-                recovered = self.recovered,
-                reason = shortfall.unwrap_or_default(),
-                "items read by the lenient parser"
-            );
-        }
-    }
-}
-
-impl Backlog {
-    /// Whether a first poll alerts this item.
-    fn alerts(&self, item: &Item, now: chrono::DateTime<Utc>) -> bool {
-        match self {
-            Backlog::All => true,
-            Backlog::Within(window) => item.published.is_some_and(|published| {
-                chrono::Duration::from_std(*window).is_ok_and(|window| published >= now - window)
-            }),
-        }
-    }
-}
-
-/// Where alerts go, and how their links are made canonical.
-struct Routing<'a> {
-    sinks: &'a [SinkConfig],
-    tracking: &'a [String],
-}
-
-/// The alert for an item, if it matches any list, with what identifies
-/// its story.
-fn new_alert(
-    matcher: &Matcher,
-    scratch: &mut MatchScratch,
-    item: &Item,
-    feed: &FeedSpec,
-    detected: chrono::DateTime<Utc>,
-    routing: &Routing<'_>,
-) -> Option<NewAlert> {
-    let hits = matcher.find(item, scratch);
-    if hits.is_empty() {
-        return None;
-    }
-    let alert = Alert::new(
-        uuid::Uuid::now_v7().to_string(),
-        &feed.name,
-        &feed.id,
-        item,
-        &hits,
-        detected,
-    );
-    let routed: Vec<&SinkConfig> = routing
-        .sinks
-        .iter()
-        .filter(|s| s.routes(&alert.lists))
-        .collect();
-    let sinks = routed.iter().map(|s| s.name().to_string()).collect();
-    let update_sinks = routed
-        .iter()
-        .filter(|s| s.on_repeat == OnRepeat::Update)
-        .map(|s| s.name().to_string())
-        .collect();
-    let link_key = item
-        .link
-        .as_deref()
-        .and_then(|l| canonical_link_with(l, routing.tracking));
-    let signature = Signature::of(&item.title, &item.summary, item.link.as_deref());
-    Some(NewAlert {
-        alert,
-        sinks,
-        signature,
-        link_key,
-        update_sinks,
-    })
 }
 
 /// Says in the log that a poll failed, before the state counts it.
