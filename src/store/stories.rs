@@ -10,7 +10,7 @@ use crate::story::{Signature, same_story};
 type Transaction<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 /// A story as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredStory {
     /// Its id.
     pub id: String,
@@ -20,6 +20,22 @@ pub struct StoredStory {
     pub sources: Vec<String>,
     /// When a story update was last queued (ms).
     pub last_update_at: Option<i64>,
+}
+
+impl StoredStory {
+    /// Adds lists (kept sorted) and a source, for an item that joins the
+    /// story; [`save_grown`] stores the result.
+    pub(super) fn grow(&mut self, lists: &[String], source: &str) {
+        for list in lists {
+            if !self.lists.contains(list) {
+                self.lists.push(list.clone());
+            }
+        }
+        self.lists.sort();
+        if !self.sources.iter().any(|s| s == source) {
+            self.sources.push(source.to_string());
+        }
+    }
 }
 
 fn split_lists(csv: &str) -> Vec<String> {
@@ -163,29 +179,18 @@ pub(super) async fn link(
     Ok(())
 }
 
-/// Adds lists and a source to a story; returns the story as updated.
-pub(super) async fn grow(
+/// Stores a story's lists and sources after [`StoredStory::grow`].
+pub(super) async fn save_grown(
     tx: &mut Transaction<'_>,
-    mut story: StoredStory,
-    lists: &[String],
-    source: &str,
-) -> Result<StoredStory, StoreError> {
-    for list in lists {
-        if !story.lists.contains(list) {
-            story.lists.push(list.clone());
-        }
-    }
-    story.lists.sort();
-    if !story.sources.iter().any(|s| s == source) {
-        story.sources.push(source.to_string());
-    }
+    story: &StoredStory,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE stories SET lists = $2, sources = $3 WHERE story_id = $1")
         .bind(&story.id)
         .bind(story.lists.join(","))
         .bind(serde_json::to_string(&story.sources).unwrap_or_else(|_| "[]".into()))
         .execute(&mut **tx)
         .await?;
-    Ok(story)
+    Ok(())
 }
 
 /// Notes that an update was queued for a story.
