@@ -94,11 +94,23 @@ impl<'de> Deserialize<'de> for ByteSize {
 /// A cron schedule, checked when read. Six fields with seconds first
 /// ("0 */10 * * * *"), or the classic five fields ("*/10 * * * *"), which
 /// gets second 0 added. Times are UTC.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct CronSchedule {
-    /// The six-field form, which [`CronSchedule::next_after`] reads.
+    /// The six-field form, as written back in messages.
     pub expression: String,
+    /// The expression parsed once, when read: every poll of a cron feed
+    /// asks for its next activation.
+    parsed: croner::Cron,
 }
+
+/// Two schedules are the same when their normalised expressions are.
+impl PartialEq for CronSchedule {
+    fn eq(&self, other: &Self) -> bool {
+        self.expression == other.expression
+    }
+}
+
+impl Eq for CronSchedule {}
 
 impl CronSchedule {
     /// Checks and normalises a cron string.
@@ -113,10 +125,10 @@ impl CronSchedule {
                 ));
             }
         };
-        cron_parser()
+        let parsed = cron_parser()
             .parse(&expression)
             .map_err(|e| format!("invalid cron schedule {text:?}: {e}"))?;
-        Ok(CronSchedule { expression })
+        Ok(CronSchedule { expression, parsed })
     }
 
     /// The next time this schedule fires after `after`, on a whole second.
@@ -128,11 +140,7 @@ impl CronSchedule {
         after: chrono::DateTime<chrono::Utc>,
     ) -> Option<chrono::DateTime<chrono::Utc>> {
         let after = chrono::SubsecRound::trunc_subsecs(after, 0);
-        cron_parser()
-            .parse(&self.expression)
-            .ok()?
-            .find_next_occurrence(&after, false)
-            .ok()
+        self.parsed.find_next_occurrence(&after, false).ok()
     }
 }
 
