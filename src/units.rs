@@ -99,8 +99,9 @@ pub struct CronSchedule {
     /// The six-field form, as written back in messages.
     pub expression: String,
     /// The expression parsed once, when read: every poll of a cron feed
-    /// asks for its next activation.
-    parsed: croner::Cron,
+    /// asks for its next activation. Boxed: it is large, and configs hold
+    /// one per cron feed.
+    parsed: Box<croner::Cron>,
 }
 
 /// Two schedules are the same when their normalised expressions are.
@@ -128,7 +129,10 @@ impl CronSchedule {
         let parsed = cron_parser()
             .parse(&expression)
             .map_err(|e| format!("invalid cron schedule {text:?}: {e}"))?;
-        Ok(CronSchedule { expression, parsed })
+        Ok(CronSchedule {
+            expression,
+            parsed: Box::new(parsed),
+        })
     }
 
     /// The next time this schedule fires after `after`, on a whole second.

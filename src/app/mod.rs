@@ -26,7 +26,7 @@ pub use feeds::{Backlog, FeedSpec};
 pub use pipeline::PipelineReport;
 pub use poll::{PollContext, PollOutcome, PollReport};
 
-use crate::config::{Config, ConfigError, Findings};
+use crate::config::{Config, ConfigError};
 use crate::fetch::Fetcher;
 use crate::matcher::Matcher;
 use crate::service::heartbeat::Heartbeat;
@@ -316,27 +316,22 @@ pub async fn check_sinks(config: &Config) -> anyhow::Result<()> {
 /// without network, as a config error at the sink's table: `check`, `run`
 /// and `once` exit 78 on it, so systemd does not restart in a loop.
 pub fn preflight(config: &Config) -> Result<(), ConfigError> {
-    let text = std::fs::read_to_string(&config.path).unwrap_or_default();
-    let tables: Vec<usize> = text
-        .match_indices("[[sink]]")
-        .map(|(at, _)| at)
-        // A table header starts its line (a comment may mention one too).
-        .filter(|&at| {
-            text[..at]
-                .rsplit('\n')
-                .next()
-                .is_some_and(|before| before.trim().is_empty())
+    // Every sink's problem at once, like the config's own errors.
+    let errors = config
+        .sinks
+        .iter()
+        .zip(&config.sink_places)
+        .filter_map(|(sink, &(line, column))| {
+            let problem = sink.problem()?;
+            Some(ConfigError::Invalid {
+                path: config.path.clone(),
+                line,
+                column,
+                message: format!("sink {:?}: {problem}", sink.name()),
+            })
         })
         .collect();
-    // Every sink's problem at once, like the config's own errors.
-    let mut findings = Findings::new(&config.path, &text);
-    for (index, sink) in config.sinks.iter().enumerate() {
-        if let Some(problem) = sink.problem() {
-            let at = tables.get(index).map(|&at| at..at);
-            findings.add(at, format!("sink {:?}: {problem}", sink.name()));
-        }
-    }
-    findings.finish()
+    ConfigError::all(errors)
 }
 
 /// Creates the state directory, readable by the owner only.

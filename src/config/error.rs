@@ -66,6 +66,16 @@ impl ConfigError {
         }
     }
 
+    /// Errors found in file order, as one result: none is valid, one is
+    /// itself, several are [`ConfigError::Many`].
+    pub fn all(mut errors: Vec<ConfigError>) -> Result<(), ConfigError> {
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(ConfigError::Many(errors)),
+        }
+    }
+
     /// Each error this one stands for (the list of `Many`, else itself), so
     /// callers and tests need not match on how many there were.
     pub fn each(&self) -> &[ConfigError] {
@@ -79,7 +89,7 @@ impl ConfigError {
 /// Gathers the errors of one pass over a config's text: the checks go on
 /// after a bad value, so the operator fixes the file in one round instead
 /// of one error per `check`.
-pub struct Findings<'a> {
+pub(crate) struct Findings<'a> {
     path: &'a Path,
     text: &'a str,
     /// Each error with the byte offset it points at, in the order found.
@@ -92,7 +102,7 @@ pub struct Findings<'a> {
 
 impl<'a> Findings<'a> {
     /// No errors yet, in the config at `path` whose text is `text`.
-    pub fn new(path: &'a Path, text: &'a str) -> Self {
+    pub(crate) fn new(path: &'a Path, text: &'a str) -> Self {
         Findings {
             path,
             text,
@@ -103,7 +113,7 @@ impl<'a> Findings<'a> {
 
     /// Records an error at a byte span of the text (`None`: the file as a
     /// whole), unless that place has one already.
-    pub fn add(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
+    pub(crate) fn add(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
         let offset = span.as_ref().map_or(0, |s| s.start);
         if span.is_some() && !self.blamed.insert(offset) {
             return;
@@ -119,15 +129,10 @@ impl<'a> Findings<'a> {
 
     /// Nothing found: the config is valid. Else its one error as before, or
     /// all of them in file order.
-    pub fn finish(self) -> Result<(), ConfigError> {
+    pub(crate) fn finish(self) -> Result<(), ConfigError> {
         let mut found = self.found;
         found.sort_by_key(|(offset, _)| *offset);
-        let mut errors: Vec<ConfigError> = found.into_iter().map(|(_, e)| e).collect();
-        match errors.len() {
-            0 => Ok(()),
-            1 => Err(errors.remove(0)),
-            _ => Err(ConfigError::Many(errors)),
-        }
+        ConfigError::all(found.into_iter().map(|(_, e)| e).collect())
     }
 }
 

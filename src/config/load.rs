@@ -62,6 +62,11 @@ impl<T> Located<'_, T> {
     fn span(&self) -> Option<Range<usize>> {
         self.span.clone()
     }
+
+    /// The byte offset where the table starts.
+    pub(super) fn start(&self) -> Option<usize> {
+        self.span.as_ref().map(|s| s.start)
+    }
 }
 
 /// The whole document, read: what could not be read is left at its

@@ -19,7 +19,8 @@ use serde::Deserialize;
 
 pub use crate::matcher::watch::{DetailedTerm, Diacritics, TermConfig, TermMode, WatchConfig};
 pub use crate::units::{ByteSize, CronSchedule, HumanDuration, parse_http_url};
-pub use error::{ConfigError, Findings, line_column};
+use error::Findings;
+pub use error::{ConfigError, line_column};
 pub use sections::{
     BacklogMode, DaemonConfig, DedupConfig, HttpConfig, ListenAddress, LogFormat, PollConfig,
     StateConfig,
@@ -57,6 +58,10 @@ pub struct Config {
     pub watches: Vec<WatchConfig>,
     /// Where alerts go.
     pub sinks: Vec<SinkConfig>,
+    /// Where each sink's table starts in the file (line, column), so what
+    /// is found wrong with a sink after loading (its pre-flight) points at
+    /// it like a loading error.
+    pub sink_places: Vec<(usize, usize)>,
 }
 
 /// `[[feed]]`: one feed to poll.
@@ -149,6 +154,11 @@ impl Config {
             http: raw.http.value,
             feeds: raw.feeds.into_iter().map(|f| f.value).collect(),
             watches: raw.watches.into_iter().map(|w| w.value).collect(),
+            sink_places: raw
+                .sinks
+                .iter()
+                .map(|s| s.start().map_or((1, 1), |at| line_column(text, at)))
+                .collect(),
             sinks: raw.sinks.into_iter().map(|s| s.value).collect(),
         })
     }
