@@ -26,19 +26,28 @@ impl StoredStory {
     /// Adds lists (kept sorted) and a source, for an item that joins the
     /// story; [`save_grown`] stores the result.
     pub(super) fn grow(&mut self, lists: &[String], source: &str) {
-        for list in lists {
-            if !self.lists.contains(list) {
-                self.lists.push(list.clone());
-            }
-        }
-        self.lists.sort();
+        merge_lists(&mut self.lists, lists);
         if !self.sources.iter().any(|s| s == source) {
             self.sources.push(source.to_string());
         }
     }
 }
 
-fn split_lists(csv: &str) -> Vec<String> {
+/// Adds the lists `into` lacks and sorts it; whether any was added. The
+/// one rule for a seen item's lists and a story's.
+pub(super) fn merge_lists(into: &mut Vec<String>, lists: &[String]) -> bool {
+    let before = into.len();
+    for list in lists {
+        if !into.contains(list) {
+            into.push(list.clone());
+        }
+    }
+    into.sort();
+    into.len() > before
+}
+
+/// Lists as the store keeps them: comma-separated.
+pub(super) fn split_lists(csv: &str) -> Vec<String> {
     csv.split(',')
         .filter(|l| !l.is_empty())
         .map(str::to_string)

@@ -4,7 +4,7 @@
 //! caller reads the facts and writes the plan, inside its transaction.
 
 use super::{NewAlert, StoryRules};
-use crate::store::stories::StoredStory;
+use crate::store::stories::{StoredStory, merge_lists};
 
 /// What the store knows about one matched item before recording it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,14 +109,7 @@ pub(super) fn decide(facts: Facts, new: &NewAlert, now_ms: i64, rules: &StoryRul
             story,
         } => {
             // The same item again, perhaps edited: news only for a new list.
-            let before = all.len();
-            for list in lists {
-                if !all[..before].contains(list) {
-                    all.push(list.clone());
-                }
-            }
-            let adds = all.len() > before;
-            all.sort();
+            let adds = merge_lists(&mut all, lists);
             let seen = SeenWrite::Touch { lists: all };
             if !adds {
                 return Plan { seen, story: None };
@@ -172,7 +165,7 @@ fn started(new: &NewAlert) -> StoryPlan {
 /// alerted for, else `repeat`.
 fn joined(mut story: StoredStory, new: &NewAlert, link: bool, repeat: Verdict) -> StoryPlan {
     let alert = &new.alert;
-    let is_news = alert.lists.iter().any(|l| !story.lists.contains(l));
+    let is_news = adds_lists(&story.lists, &alert.lists);
     story.grow(&alert.lists, &alert.feed);
     StoryPlan {
         story,

@@ -231,12 +231,8 @@ async fn seen_before(
     row.map(|row| {
         let lists: Option<String> = row.try_get("lists")?;
         let lists = lists
-            .map(|l| {
-                l.split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
+            .as_deref()
+            .map(stories::split_lists)
             .unwrap_or_default();
         Ok((row.try_get("story_id")?, lists))
     })
