@@ -1,7 +1,7 @@
 //! Conditional GET against a real nginx serving files, started with the
 //! benchmarks' launcher (bench/serve.sh, bench/nginx.conf): the second
 //! poll of each feed gets 304. Without nginx the test is recorded as
-//! skipped (support::service_missing), and under CI=true it fails.
+//! skipped (support::command_available), and under CI=true it fails.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -10,22 +10,17 @@ use std::process::Command;
 use newswatch::config::PollConfig;
 use newswatch::fetch::{FetchOutcome, Fetcher, Validators};
 
-use crate::support::service_missing;
+use crate::support::skip::command_available;
 
 /// The in-repo launcher, or `None` (recorded as a skip) without nginx.
 fn launcher() -> Option<PathBuf> {
-    let nginx = Command::new("nginx")
-        .arg("-v")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !nginx {
-        service_missing(
-            "nginx conditional GET (nginx::nginx_answers_the_second_poll_with_304)",
-            "apt-get install -y nginx-light",
-        );
-        return None;
-    }
-    Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/serve.sh"))
+    let nginx = command_available(
+        "nginx",
+        "-v",
+        "nginx conditional GET (nginx::nginx_answers_the_second_poll_with_304)",
+        "apt-get install -y nginx-light",
+    );
+    nginx.then(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/serve.sh"))
 }
 
 /// Stops the nginx serving `dir` when dropped.

@@ -2,12 +2,12 @@
 //! is clean and `systemd-analyze security --offline=true --threshold=12`
 //! passes (exposure 1.2 or lower), and it says what the daemon relies on.
 //! Without systemd-analyze the tests are recorded as skipped
-//! (support::service_missing), and under CI=true they fail.
+//! (support::command_available), and under CI=true they fail.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::service_missing;
+use crate::support::skip::command_available;
 
 fn unit_text() -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd/newswatch.service"))
@@ -17,15 +17,12 @@ fn unit_text() -> String {
 /// The unit with its binary paths pointed at the built binary, which
 /// `verify` requires to exist, in a directory of its own.
 fn unit_for_analysis() -> Option<(tempfile::TempDir, PathBuf)> {
-    let available = Command::new("systemd-analyze")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        service_missing(
-            "systemd-analyze of the shipped unit (systemd_unit)",
-            "apt-get install -y systemd",
-        );
+    if !command_available(
+        "systemd-analyze",
+        "--version",
+        "systemd-analyze of the shipped unit (systemd_unit)",
+        "apt-get install -y systemd",
+    ) {
         return None;
     }
     let dir = tempfile::tempdir().expect("tempdir");

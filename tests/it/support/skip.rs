@@ -40,6 +40,19 @@ pub fn service_missing(what: &str, install: &str) {
     });
 }
 
+/// Whether `program` runs (`program arg` exits 0); if not, records the
+/// skip of `what` with [`service_missing`], so the caller just returns.
+pub fn command_available(program: &str, arg: &str, what: &str, install: &str) -> bool {
+    let runs = std::process::Command::new(program)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !runs {
+        service_missing(what, install);
+    }
+    runs
+}
+
 /// Prints the skip summary to stderr as the process exits: straight to
 /// file descriptor 2, since the harness's capture and std's buffers are
 /// of no use by then.
