@@ -98,13 +98,9 @@ pub async fn run(
         }
         stop.cancel();
         let report = cycle.await.context("the pipeline failed")??;
-        total.pipeline.fetched += report.pipeline.fetched;
-        total.pipeline.unchanged += report.pipeline.unchanged;
-        total.pipeline.failed += report.pipeline.failed;
-        total.pipeline.alerts += report.pipeline.alerts;
-        total.deliveries.delivered += report.deliveries.delivered;
-        total.deliveries.retried += report.deliveries.retried;
-        total.deliveries.dead += report.deliveries.dead;
+        total.pipeline += report.pipeline;
+        total.deliveries += report.deliveries;
+        // Pending is a level, not a count: the last cycle's is the truth.
         total.pending = report.pending;
         match next {
             Next::Stop => break,

@@ -277,11 +277,7 @@ async fn join_workers(
             None => workers.join_next().await,
         };
         match next {
-            Some(Ok(report)) => {
-                total.delivered += report.delivered;
-                total.retried += report.retried;
-                total.dead += report.dead;
-            }
+            Some(Ok(report)) => total += report,
             Some(Err(error)) => tracing::error!(error = %error, "a sink worker failed"),
             None => break,
         }

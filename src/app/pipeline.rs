@@ -36,6 +36,15 @@ pub struct PipelineReport {
     pub alerts: u64,
 }
 
+impl std::ops::AddAssign for PipelineReport {
+    fn add_assign(&mut self, other: Self) {
+        self.fetched += other.fetched;
+        self.unchanged += other.unchanged;
+        self.failed += other.failed;
+        self.alerts += other.alerts;
+    }
+}
+
 /// Runs the pipeline until `polls` closes.
 pub async fn run(
     store: Store,

@@ -41,6 +41,14 @@ pub struct WorkerReport {
     pub dead: u64,
 }
 
+impl std::ops::AddAssign for WorkerReport {
+    fn add_assign(&mut self, other: Self) {
+        self.delivered += other.delivered;
+        self.retried += other.retried;
+        self.dead += other.dead;
+    }
+}
+
 /// How a worker paces and batches.
 #[derive(Debug, Clone, Default)]
 pub struct WorkerSettings {
