@@ -176,6 +176,28 @@ pub fn parse_http_url(text: &str) -> Result<url::Url, String> {
     }
 }
 
+/// Seconds in a minute.
+pub const MINUTE: u64 = 60;
+/// Seconds in an hour.
+pub const HOUR: u64 = 3600;
+/// Seconds in a day.
+pub const DAY: u64 = 86_400;
+/// Seconds in a year of 365 days.
+pub const YEAR: u64 = 365 * DAY;
+
+/// A span as the config would write it ("30days", "1year", "90min",
+/// "0s"): for messages about ranges and for events that name a window.
+pub fn human_seconds(seconds: u64) -> String {
+    for (unit, name) in [(YEAR, "year"), (DAY, "day"), (HOUR, "h"), (MINUTE, "min")] {
+        if seconds >= unit && seconds.is_multiple_of(unit) {
+            let n = seconds / unit;
+            let plural = if n > 1 && unit >= DAY { "s" } else { "" };
+            return format!("{n}{name}{plural}");
+        }
+    }
+    format!("{seconds}s")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ mod health;
 mod pipeline;
 mod poll;
 mod poller;
+mod signals;
 pub mod worker;
 
 use std::collections::HashMap;
@@ -79,6 +80,7 @@ impl App {
             config.sinks.clone(),
             config.poll.clone(),
             config.dedup.clone(),
+            signals::story_rules(&config),
         ));
         let feeds = FeedSpec::all(&config);
         Ok(App {
@@ -110,8 +112,19 @@ impl App {
         let (done_tx, done_rx) = mpsc::unbounded_channel();
         // `once` polls each feed once and needs no word of finished polls.
         let done_tx = matches!(until, Until::Stopped(_)).then_some(done_tx);
+        let lists: Vec<String> = self
+            .config
+            .watches
+            .iter()
+            .map(|w| w.name.get_ref().clone())
+            .collect();
+        if let Err(error) = self.store.watch_lists(&lists, crate::clock::now_ms()).await {
+            // Spike baselines then start at a list's first match instead.
+            tracing::warn!(error = %error, "cannot note the watched lists");
+        }
         let pipeline = tokio::spawn(pipeline::run(
             self.store.clone(),
+            signals::signals(&self.config),
             rx,
             workers.wakers.clone(),
             done_tx,

@@ -12,7 +12,7 @@ use tokio::sync::mpsc::{Receiver, UnboundedSender};
 use super::poll::{PollOutcome, PollReport};
 use crate::service::heartbeat::Heartbeat;
 use crate::service::metrics::{PollKind, metrics};
-use crate::store::{PollRecord, Store};
+use crate::store::{PollRecord, Signals, Store};
 
 /// How many waiting polls are written in one transaction at most.
 const BATCH: usize = 64;
@@ -48,6 +48,7 @@ impl std::ops::AddAssign for PipelineReport {
 /// Runs the pipeline until `polls` closes.
 pub async fn run(
     store: Store,
+    signals: Signals,
     mut polls: Receiver<PollReport>,
     wakers: HashMap<String, Arc<Notify>>,
     done: Option<UnboundedSender<(usize, i64)>>,
@@ -81,14 +82,15 @@ pub async fn run(
             feeds.push(poll.feed);
             records.push(poll.record);
         }
-        let written = store.record_polls(&records).await;
+        let written = store.record_polls(&records, &signals).await;
         metrics().store_write(written.as_ref().map(|_| ()).map_err(ToString::to_string));
         match written {
-            Ok(fresh) => {
-                for (record, fresh) in records.iter().zip(fresh) {
+            Ok(recorded) => {
+                for (record, fresh) in records.iter().zip(recorded.alerts) {
                     announce(&mut report, &fresh);
                     wake_sinks(record, &wakers);
                 }
+                wake(recorded.signalled.iter(), &wakers);
             }
             Err(error) => {
                 // Nothing was marked seen: the items alert on a later poll.
@@ -142,6 +144,11 @@ fn wake_sinks(record: &PollRecord, wakers: &HashMap<String, Arc<Notify>>) {
         .iter()
         .flat_map(|a| a.sinks.iter().chain(&a.update_sinks))
         .chain(record.events.iter().flat_map(|e| e.sinks.iter()));
+    wake(named, wakers);
+}
+
+/// Wakes the named sinks' workers.
+fn wake<'a>(named: impl Iterator<Item = &'a String>, wakers: &HashMap<String, Arc<Notify>>) {
     for sink in named {
         if let Some(wake) = wakers.get(sink) {
             wake.notify_one();

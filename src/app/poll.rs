@@ -40,6 +40,8 @@ pub struct PollContext {
     pub poll: PollConfig,
     /// Story matching settings.
     pub dedup: DedupConfig,
+    /// Story rules every record carries.
+    pub rules: StoryRules,
     /// At most `concurrency` fetches at once.
     pub permits: Arc<Semaphore>,
     /// At most `per_host` fetches per host at once.
@@ -110,6 +112,7 @@ impl PollContext {
         sinks: Vec<SinkConfig>,
         poll: PollConfig,
         dedup: DedupConfig,
+        rules: StoryRules,
     ) -> Self {
         PollContext {
             permits: Arc::new(Semaphore::new(poll.concurrency)),
@@ -120,6 +123,7 @@ impl PollContext {
             sinks,
             poll,
             dedup,
+            rules,
         }
     }
 
@@ -179,10 +183,7 @@ impl PollContext {
                 silent: attempt.silent,
                 events,
                 now_ms,
-                rules: StoryRules {
-                    window_ms: self.dedup.window.0.as_millis() as i64,
-                    update_period_ms: self.dedup.update_period.0.as_millis() as i64,
-                },
+                rules: self.rules,
             },
         }
     }

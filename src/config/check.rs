@@ -9,7 +9,7 @@ use std::ops::Range;
 use super::load::{Located, RawConfig};
 use super::{
     DaemonConfig, DedupConfig, FeedConfig, Findings, HttpConfig, MIN_STUCK_AFTER, PollConfig,
-    ranges,
+    SignalsConfig, ranges,
 };
 use crate::sink::SinkConfig;
 
@@ -19,6 +19,7 @@ pub(super) fn check(raw: &RawConfig<'_>, findings: &mut Findings<'_>) {
     check.poll(&raw.poll);
     check.daemon(&raw.daemon);
     check.dedup(&raw.dedup);
+    check.signals(&raw.signals, &raw.dedup.value);
     check.http(&raw.http);
     check.feeds(&raw.feeds);
     let list_names = check.watches(&raw.watches, &raw.unread_watch_names);
@@ -85,6 +86,23 @@ impl Checker<'_, '_> {
 
     fn dedup(&mut self, located: &Located<'_, DedupConfig>) {
         self.in_range(located, "[dedup]", ranges::dedup(&located.value));
+    }
+
+    fn signals(&mut self, located: &Located<'_, SignalsConfig>, dedup: &DedupConfig) {
+        let signals = &located.value;
+        self.in_range(located, "[signals]", ranges::signals(signals));
+        if signals.spike_baseline.0 < signals.spike_window.0 {
+            self.report(
+                located.at("spike_baseline"),
+                "[signals] spike_baseline must be at least spike_window",
+            );
+        }
+        if signals.spike_baseline.0 + signals.spike_window.0 > dedup.retention.0 {
+            self.report(
+                located.at("spike_baseline"),
+                "[signals] spike_baseline plus spike_window must be within [dedup] retention: older matches are forgotten",
+            );
+        }
     }
 
     fn daemon(&mut self, located: &Located<'_, DaemonConfig>) {

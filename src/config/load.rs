@@ -11,15 +11,15 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{
-    DaemonConfig, DedupConfig, FeedConfig, Findings, HttpConfig, PollConfig, StateConfig,
-    WatchConfig,
+    DaemonConfig, DedupConfig, FeedConfig, Findings, HttpConfig, PollConfig, SignalsConfig,
+    StateConfig, WatchConfig,
 };
 use crate::sink::SinkConfig;
 
 /// The top-level keys a config may have, in the order serde used to name
 /// them when refusing another.
 const SECTIONS: &[&str] = &[
-    "state", "poll", "daemon", "dedup", "http", "feed", "watch", "sink",
+    "state", "poll", "daemon", "dedup", "signals", "http", "feed", "watch", "sink",
 ];
 
 /// A value read from one table of the document, with that table: the
@@ -80,6 +80,8 @@ pub(super) struct RawConfig<'d> {
     pub(super) daemon: Located<'d, DaemonConfig>,
     /// `[dedup]`.
     pub(super) dedup: Located<'d, DedupConfig>,
+    /// `[signals]`.
+    pub(super) signals: Located<'d, SignalsConfig>,
     /// `[http]`.
     pub(super) http: Located<'d, HttpConfig>,
     /// The `[[feed]]`s that could be read.
@@ -111,6 +113,7 @@ pub(super) fn read<'d>(root: &'d DeTable<'d>, findings: &mut Findings<'_>) -> Ra
         poll: section(root.get("poll"), findings),
         daemon: section(root.get("daemon"), findings),
         dedup: section(root.get("dedup"), findings),
+        signals: section(root.get("signals"), findings),
         http: section(root.get("http"), findings),
         feeds: elements(root.get("feed"), findings),
         watches,

@@ -23,7 +23,7 @@ use error::Findings;
 pub use error::{ConfigError, line_column};
 pub use sections::{
     BacklogMode, DaemonConfig, DedupConfig, HttpConfig, ListenAddress, LogFormat, PollConfig,
-    StateConfig,
+    SignalsConfig, StateConfig,
 };
 
 use crate::sink::SinkConfig;
@@ -50,6 +50,8 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// Story recognition and memory.
     pub dedup: DedupConfig,
+    /// Breaking stories and list spikes.
+    pub signals: SignalsConfig,
     /// The metrics and health endpoint.
     pub http: HttpConfig,
     /// The feeds to watch.
@@ -151,6 +153,7 @@ impl Config {
             poll: raw.poll.value,
             daemon: raw.daemon.value,
             dedup: raw.dedup.value,
+            signals: raw.signals.value,
             http: raw.http.value,
             feeds: raw.feeds.into_iter().map(|f| f.value).collect(),
             watches: raw.watches.into_iter().map(|w| w.value).collect(),

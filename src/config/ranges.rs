@@ -7,14 +7,13 @@
 
 use std::time::Duration;
 
-use super::{DaemonConfig, DedupConfig, FeedConfig, PollConfig};
+use super::{DaemonConfig, DedupConfig, FeedConfig, PollConfig, SignalsConfig};
 use crate::sink::SinkConfig;
+use crate::units::human_seconds as human;
+
+use crate::units::{DAY, HOUR, MINUTE, YEAR};
 
 const SECOND: u64 = 1;
-const MINUTE: u64 = 60;
-const HOUR: u64 = 3600;
-const DAY: u64 = 86_400;
-const YEAR: u64 = 365 * DAY;
 
 /// A key and why its value is out of range.
 pub type OutOfRange = (&'static str, String);
@@ -33,18 +32,6 @@ fn duration(key: &'static str, value: Duration, min: u64, max: u64) -> Option<Ou
 /// One count's range.
 fn count(key: &'static str, value: u64, min: u64, max: u64) -> Option<OutOfRange> {
     (!(min..=max).contains(&value)).then(|| (key, format!("{key} must be between {min} and {max}")))
-}
-
-/// A bound as the config would write it: "30days", "1year", "0s".
-fn human(seconds: u64) -> String {
-    for (unit, name) in [(YEAR, "year"), (DAY, "day"), (HOUR, "h"), (MINUTE, "min")] {
-        if seconds >= unit && seconds.is_multiple_of(unit) {
-            let n = seconds / unit;
-            let plural = if n > 1 && unit >= DAY { "s" } else { "" };
-            return format!("{n}{name}{plural}");
-        }
-    }
-    format!("{seconds}s")
 }
 
 /// `[poll]`: every key out of its range.
@@ -88,6 +75,33 @@ pub fn dedup(dedup: &DedupConfig) -> Vec<OutOfRange> {
         duration("window", dedup.window.0, 0, YEAR),
         duration("retention", dedup.retention.0, MINUTE, 10 * YEAR),
         duration("update_period", dedup.update_period.0, 0, 30 * DAY),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// `[signals]`: every key out of its range.
+pub fn signals(signals: &SignalsConfig) -> Vec<OutOfRange> {
+    let factor = (!(1.0..=1000.0).contains(&signals.spike_factor)).then(|| {
+        (
+            "spike_factor",
+            "spike_factor must be between 1.0 and 1000.0".to_string(),
+        )
+    });
+    [
+        count("breaking_sources", signals.breaking_sources, 2, 10_000),
+        duration(
+            "breaking_window",
+            signals.breaking_window.0,
+            MINUTE,
+            30 * DAY,
+        ),
+        duration("spike_window", signals.spike_window.0, MINUTE, 30 * DAY),
+        duration("spike_baseline", signals.spike_baseline.0, HOUR, YEAR),
+        count("spike_min", signals.spike_min, 1, 1_000_000),
+        factor,
+        duration("spike_cooldown", signals.spike_cooldown.0, 0, YEAR),
     ]
     .into_iter()
     .flatten()

@@ -198,3 +198,38 @@ impl Default for DedupConfig {
         }
     }
 }
+
+/// `[signals]`: when a story is breaking and when a list's volume is a
+/// spike. The events go only to sinks that ask for them (`events`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignalsConfig {
+    /// A story breaks when this many distinct feeds carry it...
+    pub breaking_sources: u64,
+    /// ...within this long.
+    pub breaking_window: HumanDuration,
+    /// A list's matched items are counted over this window...
+    pub spike_window: HumanDuration,
+    /// ...and compared with its hourly rate over this trailing period.
+    pub spike_baseline: HumanDuration,
+    /// A spike has at least this many items in the window...
+    pub spike_min: u64,
+    /// ...and at least this many times (the usual count in a window, plus one).
+    pub spike_factor: f64,
+    /// After a spike, the list stays quiet this long.
+    pub spike_cooldown: HumanDuration,
+}
+
+impl Default for SignalsConfig {
+    fn default() -> Self {
+        SignalsConfig {
+            breaking_sources: 5,
+            breaking_window: HumanDuration::secs(3600),
+            spike_window: HumanDuration::secs(3600),
+            spike_baseline: HumanDuration::secs(7 * 86_400),
+            spike_min: 5,
+            spike_factor: 3.0,
+            spike_cooldown: HumanDuration::secs(6 * 3600),
+        }
+    }
+}

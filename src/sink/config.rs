@@ -142,6 +142,11 @@ impl<'de> Deserialize<'de> for SinkConfig {
 pub enum EventKind {
     /// A feed failing for longer than `[poll] unhealthy_after`, and its recovery.
     FeedHealth,
+    /// A story that `[signals] breaking_sources` feeds carried within
+    /// `breaking_window` (once per story).
+    StoryBreaking,
+    /// A watch list much busier than its baseline (`[signals] spike_*`).
+    ListSpike,
 }
 
 /// The kinds of sink, each with its own settings.

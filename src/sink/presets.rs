@@ -7,7 +7,7 @@ use super::WebhookConfig;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::text::{alert_line, digest_heading, plain_snippet, summary, web_link};
+use super::text::{alert_line, digest_heading, event_details, plain_snippet, summary, web_link};
 use crate::model::{Alert, Message};
 use crate::text::clip::clip;
 
@@ -156,8 +156,20 @@ fn alerts_of(message: &Message) -> Vec<&Alert> {
     match message {
         Message::Alert(alert) => vec![alert],
         Message::Digest(digest) => digest.alerts.iter().take(DIGEST_ITEMS).collect(),
-        Message::FeedHealth(_) | Message::StoryUpdate(_) => Vec::new(),
+        Message::FeedHealth(_)
+        | Message::StoryUpdate(_)
+        | Message::StoryBreaking(_)
+        | Message::ListSpike(_) => Vec::new(),
     }
+}
+
+/// The summary line, then an event's detail lines (a breaking story's
+/// sources, a spike's stories), then "…and N more" for a long digest.
+fn full_text(message: &Message) -> String {
+    let mut lines = vec![summary(message)];
+    lines.extend(event_details(message));
+    lines.extend(more_note(message));
+    lines.join("\n")
 }
 
 /// "…and 7 more" for digests longer than the chat message shows.
@@ -201,11 +213,7 @@ fn slack(message: &Message) -> Value {
             })
         })
         .collect();
-    let mut text = summary(message);
-    if let Some(more) = more_note(message) {
-        text.push('\n');
-        text.push_str(&more);
-    }
+    let text = full_text(message);
     json!({ "text": slack_escape(&clip(&text, 3000)), "attachments": attachments })
 }
 
@@ -226,7 +234,7 @@ fn discord(message: &Message) -> Value {
         })
         .collect();
     json!({
-        "content": clip(&summary(message), 2000),
+        "content": clip(&full_text(message), 2000),
         "embeds": embeds,
         "allowed_mentions": { "parse": [] },
     })
@@ -250,8 +258,8 @@ fn teams(message: &Message) -> Value {
                 .push(json!({ "type": "Action.OpenUrl", "title": "Read the story", "url": link }));
         }
     }
-    if let Some(more) = more_note(message) {
-        body.push(json!({ "type": "TextBlock", "text": more, "isSubtle": true }));
+    for line in event_details(message).into_iter().chain(more_note(message)) {
+        body.push(json!({ "type": "TextBlock", "text": line, "isSubtle": true, "wrap": true }));
     }
     json!({
         "type": "message",
@@ -300,6 +308,18 @@ fn ntfy(message: &Message, topic: &str) -> Value {
             web_link(update.link.as_ref()).map(str::to_string),
             update.lists.clone(),
         ),
+        Message::StoryBreaking(event) => (
+            format!("Breaking: {}", clip(&event.title, 240)),
+            full_text(message),
+            web_link(event.link.as_ref()).map(str::to_string),
+            [vec!["breaking".to_string()], event.lists.clone()].concat(),
+        ),
+        Message::ListSpike(event) => (
+            format!("Spike: {}", clip(&event.list, 240)),
+            full_text(message),
+            None,
+            vec!["chart_with_upwards_trend".to_string(), event.list.clone()],
+        ),
     };
     json!({ "topic": topic, "title": title, "message": clip(&text, 4000), "click": click, "tags": tags })
 }
@@ -336,9 +356,10 @@ fn telegram(message: &Message, chat_id: &str) -> Value {
             }
             text
         }
-        Message::FeedHealth(_) | Message::StoryUpdate(_) => {
-            escape_html(&clip(&summary(message), TELEGRAM_TEXT / 2))
-        }
+        Message::FeedHealth(_)
+        | Message::StoryUpdate(_)
+        | Message::StoryBreaking(_)
+        | Message::ListSpike(_) => escape_within(&full_text(message), TELEGRAM_TEXT),
     };
     json!({
         "chat_id": chat_id,
@@ -352,6 +373,20 @@ fn telegram(message: &Message, chat_id: &str) -> Value {
 const TELEGRAM_TEXT: usize = 4_000;
 /// Characters of an alert's snippet in a Telegram message.
 const TELEGRAM_SNIPPET: usize = 1_000;
+
+/// Plain text as Telegram HTML of at most `limit` characters: cut before
+/// escaping (so no entity is cut in two), shorter while escaping makes it
+/// too long (an `&` becomes five characters).
+fn escape_within(text: &str, limit: usize) -> String {
+    let mut keep = limit;
+    loop {
+        let escaped = escape_html(&clip(text, keep));
+        if escaped.chars().count() <= limit || keep == 0 {
+            return escaped;
+        }
+        keep = keep * 3 / 4;
+    }
+}
 
 fn escape_html(text: &str) -> String {
     html_escape::encode_text(text).into_owned()

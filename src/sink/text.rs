@@ -2,7 +2,16 @@
 //! sink and the chat presets.
 
 use crate::http::is_web_url;
-use crate::model::{Alert, Digest, FeedHealthEvent, Message};
+use crate::model::{
+    Alert, Digest, FeedHealthEvent, ListSpike, Message, StoryBreaking, StoryUpdate,
+};
+use crate::text::clip::clip;
+use crate::units::human_seconds;
+
+/// Most sources or stories an event's one line names.
+const NAMED_IN_LINE: usize = 5;
+/// Characters of a headline inside an event's line.
+const TITLE_IN_LINE: usize = 120;
 
 /// One line for any message.
 pub fn summary(message: &Message) -> String {
@@ -10,12 +19,9 @@ pub fn summary(message: &Message) -> String {
         Message::Alert(alert) => alert_line(alert),
         Message::FeedHealth(event) => event_line(event),
         Message::Digest(digest) => digest_heading(digest),
-        Message::StoryUpdate(update) => format!(
-            "[also reported] {} — now from {} sources, latest {}",
-            update.title,
-            update.sources.len(),
-            update.new_source
-        ),
+        Message::StoryUpdate(update) => update_line(update),
+        Message::StoryBreaking(event) => breaking_line(event),
+        Message::ListSpike(event) => spike_line(event),
     };
     // A title never contains a newline after cleanup, but be sure.
     line.replace(['\n', '\r'], " ")
@@ -53,6 +59,91 @@ pub fn event_line(event: &FeedHealthEvent) -> String {
             event.last_error.as_deref().unwrap_or("unknown error")
         )
     }
+}
+
+/// A story seen again: how many sources now, and any lists it gained.
+pub fn update_line(update: &StoryUpdate) -> String {
+    let mut line = format!(
+        "[also reported] {} — now from {} sources, latest {}",
+        update.title,
+        update.sources.len(),
+        update.new_source
+    );
+    if !update.added_lists.is_empty() {
+        line.push_str(&format!(" — now also in {}", update.added_lists.join(", ")));
+    }
+    line
+}
+
+/// A breaking story: its headline, its lists, how many sources and how
+/// fast, and the first few of them.
+pub fn breaking_line(event: &StoryBreaking) -> String {
+    let names: Vec<&str> = event.sources.iter().map(|s| s.feed.as_str()).collect();
+    format!(
+        "[breaking: {}] {} — {} sources within {}: {}",
+        event.lists.join(","),
+        clip(&event.title, TITLE_IN_LINE),
+        event.sources.len(),
+        human_seconds(event.window_seconds),
+        named(&names)
+    )
+}
+
+/// A list spike: the list, the count against the usual, the top stories.
+pub fn spike_line(event: &ListSpike) -> String {
+    let top: Vec<String> = event
+        .top_stories
+        .iter()
+        .map(|s| format!("\"{}\" ({})", clip(&s.title, TITLE_IN_LINE), s.items))
+        .collect();
+    let top: Vec<&str> = top.iter().map(String::as_str).collect();
+    format!(
+        "[spike: {}] {} matches in the last {}, usually {:.1} an hour — top: {}",
+        event.list,
+        event.count,
+        human_seconds(event.window_seconds),
+        event.baseline_per_hour,
+        named(&top)
+    )
+}
+
+/// The detail lines of an event, for services that show more than one
+/// line: a breaking story's sources with their times, a spike's stories.
+pub fn event_details(message: &Message) -> Vec<String> {
+    match message {
+        Message::StoryBreaking(event) => event
+            .sources
+            .iter()
+            .map(|s| format!("{} — first at {}", s.feed, s.first_seen_at))
+            .collect(),
+        Message::ListSpike(event) => event
+            .top_stories
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} — {} items, {} sources",
+                    clip(&s.title, TITLE_IN_LINE * 2),
+                    s.items,
+                    s.sources
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// "a, b, c and 4 more".
+fn named(names: &[&str]) -> String {
+    let mut text = names
+        .iter()
+        .take(NAMED_IN_LINE)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > NAMED_IN_LINE {
+        text.push_str(&format!(" and {} more", names.len() - NAMED_IN_LINE));
+    }
+    text
 }
 
 /// "12 alerts from ... to ...".

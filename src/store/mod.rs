@@ -9,6 +9,7 @@ mod feeds;
 mod lock;
 mod outbox;
 mod retention;
+mod signals;
 mod sinks;
 mod stories;
 
@@ -17,13 +18,14 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use dedup::{NewAlert, NewEvent, PollRecord, StoryRules};
+pub use dedup::{NewAlert, NewEvent, PollRecord, Recorded, StoryRules};
 pub use feeds::{
     FeedState, FetchedContent, HealthChange, HealthEventKind, HealthReport, PollFailure,
 };
 pub use lock::{LockError, StateLock};
 pub use outbox::{ClaimedDelivery, DeliveryRow, DeliveryState, QueueHead};
 pub use retention::Pruned;
+pub use signals::{SignalRoute, Signals, SpikeRule};
 pub use sinks::SinkSummary;
 
 /// Why a store operation failed.

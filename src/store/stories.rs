@@ -12,24 +12,63 @@ type Transaction<'a> = sqlx::Transaction<'a, sqlx::Any>;
 /// A story as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredStory {
-    /// Its id.
+    /// Its id: the id of the alert that started it.
     pub id: String,
-    /// Lists alerted so far.
+    /// Its headline, as first alerted.
+    pub title: String,
+    /// When it started (ms).
+    pub created_at: i64,
+    /// Every list its copies matched so far.
     pub lists: Vec<String>,
-    /// Feeds that carried it.
-    pub sources: Vec<String>,
+    /// Feeds that carried it, each with when it first did.
+    pub sources: Vec<StorySource>,
+    /// Sinks that have had it (a sink gets a story once).
+    pub sinks: Vec<String>,
     /// When a story update was last queued (ms).
     pub last_update_at: Option<i64>,
+    /// When it broke: enough sources within the breaking window (ms).
+    pub breaking_at: Option<i64>,
+}
+
+/// A feed that carried a story, and when it first did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StorySource {
+    /// The feed's name.
+    pub feed: String,
+    /// When its first copy was recorded (ms).
+    pub at: i64,
+}
+
+/// A source as stored: `{"feed", "at"}`, or a bare feed name as stories
+/// stored before sources had times (those read as the story's start).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum StoredSource {
+    Timed { feed: String, at: i64 },
+    Name(String),
 }
 
 impl StoredStory {
-    /// Adds lists (kept sorted) and a source, for an item that joins the
-    /// story; [`save_grown`] stores the result.
-    pub(super) fn grow(&mut self, lists: &[String], source: &str) {
+    /// Adds lists (kept sorted) and a source first seen at `now_ms`, for
+    /// an item that joins the story; [`save_grown`] stores the result.
+    pub(super) fn grow(&mut self, lists: &[String], source: &str, now_ms: i64) {
         merge_lists(&mut self.lists, lists);
-        if !self.sources.iter().any(|s| s == source) {
-            self.sources.push(source.to_string());
+        if !self.sources.iter().any(|s| s.feed == source) {
+            self.sources.push(StorySource {
+                feed: source.to_string(),
+                at: now_ms,
+            });
         }
+    }
+
+    /// The names of its sources, in the order they joined.
+    pub fn source_names(&self) -> Vec<String> {
+        self.sources.iter().map(|s| s.feed.clone()).collect()
+    }
+
+    /// How many sources first carried it at or after `since_ms`.
+    pub(super) fn sources_since(&self, since_ms: i64) -> usize {
+        self.sources.iter().filter(|s| s.at >= since_ms).count()
     }
 }
 
@@ -54,18 +93,61 @@ pub(super) fn split_lists(csv: &str) -> Vec<String> {
         .collect()
 }
 
-fn story_from_row(row: &sqlx::any::AnyRow) -> Result<StoredStory, StoreError> {
+/// Sources as the store keeps them: a JSON array.
+fn sources_json(sources: &[StorySource]) -> String {
+    serde_json::to_string(sources).unwrap_or_else(|_| "[]".into())
+}
+
+fn parse_sources(json: &str, created_at: i64) -> Vec<StorySource> {
+    let stored: Vec<StoredSource> = serde_json::from_str(json).unwrap_or_default();
+    stored
+        .into_iter()
+        .map(|source| match source {
+            StoredSource::Timed { feed, at } => StorySource { feed, at },
+            StoredSource::Name(feed) => StorySource {
+                feed,
+                at: created_at,
+            },
+        })
+        .collect()
+}
+
+/// A story from its row; its sinks are read by [`with_sinks`].
+pub(super) fn story_from_row(row: &sqlx::any::AnyRow) -> Result<StoredStory, StoreError> {
     let lists: String = row.try_get("lists")?;
     let sources: String = row.try_get("sources")?;
+    let created_at: i64 = row.try_get("created_at")?;
     Ok(StoredStory {
         id: row.try_get("story_id")?,
+        title: row.try_get("title")?,
+        created_at,
         lists: split_lists(&lists),
-        sources: serde_json::from_str(&sources).unwrap_or_default(),
+        sources: parse_sources(&sources, created_at),
+        sinks: Vec::new(),
         last_update_at: row.try_get("last_update_at")?,
+        breaking_at: row.try_get("breaking_at")?,
     })
 }
 
-const STORY_COLUMNS: &str = "story_id, lists, sources, last_update_at";
+/// The columns [`story_from_row`] reads.
+pub(super) const STORY_COLUMNS: &str =
+    "story_id, title, created_at, lists, sources, last_update_at, breaking_at";
+
+/// Fills in which sinks have had the story.
+async fn with_sinks(
+    tx: &mut Transaction<'_>,
+    mut story: StoredStory,
+) -> Result<StoredStory, StoreError> {
+    let rows = sqlx::query("SELECT sink FROM story_sinks WHERE story_id = $1 ORDER BY sink")
+        .bind(&story.id)
+        .fetch_all(&mut **tx)
+        .await?;
+    story.sinks = rows
+        .iter()
+        .map(|row| row.try_get("sink"))
+        .collect::<Result<_, _>>()?;
+    Ok(story)
+}
 
 /// A story by id.
 pub(super) async fn story(
@@ -78,7 +160,10 @@ pub(super) async fn story(
     .bind(id)
     .fetch_optional(&mut **tx)
     .await?;
-    row.as_ref().map(story_from_row).transpose()
+    match row {
+        Some(row) => Ok(Some(with_sinks(tx, story_from_row(&row)?).await?)),
+        None => Ok(None),
+    }
 }
 
 /// The story of an item: the one its canonical link already belongs to,
@@ -105,8 +190,8 @@ pub(super) async fn find(
     let placeholders: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 2)).collect();
     // Only numbered placeholders go into the text; the values are bound.
     let sql = format!(
-        "SELECT DISTINCT s.story_id, s.lists, s.sources, s.title, s.last_update_at, s.title_hash, \
-         s.lede_hash, s.lede_words, s.host, s.created_at FROM story_bands b \
+        "SELECT DISTINCT s.story_id, s.lists, s.sources, s.title, s.last_update_at, s.breaking_at, \
+         s.title_hash, s.lede_hash, s.lede_words, s.host, s.created_at FROM story_bands b \
          JOIN stories s ON s.story_id = b.story_id \
          WHERE b.band_key IN ({}) AND b.created_at >= $1 ORDER BY s.created_at",
         placeholders.join(", ")
@@ -124,7 +209,7 @@ pub(super) async fn find(
             host: row.try_get("host")?,
         };
         if same_story(&stored, signature) {
-            return Ok(Some(story_from_row(&row)?));
+            return Ok(Some(with_sinks(tx, story_from_row(&row)?).await?));
         }
     }
     Ok(None)
@@ -140,8 +225,8 @@ pub(super) async fn create(
     now_ms: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO stories (story_id, created_at, title, title_hash, lede_hash, lede_words, host, lists, sources) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO stories (story_id, created_at, title, title_hash, lede_hash, lede_words, host, lists, sources, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $2)",
     )
     .bind(id)
     .bind(now_ms)
@@ -151,7 +236,10 @@ pub(super) async fn create(
     .bind(signature.lede_words as i64)
     .bind(&signature.host)
     .bind(lists.join(","))
-    .bind(serde_json::json!([source]).to_string())
+    .bind(sources_json(&[StorySource {
+        feed: source.to_string(),
+        at: now_ms,
+    }]))
     .execute(&mut **tx)
     .await?;
     // All of a story's bands in one statement (only numbered
@@ -188,18 +276,79 @@ pub(super) async fn link(
     Ok(())
 }
 
-/// Stores a story's lists and sources after [`StoredStory::grow`].
+/// Stores a story's lists and sources after [`StoredStory::grow`], and
+/// that a copy turned up at `now_ms`.
 pub(super) async fn save_grown(
     tx: &mut Transaction<'_>,
     story: &StoredStory,
+    now_ms: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE stories SET lists = $2, sources = $3 WHERE story_id = $1")
-        .bind(&story.id)
-        .bind(story.lists.join(","))
-        .bind(serde_json::to_string(&story.sources).unwrap_or_else(|_| "[]".into()))
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE stories SET lists = $2, sources = $3, last_seen_at = $4 WHERE story_id = $1",
+    )
+    .bind(&story.id)
+    .bind(story.lists.join(","))
+    .bind(sources_json(&story.sources))
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
+}
+
+/// Records that `sinks` have had the story, through `alert_id`; returns
+/// those that had not (another instance may have claimed some first: the
+/// primary key decides, so none is messaged twice).
+pub(super) async fn claim_sinks(
+    tx: &mut Transaction<'_>,
+    story_id: &str,
+    alert_id: &str,
+    sinks: &[String],
+    now_ms: i64,
+) -> Result<Vec<String>, StoreError> {
+    if sinks.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Only numbered placeholders go into the text; the values are bound.
+    let rows: Vec<String> = (0..sinks.len())
+        .map(|i| format!("($1, ${}, $2, $3)", i + 4))
+        .collect();
+    let sql = format!(
+        "INSERT INTO story_sinks (story_id, sink, alert_id, sent_at) VALUES {} \
+         ON CONFLICT (story_id, sink) DO NOTHING RETURNING sink",
+        rows.join(", ")
+    );
+    let mut insert = sqlx::query(AssertSqlSafe(sql))
+        .bind(story_id)
+        .bind(alert_id)
+        .bind(now_ms);
+    for sink in sinks {
+        insert = insert.bind(sink);
+    }
+    let claimed = insert.fetch_all(&mut **tx).await?;
+    let mut claimed: Vec<String> = claimed
+        .iter()
+        .map(|row| row.try_get("sink"))
+        .collect::<Result<_, _>>()?;
+    // In the order routing gave them.
+    claimed.sort_by_key(|sink| sinks.iter().position(|s| s == sink));
+    Ok(claimed)
+}
+
+/// Marks a story broken at `now_ms` unless it already was; whether this
+/// call did (so the event is sent at most once, whoever records it).
+pub(super) async fn mark_breaking(
+    tx: &mut Transaction<'_>,
+    story_id: &str,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE stories SET breaking_at = $2 WHERE story_id = $1 AND breaking_at IS NULL",
+    )
+    .bind(story_id)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Notes that an update was queued for a story.

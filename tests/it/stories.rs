@@ -145,16 +145,8 @@ fn short_headlines_sharing_most_words_stay_apart() {
 
 #[test]
 fn the_same_link_from_another_feed_is_not_news_but_can_be_an_update() {
-    let sinks = format!(
-        "\n[[sink]]\nname = \"updates\"\ntype = \"file\"\npath = {}\non_repeat = \"update\"\n",
-        "UPDATES"
-    );
-    let run = Run::new(&["/first", "/second", "/third"], &sinks);
-    let updates = run.path("updates.jsonl");
-    let text = std::fs::read_to_string(&run.config)
-        .expect("config")
-        .replace("UPDATES", &updates);
-    std::fs::write(&run.config, text).expect("config");
+    let sinks = "\n[[sink]]\nname = \"updates\"\ntype = \"file\"\npath = {updates.jsonl}\non_repeat = \"update\"\n";
+    let run = run_with_sinks(&["/first", "/second", "/third"], sinks, &["updates.jsonl"]);
     run.serve(
         "/first",
         &[(
@@ -200,9 +192,24 @@ fn the_same_link_from_another_feed_is_not_news_but_can_be_an_update() {
     assert_eq!(to_updates[1]["sources"].as_array().map(Vec::len), Some(2));
 }
 
+/// A run with the default file sink (every list) plus the sinks in
+/// `extra`, where `{name}` stands for the path of `name` in the run's
+/// directory.
+fn run_with_sinks(feeds: &[&str], extra: &str, files: &[&str]) -> Run {
+    let run = Run::new(feeds, extra);
+    let mut text = std::fs::read_to_string(&run.config).expect("config");
+    for name in files {
+        text = text.replace(&format!("{{{name}}}"), &run.path(name));
+    }
+    std::fs::write(&run.config, text).expect("config");
+    run
+}
+
 #[test]
-fn an_edited_item_alerts_again_only_for_a_new_list() {
-    let run = Run::new(&["/wire"], "");
+fn an_edited_item_matching_a_new_list_messages_each_sink_once() {
+    let extra = "\n[[sink]]\nname = \"kfor-desk\"\ntype = \"file\"\npath = {kfor.jsonl}\nlists = [\"kfor\"]\n\
+                 \n[[sink]]\nname = \"updates\"\ntype = \"file\"\npath = {updates.jsonl}\non_repeat = \"update\"\n";
+    let run = run_with_sinks(&["/wire"], extra, &["kfor.jsonl", "updates.jsonl"]);
     run.serve(
         "/wire",
         &[(
@@ -225,7 +232,9 @@ fn an_edited_item_alerts_again_only_for_a_new_list() {
     );
     run.once();
     assert_eq!(run.alerts().len(), 1);
-    // Edited again, now it matches kfor too: news for the kfor list.
+    // Edited again, now it matches kfor too: news for the sink that takes
+    // only kfor; the sink that had the story hears nothing more, and the
+    // one that wants updates hears which list was added.
     run.serve(
         "/wire",
         &[(
@@ -237,7 +246,19 @@ fn an_edited_item_alerts_again_only_for_a_new_list() {
     );
     run.once();
     let alerts = run.alerts();
-    assert_eq!(alerts.len(), 2, "{alerts:#?}");
-    assert_eq!(alerts[1]["lists"], serde_json::json!(["kfor", "kosovo"]));
-    assert_eq!(alerts[0]["story"], alerts[1]["story"]);
+    assert_eq!(alerts.len(), 1, "one story, one message: {alerts:#?}");
+    let kfor = run.file("kfor.jsonl");
+    assert_eq!(kfor.len(), 1, "{kfor:#?}");
+    assert_eq!(kfor[0]["lists"], serde_json::json!(["kfor", "kosovo"]));
+    assert_eq!(kfor[0]["story"], alerts[0]["story"]);
+    let updates = run.file("updates.jsonl");
+    let kinds: Vec<&str> = updates.iter().filter_map(|m| m["type"].as_str()).collect();
+    assert_eq!(kinds, ["alert", "story_update"], "{updates:#?}");
+    assert_eq!(updates[1]["added_lists"], serde_json::json!(["kfor"]));
+    assert_eq!(updates[1]["story"], alerts[0]["story"]);
+    // A fourth poll of the same item changes nothing anywhere.
+    run.once();
+    assert_eq!(run.alerts().len(), 1);
+    assert_eq!(run.file("kfor.jsonl").len(), 1);
+    assert_eq!(run.file("updates.jsonl").len(), 2);
 }

@@ -1,10 +1,12 @@
 //! The dedup stage's write: a poll's feed state, and for every matched item
-//! the decision whether it is news, all in one transaction. An item is news
-//! when its key was never seen and its story (same canonical link, or a
-//! near-duplicate headline within the window) was not alerted for these
-//! lists; or when an item or story seen before now matches a list it did
-//! not. News gets a seen mark, an alert and its deliveries together:
-//! nothing is marked seen without its alert being queued.
+//! the decision whether it is news and for which sinks, all in one
+//! transaction. A story (same canonical link, or a near-duplicate headline
+//! within the window) reaches each sink once: the first time a copy
+//! matches a list the sink takes. News gets a seen mark, an alert, the
+//! sinks' claims on the story and their deliveries together: nothing is
+//! marked seen without its alert being queued, and no sink is queued a
+//! story twice. Breaking stories and list spikes are noticed here too, in
+//! the same transaction.
 //!
 //! Per item: read what the store knows of it ([`Facts`]), decide with no
 //! SQL ([`decision::decide`]), write the plan ([`writes`]).
@@ -14,12 +16,16 @@ mod decision;
 mod tests;
 mod writes;
 
+use std::collections::BTreeSet;
+
 use sqlx::Row;
 
+use super::signals::{self, Signals};
 use super::{Store, StoreError, feeds, stories};
 use crate::model::{Alert, FeedHealthEvent, Message};
 use crate::story::Signature;
-use decision::{Facts, Verdict};
+use decision::Facts;
+pub(super) use writes::queue as queue_message;
 
 /// One matched item, ready to be recorded.
 #[derive(Debug, Clone)]
@@ -33,7 +39,8 @@ pub struct NewAlert {
     pub signature: Signature,
     /// Its canonical link, if it has one.
     pub link_key: Option<String>,
-    /// Sinks (among `sinks`) that want an update when the story repeats.
+    /// Sinks (among `sinks`) that want an update when a story they had
+    /// turns up again.
     pub update_sinks: Vec<String>,
 }
 
@@ -46,13 +53,17 @@ pub struct NewEvent {
     pub sinks: Vec<String>,
 }
 
-/// How stories are matched and updates paced.
+/// How stories are matched, updates paced and breaking stories told.
 #[derive(Debug, Clone, Copy)]
 pub struct StoryRules {
     /// Stories created this long ago or less are candidates (ms).
     pub window_ms: i64,
     /// At most one story update per story per this period (ms).
     pub update_period_ms: i64,
+    /// A story breaks when this many distinct feeds first carried it...
+    pub breaking_sources: usize,
+    /// ...within this long (ms).
+    pub breaking_window_ms: i64,
 }
 
 impl Default for StoryRules {
@@ -60,8 +71,19 @@ impl Default for StoryRules {
         StoryRules {
             window_ms: 72 * 3_600_000,
             update_period_ms: 3_600_000,
+            breaking_sources: 5,
+            breaking_window_ms: 3_600_000,
         }
     }
+}
+
+/// What a batch of polls recorded.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    /// Each poll's new alerts, in order.
+    pub alerts: Vec<Vec<Alert>>,
+    /// Sinks that were queued a signal (breaking story, list spike).
+    pub signalled: Vec<String>,
 }
 
 /// Everything one poll wants written.
@@ -101,24 +123,42 @@ type Transaction<'a> = sqlx::Transaction<'a, sqlx::Any>;
 impl Store {
     /// Records a poll. Returns the alerts that were news; their deliveries,
     /// and those of the poll's events and story updates, are queued.
+    /// Signals are off (as when no sink asks for them).
     pub async fn record_poll(&self, record: &PollRecord) -> Result<Vec<Alert>, StoreError> {
-        let mut fresh = self.record_polls(std::slice::from_ref(record)).await?;
-        Ok(fresh.pop().unwrap_or_default())
+        let recorded = self
+            .record_polls(std::slice::from_ref(record), &Signals::default())
+            .await?;
+        Ok(recorded.alerts.into_iter().next().unwrap_or_default())
     }
 
     /// Records several polls in one transaction (the pipeline batches what
-    /// is waiting); returns each poll's new alerts, in order. All or none.
+    /// is waiting), and queues the signals they raise. All or none.
     pub async fn record_polls(
         &self,
         records: &[PollRecord],
-    ) -> Result<Vec<Vec<Alert>>, StoreError> {
+        signals: &Signals,
+    ) -> Result<Recorded, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let mut all = Vec::with_capacity(records.len());
+        let mut batch = Batch {
+            signals,
+            touched: BTreeSet::new(),
+            signalled: Vec::new(),
+        };
+        let mut alerts = Vec::with_capacity(records.len());
         for record in records {
-            all.push(write_poll(&mut tx, record).await?);
+            alerts.push(write_poll(&mut tx, record, &mut batch).await?);
+        }
+        if let Some(now_ms) = records.iter().map(|r| r.now_ms).max()
+            && !signals.spikes.is_empty()
+        {
+            let woken = signals::queue_spikes(&mut tx, &batch.touched, now_ms, signals).await?;
+            batch.signalled.extend(woken);
         }
         tx.commit().await?;
-        Ok(all)
+        let mut signalled = batch.signalled;
+        signalled.sort();
+        signalled.dedup();
+        Ok(Recorded { alerts, signalled })
     }
 
     /// Whether an item key was already recorded.
@@ -143,38 +183,52 @@ impl Store {
     }
 }
 
+/// What a batch gathers as it is written: the lists its items brought
+/// (looked at for spikes once the batch is in), and who got a signal.
+struct Batch<'a> {
+    signals: &'a Signals,
+    touched: BTreeSet<String>,
+    signalled: Vec<String>,
+}
+
 /// One poll's writes, inside the caller's transaction.
 async fn write_poll(
     tx: &mut Transaction<'_>,
     record: &PollRecord,
+    batch: &mut Batch<'_>,
 ) -> Result<Vec<Alert>, StoreError> {
     feeds::save_state(tx, &record.state).await?;
     let mut fresh = Vec::new();
     for new in &record.alerts {
         let facts = read_facts(tx, record, new).await?;
         let plan = decision::decide(facts, new, record.now_ms, &record.rules);
+        let hits = plan.hits.clone();
         let Some(story) = writes::apply(tx, record, new, plan).await? else {
             continue;
         };
-        match story.verdict {
-            Verdict::Quiet => {}
-            Verdict::Update => writes::queue_update(tx, record, new, &story.story).await?,
-            Verdict::Alert => {
-                let mut alert = new.alert.clone();
-                alert.story = story.story.id;
-                alert.sources = story.story.sources;
-                let message = Message::Alert(alert.clone());
-                writes::queue(
-                    tx,
-                    &message,
-                    &alert.item_key,
-                    &record.state.feed_id,
-                    record.now_ms,
-                    &new.sinks,
-                )
-                .await?;
-                fresh.push(alert);
-            }
+        let id = &story.story.id;
+        signals::record_hits(tx, &hits, id, &new.alert.item_key, record.now_ms).await?;
+        batch.touched.extend(hits);
+        let sends = &story.sends;
+        if sends.news {
+            // The primary key has the last word on who has had the story.
+            let sinks =
+                stories::claim_sinks(tx, id, &new.alert.id, &sends.alert, record.now_ms).await?;
+            let mut alert = new.alert.clone();
+            alert.story = id.clone();
+            alert.sources = story.story.source_names();
+            let message = Message::Alert(alert.clone());
+            let feed = &record.state.feed_id;
+            writes::queue(tx, &message, &alert.item_key, feed, record.now_ms, &sinks).await?;
+            fresh.push(alert);
+        }
+        if !sends.update.is_empty() {
+            writes::queue_update(tx, record, new, &story).await?;
+        }
+        if sends.breaking && stories::mark_breaking(tx, id, record.now_ms).await? {
+            let sinks = Signals::sinks_for(&batch.signals.breaking, &story.story.lists);
+            writes::queue_breaking(tx, record, new, &story.story, &sinks).await?;
+            batch.signalled.extend(sinks);
         }
     }
     for (key, lists) in &record.silent {

@@ -1,10 +1,11 @@
 //! The dedup stage's writes: a decided plan's seen row and story, story
-//! updates, and messages with one pending delivery per sink. Every write
-//! runs inside the poll's transaction.
+//! updates and breaking stories, and messages with one pending delivery
+//! per sink. Every write runs inside the poll's transaction.
 
 use super::decision::{Plan, SeenWrite, StoryPlan, StoryWrite};
 use super::{NewAlert, PollRecord, Transaction};
-use crate::model::{Message, StoryUpdate, rfc3339};
+use crate::clock::from_millis;
+use crate::model::{Message, SourceSeen, StoryBreaking, StoryUpdate, rfc3339};
 use crate::store::StoreError;
 use crate::store::stories::{self, StoredStory};
 
@@ -17,8 +18,8 @@ pub(super) async fn apply(
     plan: Plan,
 ) -> Result<Option<StoryPlan>, StoreError> {
     let alert = &new.alert;
-    if let SeenWrite::Touch { lists } = &plan.seen {
-        touch_seen(tx, record, &alert.item_key, lists).await?;
+    if let SeenWrite::Touch { lists, story } = &plan.seen {
+        touch_seen(tx, record, &alert.item_key, lists, story.as_deref()).await?;
     }
     if let Some(story) = &plan.story {
         match story.write {
@@ -40,7 +41,7 @@ pub(super) async fn apply(
                 if let (true, Some(key)) = (link, &new.link_key) {
                     stories::link(tx, key, &story.story.id, record.now_ms).await?;
                 }
-                stories::save_grown(tx, &story.story).await?;
+                stories::save_grown(tx, &story.story, record.now_ms).await?;
             }
         }
     }
@@ -60,24 +61,26 @@ pub(super) async fn apply(
     Ok(plan.story)
 }
 
-/// Queues an "also reported by" update for the sinks that asked (the
-/// decision found one due), and notes when.
+/// Queues a story update for the sinks that had the story and want one
+/// (the decision found one due), and notes when.
 pub(super) async fn queue_update(
     tx: &mut Transaction<'_>,
     record: &PollRecord,
     new: &NewAlert,
-    story: &StoredStory,
+    plan: &StoryPlan,
 ) -> Result<(), StoreError> {
+    let story = &plan.story;
     let update = StoryUpdate {
         kind: "story_update".into(),
         id: uuid::Uuid::now_v7().to_string(),
         story: story.id.clone(),
-        title: new.alert.title.clone(),
+        title: story.title.clone(),
         link: new.alert.link.clone(),
         lists: story.lists.clone(),
-        sources: story.sources.clone(),
+        sources: story.source_names(),
         new_source: new.alert.feed.clone(),
-        detected_at: rfc3339(crate::clock::from_millis(record.now_ms)),
+        added_lists: plan.sends.added_lists.clone(),
+        detected_at: rfc3339(from_millis(record.now_ms)),
     };
     stories::updated(tx, &story.id, record.now_ms).await?;
     queue(
@@ -86,7 +89,49 @@ pub(super) async fn queue_update(
         "",
         &record.state.feed_id,
         record.now_ms,
-        &new.update_sinks,
+        &plan.sends.update,
+    )
+    .await
+}
+
+/// Queues the one `story_breaking` event of a story for `sinks` (none
+/// asked: nothing is queued; the story is marked all the same).
+pub(super) async fn queue_breaking(
+    tx: &mut Transaction<'_>,
+    record: &PollRecord,
+    new: &NewAlert,
+    story: &StoredStory,
+    sinks: &[String],
+) -> Result<(), StoreError> {
+    if sinks.is_empty() {
+        return Ok(());
+    }
+    let event = StoryBreaking {
+        kind: StoryBreaking::KIND.to_string(),
+        id: uuid::Uuid::now_v7().to_string(),
+        story: story.id.clone(),
+        title: story.title.clone(),
+        link: new.alert.link.clone(),
+        lists: story.lists.clone(),
+        sources: story
+            .sources
+            .iter()
+            .map(|source| SourceSeen {
+                feed: source.feed.clone(),
+                first_seen_at: rfc3339(from_millis(source.at)),
+            })
+            .collect(),
+        first_alert: story.id.clone(),
+        window_seconds: u64::try_from(record.rules.breaking_window_ms / 1000).unwrap_or_default(),
+        detected_at: rfc3339(from_millis(record.now_ms)),
+    };
+    queue(
+        tx,
+        &Message::StoryBreaking(event),
+        "",
+        &record.state.feed_id,
+        record.now_ms,
+        sinks,
     )
     .await
 }
@@ -117,27 +162,31 @@ pub(super) async fn mark_seen(
     Ok(())
 }
 
-/// Notes that a seen key is still in its feed, with these lists now.
+/// Notes that a seen key is still in its feed, with these lists now (and
+/// the story it starts, if it had none).
 async fn touch_seen(
     tx: &mut Transaction<'_>,
     record: &PollRecord,
     item_key: &str,
     lists: &[String],
+    story: Option<&str>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE seen SET last_seen_at = $2, last_generation = $3, lists = $4 WHERE item_key = $1",
+        "UPDATE seen SET last_seen_at = $2, last_generation = $3, lists = $4, \
+         story_id = COALESCE($5, story_id) WHERE item_key = $1",
     )
     .bind(item_key)
     .bind(record.now_ms)
     .bind(record.state.content_generation)
     .bind(lists.join(","))
+    .bind(story)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// Stores a message and one pending delivery per sink.
-pub(super) async fn queue(
+pub(in crate::store) async fn queue(
     tx: &mut Transaction<'_>,
     message: &Message,
     item_key: &str,

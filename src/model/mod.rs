@@ -7,6 +7,9 @@ use sha2::{Digest as _, Sha256};
 
 use crate::http::is_web_url;
 
+mod signals;
+pub use signals::{ListSpike, SourceSeen, SpikeStory, StoryBreaking};
+
 /// A stable identity for one news item, independent of feed-rs generated ids.
 ///
 /// It is a hex digest of where the identity came from (source id, canonical
@@ -352,6 +355,9 @@ pub struct StoryUpdate {
     pub sources: Vec<String>,
     /// The feed that just carried it.
     pub new_source: String,
+    /// Lists this copy brought to the story, if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub added_lists: Vec<String>,
     /// When (RFC 3339).
     pub detected_at: String,
 }
@@ -367,6 +373,10 @@ pub enum Message {
     Digest(Digest),
     /// More sources for a story already alerted.
     StoryUpdate(StoryUpdate),
+    /// A story many feeds picked up fast.
+    StoryBreaking(StoryBreaking),
+    /// A watch list much busier than usual.
+    ListSpike(ListSpike),
 }
 
 impl Message {
@@ -377,6 +387,8 @@ impl Message {
             Message::FeedHealth(_) => "feed_health",
             Message::Digest(_) => "digest",
             Message::StoryUpdate(_) => "story_update",
+            Message::StoryBreaking(_) => StoryBreaking::KIND,
+            Message::ListSpike(_) => ListSpike::KIND,
         }
     }
 
@@ -387,6 +399,8 @@ impl Message {
             Message::FeedHealth(event) => &event.id,
             Message::Digest(digest) => &digest.id,
             Message::StoryUpdate(update) => &update.id,
+            Message::StoryBreaking(event) => &event.id,
+            Message::ListSpike(event) => &event.id,
         }
     }
 
@@ -395,6 +409,8 @@ impl Message {
         Ok(match kind {
             "feed_health" => Message::FeedHealth(serde_json::from_str(body)?),
             "story_update" => Message::StoryUpdate(serde_json::from_str(body)?),
+            StoryBreaking::KIND => Message::StoryBreaking(serde_json::from_str(body)?),
+            ListSpike::KIND => Message::ListSpike(serde_json::from_str(body)?),
             _ => Message::Alert(serde_json::from_str(body)?),
         })
     }
@@ -406,6 +422,8 @@ impl Message {
             Message::FeedHealth(event) => serde_json::to_string(event),
             Message::Digest(digest) => serde_json::to_string(digest),
             Message::StoryUpdate(update) => serde_json::to_string(update),
+            Message::StoryBreaking(event) => serde_json::to_string(event),
+            Message::ListSpike(event) => serde_json::to_string(event),
         }
     }
 }
