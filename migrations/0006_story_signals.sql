@@ -20,7 +20,9 @@ FROM seen s JOIN deliveries d ON d.alert_id = s.alert_id
 WHERE s.story_id IS NOT NULL
 GROUP BY s.story_id, d.sink;
 
--- When a story last gained a copy, and when it broke (at most once).
+-- The headline as first alerted (title is its folded form, for matching),
+-- when a story last gained a copy, and when it broke (at most once).
+ALTER TABLE stories ADD COLUMN headline TEXT;
 ALTER TABLE stories ADD COLUMN last_seen_at BIGINT;
 ALTER TABLE stories ADD COLUMN breaking_at BIGINT;
 

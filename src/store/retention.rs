@@ -1,5 +1,6 @@
-//! Retention: what the store forgets, and what it must not. Seen items and
-//! stories older than `[dedup] retention` go, except an item still present
+//! Retention: what the store forgets, and what it must not. Seen items,
+//! stories (with the sinks that had them) and the list counts behind
+//! spikes older than `[dedup] retention` go, except an item still present
 //! in its feed's latest content (its `last_generation` is the feed's
 //! `content_generation`), which would otherwise come back as new. Done
 //! deliveries and the alerts left without deliveries go with them; dead
@@ -36,10 +37,15 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        for table in ["story_bands", "story_links"] {
-            // The table name is one of two constants.
+        for (table, column) in [
+            ("story_bands", "created_at"),
+            ("story_links", "created_at"),
+            ("story_sinks", "sent_at"),
+            ("list_hits", "at"),
+        ] {
+            // The table and column names are constants.
             sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DELETE FROM {table} WHERE created_at < $1"
+                "DELETE FROM {table} WHERE {column} < $1"
             )))
             .bind(cutoff_ms)
             .execute(&mut *tx)

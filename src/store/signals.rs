@@ -232,7 +232,7 @@ async fn top_stories(
     to_ms: i64,
 ) -> Result<Vec<SpikeStory>, StoreError> {
     let rows = sqlx::query(
-        "SELECT h.story_id, COUNT(*) AS n, MIN(s.title) AS title, MIN(s.sources) AS sources \
+        "SELECT h.story_id, COUNT(*) AS n, MIN(COALESCE(s.headline, s.title)) AS title, MIN(s.sources) AS sources \
          FROM list_hits h JOIN stories s ON s.story_id = h.story_id \
          WHERE h.list = $1 AND h.at > $2 AND h.at <= $3 \
          GROUP BY h.story_id ORDER BY n DESC, MIN(h.at) LIMIT $4",

@@ -119,7 +119,7 @@ pub(super) fn story_from_row(row: &sqlx::any::AnyRow) -> Result<StoredStory, Sto
     let created_at: i64 = row.try_get("created_at")?;
     Ok(StoredStory {
         id: row.try_get("story_id")?,
-        title: row.try_get("title")?,
+        title: row.try_get("headline")?,
         created_at,
         lists: split_lists(&lists),
         sources: parse_sources(&sources, created_at),
@@ -130,8 +130,8 @@ pub(super) fn story_from_row(row: &sqlx::any::AnyRow) -> Result<StoredStory, Sto
 }
 
 /// The columns [`story_from_row`] reads.
-pub(super) const STORY_COLUMNS: &str =
-    "story_id, title, created_at, lists, sources, last_update_at, breaking_at";
+pub(super) const STORY_COLUMNS: &str = "story_id, COALESCE(headline, title) AS headline, created_at, \
+     lists, sources, last_update_at, breaking_at";
 
 /// Fills in which sinks have had the story.
 async fn with_sinks(
@@ -191,7 +191,7 @@ pub(super) async fn find(
     // Only numbered placeholders go into the text; the values are bound.
     let sql = format!(
         "SELECT DISTINCT s.story_id, s.lists, s.sources, s.title, s.last_update_at, s.breaking_at, \
-         s.title_hash, s.lede_hash, s.lede_words, s.host, s.created_at FROM story_bands b \
+         COALESCE(s.headline, s.title) AS headline, s.title_hash, s.lede_hash, s.lede_words, s.host, s.created_at FROM story_bands b \
          JOIN stories s ON s.story_id = b.story_id \
          WHERE b.band_key IN ({}) AND b.created_at >= $1 ORDER BY s.created_at",
         placeholders.join(", ")
@@ -215,18 +215,19 @@ pub(super) async fn find(
     Ok(None)
 }
 
-/// Creates a story for a first alert.
+/// Creates a story for a first alert with this headline.
 pub(super) async fn create(
     tx: &mut Transaction<'_>,
     id: &str,
+    headline: &str,
     signature: &Signature,
     lists: &[String],
     source: &str,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO stories (story_id, created_at, title, title_hash, lede_hash, lede_words, host, lists, sources, last_seen_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $2)",
+        "INSERT INTO stories (story_id, created_at, title, title_hash, lede_hash, lede_words, host, lists, sources, last_seen_at, headline) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $2, $10)",
     )
     .bind(id)
     .bind(now_ms)
@@ -240,6 +241,7 @@ pub(super) async fn create(
         feed: source.to_string(),
         at: now_ms,
     }]))
+    .bind(headline)
     .execute(&mut **tx)
     .await?;
     // All of a story's bands in one statement (only numbered

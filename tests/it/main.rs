@@ -35,6 +35,7 @@ mod reload;
 mod secrets;
 mod service;
 mod shipped_lists;
+mod signals;
 mod signing;
 mod state_lock;
 mod store;

@@ -3,7 +3,7 @@
 
 use crate::support;
 
-use crate::support::new_alert;
+use crate::support::{new_alert, open_store as open};
 
 use newswatch::store::{
     Access, DeliveryState, FeedState, PollRecord, QueueHead, Store, StoryRules,
@@ -27,21 +27,6 @@ fn record(now_ms: i64, alerts: &[(&str, &str)], sinks: &[&str]) -> PollRecord {
         now_ms,
         rules: StoryRules::default(),
     }
-}
-
-/// The test's store: SQLite, or PostgreSQL when NEWSWATCH_TEST_DATABASE_URL
-/// is set; reopening gives the same database.
-async fn open(dir: &tempfile::TempDir) -> Store {
-    let remembered = dir.path().join("store-url");
-    let url = match std::fs::read_to_string(&remembered) {
-        Ok(url) => url,
-        Err(_) => {
-            let url = support::test_store_url(dir.path()).await;
-            std::fs::write(&remembered, &url).expect("remember the store");
-            url
-        }
-    };
-    Store::open(&url).await.expect("open store")
 }
 
 /// Records a poll with these (alert id, item key) pairs routed to `sinks`;

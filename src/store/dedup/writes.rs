@@ -27,6 +27,7 @@ pub(super) async fn apply(
                 stories::create(
                     tx,
                     &alert.id,
+                    &alert.title,
                     &new.signature,
                     &alert.lists,
                     &alert.feed,

@@ -581,6 +581,23 @@ pub async fn test_store_url(dir: &Path) -> String {
     url.to_string()
 }
 
+/// The test's store in `dir`: SQLite, or PostgreSQL when
+/// NEWSWATCH_TEST_DATABASE_URL is set; reopening gives the same database.
+pub async fn open_store(dir: &tempfile::TempDir) -> newswatch::store::Store {
+    let remembered = dir.path().join("store-url");
+    let url = match std::fs::read_to_string(&remembered) {
+        Ok(url) => url,
+        Err(_) => {
+            let url = test_store_url(dir.path()).await;
+            std::fs::write(&remembered, &url).expect("remember the store");
+            url
+        }
+    };
+    newswatch::store::Store::open(&url)
+        .await
+        .expect("open store")
+}
+
 /// A child process that is killed when dropped, so a failing test leaves
 /// no daemon running behind it.
 pub struct Daemon(pub std::process::Child);
