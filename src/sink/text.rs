@@ -115,6 +115,7 @@ pub fn event_details(message: &Message) -> Vec<String> {
             .sources
             .iter()
             .map(|s| format!("{} — first at {}", s.feed, s.first_seen_at))
+            .chain(web_link(event.link.as_ref()).map(|link| format!("Latest copy: {link}")))
             .collect(),
         Message::ListSpike(event) => event
             .top_stories
