@@ -1,8 +1,6 @@
 //! The store against a real SQLite file: dedup in one transaction, the
 //! outbox's order and leases, state kept across reopening.
 
-use crate::support;
-
 use crate::support::{new_alert, open_store as open};
 
 use newswatch::store::{
