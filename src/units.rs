@@ -21,16 +21,26 @@ impl HumanDuration {
     }
 }
 
-impl<'de> Deserialize<'de> for HumanDuration {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
+impl std::str::FromStr for HumanDuration {
+    type Err = String;
+
+    /// Reads "90s", "15m", "1h 30m", "2days" (the config's and the command
+    /// line's way of writing a duration).
+    fn from_str(text: &str) -> Result<Self, String> {
         humantime::parse_duration(text.trim())
             .map(HumanDuration)
             .map_err(|e| {
-                de::Error::custom(format!(
+                format!(
                     "invalid duration {text:?} ({e}); write it like \"90s\", \"15m\" or \"1h 30m\""
-                ))
+                )
             })
+    }
+}
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(de::Error::custom)
     }
 }
 

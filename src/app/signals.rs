@@ -44,9 +44,14 @@ pub fn signals(config: &Config) -> Signals {
     }
 }
 
+/// A sink's route for signals: the lists it takes; `lists = []` (events
+/// only, no alerts) takes signals of every list.
 fn route(sink: &SinkConfig) -> SignalRoute {
     SignalRoute {
         sink: sink.name().to_string(),
-        lists: sink.lists().map(<[String]>::to_vec),
+        lists: sink
+            .lists()
+            .filter(|lists| !lists.is_empty())
+            .map(<[String]>::to_vec),
     }
 }

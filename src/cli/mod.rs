@@ -1,5 +1,5 @@
 //! The command line: `run`, `once`, `check`, `test`, `feeds`, `alerts`,
-//! `redeliver`, `sinks` and `import-opml`, and how each maps onto the
+//! `stories`, `redeliver`, `sinks` and `import-opml`, and how each maps onto the
 //! library (and which store access it needs). Exit codes: 0 fine, 78 bad
 //! config (EX_CONFIG), 1 any other failure (clap uses 2 for bad usage).
 
@@ -8,6 +8,7 @@ mod feeds;
 mod opml;
 mod outbox;
 mod output;
+mod stories;
 mod test_feed;
 
 use std::path::PathBuf;
@@ -79,6 +80,19 @@ pub enum Command {
         state: Option<StateArg>,
         /// At most this many (the newest).
         #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List recent stories: their sources with times, lists, first and last
+    /// seen, which sinks had them, and whether breaking fired.
+    Stories {
+        /// Stories with a copy seen within this long ("24h", "7days").
+        #[arg(long, default_value = "24h")]
+        since: crate::units::HumanDuration,
+        /// At most this many (the most recently seen).
+        #[arg(long, default_value_t = 100)]
         limit: i64,
         /// One JSON object per line.
         #[arg(long)]
@@ -210,6 +224,11 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
         } => with_store(&config, Access::ReadOnly, |store| async move {
             outbox::alerts(&store, sink.as_deref(), state.map(Into::into), limit, json).await
         }),
+        Command::Stories { since, limit, json } => {
+            with_store(&config, Access::ReadOnly, |store| async move {
+                stories::run(&store, since.0, limit, json).await
+            })
+        }
         Command::Redeliver { ids, dead, sink } => {
             with_store(&config, Access::Edit, |store| async move {
                 outbox::redeliver(&store, &ids, dead, sink.as_deref()).await

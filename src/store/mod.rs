@@ -12,6 +12,7 @@ mod retention;
 mod signals;
 mod sinks;
 mod stories;
+mod story_list;
 
 use std::time::Duration;
 
@@ -27,6 +28,8 @@ pub use outbox::{ClaimedDelivery, DeliveryRow, DeliveryState, QueueHead};
 pub use retention::Pruned;
 pub use signals::{SignalRoute, Signals, SpikeRule};
 pub use sinks::SinkSummary;
+pub use stories::{StoredStory, StorySource};
+pub use story_list::StoryListing;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]

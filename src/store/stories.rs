@@ -134,7 +134,7 @@ pub(super) const STORY_COLUMNS: &str = "story_id, COALESCE(headline, title) AS h
      lists, sources, last_update_at, breaking_at";
 
 /// Fills in which sinks have had the story.
-async fn with_sinks(
+pub(super) async fn with_sinks(
     tx: &mut Transaction<'_>,
     mut story: StoredStory,
 ) -> Result<StoredStory, StoreError> {

@@ -262,3 +262,52 @@ fn an_edited_item_matching_a_new_list_messages_each_sink_once() {
     assert_eq!(run.file("kfor.jsonl").len(), 1);
     assert_eq!(run.file("updates.jsonl").len(), 2);
 }
+
+#[test]
+fn one_story_from_six_feeds_is_one_alert_one_breaking_event_and_listed() {
+    let feeds = ["/wire", "/daily", "/agency", "/radio", "/weekly", "/portal"];
+    let extra = "\n[[sink]]\nname = \"desk\"\ntype = \"file\"\npath = {desk.jsonl}\nlists = []\n\
+                 events = [\"story_breaking\"]\n";
+    let run = run_with_sinks(&feeds, extra, &["desk.jsonl"]);
+    for (n, feed) in feeds.iter().enumerate() {
+        run.serve(
+            feed,
+            &[(
+                &format!("{feed}-1"),
+                "Kosovo police arrest three after shooting near Jarinje",
+                LEDE,
+                &format!("https://news.example/jarinje?utm_source={n}"),
+            )],
+        );
+    }
+    run.once();
+    let alerts = run.alerts();
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    let desk = run.file("desk.jsonl");
+    assert_eq!(desk.len(), 1, "one event, no alerts: {desk:#?}");
+    assert_eq!(desk[0]["type"], "story_breaking");
+    assert_eq!(desk[0]["story"], alerts[0]["story"]);
+    assert_eq!(desk[0]["first_alert"], alerts[0]["id"]);
+    assert_eq!(desk[0]["sources"].as_array().map(Vec::len), Some(5));
+
+    let output = newswatch(&["stories", "--json", "--config", &run.config]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let listed: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(listed.len(), 1, "{text}");
+    assert_eq!(listed[0]["story"], alerts[0]["story"]);
+    assert_eq!(listed[0]["source_count"], 6);
+    assert_eq!(listed[0]["lists"], serde_json::json!(["kosovo", "serbia"]));
+    assert!(listed[0]["breaking_at"].is_string(), "{text}");
+    assert_eq!(listed[0]["sinks"], serde_json::json!(["file"]));
+
+    let table = newswatch(&["stories", "--config", &run.config]);
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    assert!(table.contains("6 sources"), "{table}");
+    assert!(table.contains("BREAKING at "), "{table}");
+    let none = newswatch(&["stories", "--since", "0s", "--config", &run.config]);
+    assert!(String::from_utf8_lossy(&none.stdout).contains("no stories"));
+}
