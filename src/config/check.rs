@@ -19,7 +19,11 @@ pub(super) fn check(raw: &RawConfig<'_>, findings: &mut Findings<'_>) {
     check.poll(&raw.poll);
     check.daemon(&raw.daemon);
     check.dedup(&raw.dedup);
-    check.signals(&raw.signals, &raw.dedup.value);
+    let spikes_wanted = raw
+        .sinks
+        .iter()
+        .any(|sink| sink.value.wants(crate::sink::EventKind::ListSpike));
+    check.signals(&raw.signals, &raw.dedup, spikes_wanted);
     check.http(&raw.http);
     check.feeds(&raw.feeds);
     let list_names = check.watches(&raw.watches, &raw.unread_watch_names);
@@ -88,7 +92,15 @@ impl Checker<'_, '_> {
         self.in_range(located, "[dedup]", ranges::dedup(&located.value));
     }
 
-    fn signals(&mut self, located: &Located<'_, SignalsConfig>, dedup: &DedupConfig) {
+    /// `[signals]`; the baseline must fit in what retention keeps when a
+    /// sink asks for spikes (else the error would be about a feature
+    /// nobody uses), pointing at whichever of the two was written.
+    fn signals(
+        &mut self,
+        located: &Located<'_, SignalsConfig>,
+        dedup: &Located<'_, DedupConfig>,
+        spikes_wanted: bool,
+    ) {
         let signals = &located.value;
         self.in_range(located, "[signals]", ranges::signals(signals));
         if signals.spike_baseline.0 < signals.spike_window.0 {
@@ -97,10 +109,16 @@ impl Checker<'_, '_> {
                 "[signals] spike_baseline must be at least spike_window",
             );
         }
-        if signals.spike_baseline.0 + signals.spike_window.0 > dedup.retention.0 {
+        if spikes_wanted
+            && signals.spike_baseline.0 + signals.spike_window.0 > dedup.value.retention.0
+        {
+            let at = located
+                .at("spike_baseline")
+                .or_else(|| dedup.at("retention"));
             self.report(
-                located.at("spike_baseline"),
-                "[signals] spike_baseline plus spike_window must be within [dedup] retention: older matches are forgotten",
+                at,
+                "[signals] spike_baseline plus spike_window must be within [dedup] retention \
+                 (older matches are forgotten): shorten the baseline or keep more",
             );
         }
     }

@@ -149,6 +149,17 @@ pub enum EventKind {
     ListSpike,
 }
 
+impl EventKind {
+    /// The name the config uses for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::FeedHealth => "feed_health",
+            EventKind::StoryBreaking => "story_breaking",
+            EventKind::ListSpike => "list_spike",
+        }
+    }
+}
+
 /// The kinds of sink, each with its own settings.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
@@ -240,13 +251,22 @@ impl SinkConfig {
         self.kind.config().build(self.name())
     }
 
-    /// One line for `check`: name, kind and destination, routed lists.
+    /// One line for `check`: name, kind and destination, routed lists,
+    /// and the events it asked for.
     pub fn describe(&self) -> String {
-        let lists = self
-            .lists()
-            .map_or("all lists".to_string(), |l| l.join("+"));
+        let lists = match self.lists() {
+            None => "all lists".to_string(),
+            Some([]) => "no alerts".to_string(),
+            Some(lists) => lists.join("+"),
+        };
+        let events: Vec<&str> = self.events.iter().map(|e| e.name()).collect();
+        let events = if events.is_empty() {
+            String::new()
+        } else {
+            format!(", events {}", events.join("+"))
+        };
         format!(
-            "{} ({}, {lists})",
+            "{} ({}, {lists}{events})",
             self.name(),
             self.kind.config().describe()
         )

@@ -12,7 +12,7 @@ const WATCH: &str = "\n[[watch]]\nname = \"k\"\nterms = [\"KFOR\"]\n";
 fn out_of_range_values_are_config_errors_at_their_key() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("state");
-    let cases: [(&str, String, &str); 10] = [
+    let cases: [(&str, String, &str); 14] = [
         (
             "[poll]\nconcurrency = 9223372036854775807\n",
             String::new(),
@@ -42,6 +42,26 @@ fn out_of_range_values_are_config_errors_at_their_key() {
             "lists",
         ),
         ("[dedup]\nretention = \"1s\"\n", String::new(), "retention"),
+        (
+            "[signals]\nbreaking_sources = 1\n",
+            String::new(),
+            "breaking_sources",
+        ),
+        (
+            "[signals]\nspike_factor = nan\n",
+            String::new(),
+            "spike_factor",
+        ),
+        (
+            "[signals]\nspike_window = \"2h\"\nspike_baseline = \"1h\"\n",
+            String::new(),
+            "spike_baseline",
+        ),
+        (
+            "[dedup]\nretention = \"3days\"\n[signals]\nspike_baseline = \"7days\"\n",
+            "\n[[sink]]\ntype = \"stdout\"\nevents = [\"list_spike\"]\n".into(),
+            "spike_baseline",
+        ),
         (
             "",
             "\n[[sink]]\ntype = \"stdout\"\nretry = [\"1000years\"]\n".into(),
