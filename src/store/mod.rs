@@ -4,6 +4,7 @@
 //! PostgreSQL (by URL) through sqlx's `Any` driver, with portable SQL,
 //! `$1` placeholders and versioned migrations from `migrations/`.
 
+mod batch;
 mod dedup;
 mod feeds;
 mod lock;

@@ -104,24 +104,22 @@ pub(super) fn spike_rate(
     (count >= rule.min && count as f64 >= rule.factor * (usual + 1.0)).then_some(per_hour)
 }
 
-/// Records the lists a matched item brought, for the spike counts.
+/// A list a matched item brought: (list, story id, item key).
+pub(super) type Hit<'a> = [&'a str; 3];
+
+/// Records a poll's hits at `at_ms`, for the spike counts.
 pub(super) async fn record_hits(
     tx: &mut Transaction<'_>,
-    lists: &[String],
-    story_id: &str,
-    item_key: &str,
+    hits: &[Hit<'_>],
     at_ms: i64,
 ) -> Result<(), StoreError> {
-    for list in lists {
-        sqlx::query("INSERT INTO list_hits (list, at, story_id, item_key) VALUES ($1, $2, $3, $4)")
-            .bind(list)
-            .bind(at_ms)
-            .bind(story_id)
-            .bind(item_key)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
+    super::batch::insert_rows(
+        tx,
+        "INSERT INTO list_hits (list, story_id, item_key, at)",
+        hits,
+        at_ms,
+    )
+    .await
 }
 
 /// Looks for spikes in `lists` at `now_ms` and queues an event for each,
@@ -270,5 +268,39 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SpikeRule, spike_rate};
+
+    const HOUR: i64 = 3_600_000;
+    const WEEK: i64 = 7 * 24 * HOUR;
+
+    #[test]
+    fn a_spike_needs_the_minimum_and_the_factor_over_the_usual_plus_one() {
+        let rule = SpikeRule::default();
+        // Quiet week: the usual is 0, so 3 x (0 + 1) = 3; the minimum (5) rules.
+        assert_eq!(spike_rate(4, 0, WEEK, &rule), None);
+        assert_eq!(spike_rate(5, 0, WEEK, &rule), Some(0.0));
+        // 2 an hour usually: 3 x (2 + 1) = 9 in the hour.
+        let usual = 2 * 168;
+        assert_eq!(spike_rate(8, usual, WEEK, &rule), None);
+        assert_eq!(spike_rate(9, usual, WEEK, &rule), Some(2.0));
+    }
+
+    #[test]
+    fn the_usual_count_is_scaled_to_the_window_and_to_the_history_there_is() {
+        let rule = SpikeRule {
+            window_ms: 2 * HOUR,
+            ..SpikeRule::default()
+        };
+        // 1 an hour over one day of history: 2 a window, so 3 x 3 = 9.
+        assert_eq!(spike_rate(8, 24, 24 * HOUR, &rule), None);
+        assert_eq!(spike_rate(9, 24, 24 * HOUR, &rule), Some(1.0));
+        // Less history than one window: no baseline, no spike.
+        assert_eq!(spike_rate(100, 0, HOUR, &rule), None);
+        assert_eq!(spike_rate(100, 0, 0, &rule), None);
     }
 }

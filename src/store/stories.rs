@@ -297,6 +297,25 @@ pub(super) async fn save_grown(
     Ok(())
 }
 
+/// A sink's claim on a story that starts in this poll: (story id, sink,
+/// alert id). Nobody can hold one yet, so they are written together.
+pub(super) type NewClaim<'a> = [&'a str; 3];
+
+/// Records the claims on stories started in this poll, at `now_ms`.
+pub(super) async fn claim_new(
+    tx: &mut Transaction<'_>,
+    claims: &[NewClaim<'_>],
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    super::batch::insert_rows(
+        tx,
+        "INSERT INTO story_sinks (story_id, sink, alert_id, sent_at)",
+        claims,
+        now_ms,
+    )
+    .await
+}
+
 /// Records that `sinks` have had the story, through `alert_id`; returns
 /// those that had not (another instance may have claimed some first: the
 /// primary key decides, so none is messaged twice).
@@ -365,4 +384,27 @@ pub(super) async fn updated(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{StorySource, parse_sources, sources_json};
+
+    #[test]
+    fn sources_stored_before_they_had_times_read_as_the_story_start() {
+        let old = parse_sources(r#"["Wire","Daily"]"#, 42);
+        assert_eq!(
+            old[1],
+            StorySource {
+                feed: "Daily".into(),
+                at: 42
+            }
+        );
+        let timed = vec![StorySource {
+            feed: "Wire".into(),
+            at: 7,
+        }];
+        assert_eq!(parse_sources(&sources_json(&timed), 42), timed);
+        assert!(parse_sources("not json", 42).is_empty());
+    }
 }

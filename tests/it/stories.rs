@@ -311,3 +311,23 @@ fn one_story_from_six_feeds_is_one_alert_one_breaking_event_and_listed() {
     let none = newswatch(&["stories", "--since", "0s", "--config", &run.config]);
     assert!(String::from_utf8_lossy(&none.stdout).contains("no stories"));
 }
+
+#[test]
+fn two_copies_of_a_new_story_in_one_poll_message_each_sink_once() {
+    let extra = "\n[[sink]]\nname = \"kfor-desk\"\ntype = \"file\"\npath = {kfor.jsonl}\nlists = [\"kfor\"]\n";
+    let run = run_with_sinks(&["/wire"], extra, &["kfor.jsonl"]);
+    let title = "Kosovo police and KFOR reopen the Jarinje crossing after clashes";
+    run.serve(
+        "/wire",
+        &[
+            ("c1", title, LEDE, "https://wire.example/c1"),
+            ("c2", title, LEDE, "https://wire.example/c2"),
+        ],
+    );
+    run.once();
+    let alerts = run.alerts();
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    let kfor = run.file("kfor.jsonl");
+    assert_eq!(kfor.len(), 1, "{kfor:#?}");
+    assert_eq!(kfor[0]["story"], alerts[0]["story"]);
+}

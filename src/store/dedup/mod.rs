@@ -24,7 +24,7 @@ use super::signals::{self, Signals};
 use super::{Store, StoreError, feeds, stories};
 use crate::model::{Alert, FeedHealthEvent, Message};
 use crate::story::Signature;
-use decision::Facts;
+use decision::{Facts, StoryWrite};
 pub(super) use writes::queue as queue_message;
 
 /// One matched item, ready to be recorded.
@@ -199,21 +199,35 @@ async fn write_poll(
 ) -> Result<Vec<Alert>, StoreError> {
     feeds::save_state(tx, &record.state).await?;
     let mut fresh = Vec::new();
+    // (list, story, item key) of every list an item brought, and (story,
+    // sink, alert) of the sinks that get a story started here: written
+    // together at the end, one statement each.
+    let mut hits: Vec<[String; 3]> = Vec::new();
+    let mut new_claims: Vec<[String; 3]> = Vec::new();
     for new in &record.alerts {
-        let facts = read_facts(tx, record, new).await?;
+        let facts = with_new_claims(read_facts(tx, record, new).await?, &new_claims);
         let plan = decision::decide(facts, new, record.now_ms, &record.rules);
-        let hits = plan.hits.clone();
+        let brought = plan.hits.clone();
         let Some(story) = writes::apply(tx, record, new, plan).await? else {
             continue;
         };
         let id = &story.story.id;
-        signals::record_hits(tx, &hits, id, &new.alert.item_key, record.now_ms).await?;
-        batch.touched.extend(hits);
+        for list in &brought {
+            hits.push([list.clone(), id.clone(), new.alert.item_key.clone()]);
+        }
+        batch.touched.extend(brought);
         let sends = &story.sends;
         if sends.news {
-            // The primary key has the last word on who has had the story.
-            let sinks =
-                stories::claim_sinks(tx, id, &new.alert.id, &sends.alert, record.now_ms).await?;
+            let sinks = if story.write == StoryWrite::Start {
+                let alert = &new.alert.id;
+                new_claims.extend(
+                    (sends.alert.iter()).map(|sink| [id.clone(), sink.clone(), alert.clone()]),
+                );
+                sends.alert.clone()
+            } else {
+                // The primary key has the last word on who has had the story.
+                stories::claim_sinks(tx, id, &new.alert.id, &sends.alert, record.now_ms).await?
+            };
             let mut alert = new.alert.clone();
             alert.story = id.clone();
             alert.sources = story.story.source_names();
@@ -231,6 +245,8 @@ async fn write_poll(
             batch.signalled.extend(sinks);
         }
     }
+    stories::claim_new(tx, &borrowed(&new_claims), record.now_ms).await?;
+    signals::record_hits(tx, &borrowed(&hits), record.now_ms).await?;
     for (key, lists) in &record.silent {
         writes::mark_seen(tx, record, key, None, lists, None).await?;
     }
@@ -247,6 +263,27 @@ async fn write_poll(
         .await?;
     }
     Ok(fresh)
+}
+
+/// Rows of three owned strings, borrowed for a batch insert.
+fn borrowed(rows: &[[String; 3]]) -> Vec<[&str; 3]> {
+    rows.iter()
+        .map(|[a, b, c]| [a.as_str(), b.as_str(), c.as_str()])
+        .collect()
+}
+
+/// The facts, with the sinks that got a story started earlier in this
+/// poll (their claims are not written yet) counted as having had it.
+fn with_new_claims(mut facts: Facts, new_claims: &[[String; 3]]) -> Facts {
+    let (Facts::Seen { story, .. } | Facts::Unseen { story }) = &mut facts;
+    if let Some(story) = story {
+        for [id, sink, _] in new_claims {
+            if *id == story.id && !story.sinks.contains(sink) {
+                story.sinks.push(sink.clone());
+            }
+        }
+    }
+    facts
 }
 
 /// What the store knows about one matched item: whether its key was seen

@@ -1,0 +1,42 @@
+//! Many rows in one statement: the per-poll writes that would otherwise
+//! cost a round trip per row (each matched item's lists, the sinks' claims
+//! on stories that start in the poll).
+
+use sqlx::AssertSqlSafe;
+
+use super::StoreError;
+
+type Transaction<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// Rows per statement: far below SQLite's limit on bound values.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Inserts `rows` of `N` text values each, followed in every row by the
+/// one integer `shared`: `insert` names the table and its columns in that
+/// order ("INSERT INTO t (a, b, at)").
+pub(super) async fn insert_rows<const N: usize>(
+    tx: &mut Transaction<'_>,
+    insert: &str,
+    rows: &[[&str; N]],
+    shared: i64,
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        // Only numbered placeholders go into the text; the values are bound.
+        let values: Vec<String> = (0..chunk.len())
+            .map(|row| {
+                let first = 2 + row * N;
+                let cells: Vec<String> = (first..first + N).map(|n| format!("${n}")).collect();
+                format!("({}, $1)", cells.join(", "))
+            })
+            .collect();
+        let sql = format!("{insert} VALUES {}", values.join(", "));
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(shared);
+        for row in chunk {
+            for value in row {
+                query = query.bind(*value);
+            }
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
