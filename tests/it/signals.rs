@@ -1,7 +1,8 @@
 //! Breaking stories and list spikes against a real store (SQLite, or
 //! PostgreSQL when configured), on a simulated clock: every record carries
 //! the time it happened at, so seven days pass in a few milliseconds. The
-//! store is closed and reopened in the middle, as a restart would.
+//! store is closed and reopened in the middle, as a restart would. And two
+//! instances sharing PostgreSQL message a sink a story once.
 
 use newswatch::model::{Alert, ItemKey, Message};
 use newswatch::store::{
@@ -9,7 +10,7 @@ use newswatch::store::{
 };
 use newswatch::story::Signature;
 
-use crate::support::{item, open_store};
+use crate::support::{item, open_store, service_missing, test_store_url};
 
 const T0: i64 = 1_800_000_000_000;
 const MINUTE: i64 = 60_000;
@@ -18,6 +19,11 @@ const DAY: i64 = 24 * HOUR;
 
 /// A matched item of `feed` for `lists`, routed to the sink "desk".
 fn matched(key: &str, feed: &str, title: &str, lists: &[&str]) -> NewAlert {
+    matched_to(key, feed, title, lists, &["desk"])
+}
+
+/// A matched item of `feed` for `lists`, routed to `sinks`.
+fn matched_to(key: &str, feed: &str, title: &str, lists: &[&str], sinks: &[&str]) -> NewAlert {
     let mut item = item(title, "");
     item.key = ItemKey::from_parts("test", &[key]);
     let mut alert = Alert::new(
@@ -32,7 +38,7 @@ fn matched(key: &str, feed: &str, title: &str, lists: &[&str]) -> NewAlert {
     NewAlert {
         signature: Signature::of(title, "", None),
         link_key: None,
-        sinks: vec!["desk".to_string()],
+        sinks: sinks.iter().map(|s| s.to_string()).collect(),
         update_sinks: Vec::new(),
         alert,
     }
@@ -208,4 +214,66 @@ async fn a_list_with_less_history_than_one_window_has_no_baseline_yet() {
     // Busy from the first minute: no spike, there is nothing to compare.
     matches(&store, "kosovo", "start", T0 + MINUTE, MINUTE, 20).await;
     assert!(queued(&store, "list_spike").await.is_empty());
+}
+
+#[tokio::test]
+async fn two_instances_sharing_postgresql_message_a_sink_a_story_once() {
+    if std::env::var("NEWSWATCH_TEST_DATABASE_URL")
+        .unwrap_or_default()
+        .is_empty()
+    {
+        service_missing(
+            "two instances sharing PostgreSQL",
+            "apt-get install -y postgresql, then set NEWSWATCH_TEST_DATABASE_URL as .ci/run does",
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = test_store_url(dir.path()).await;
+    let first = Store::open(&url).await.expect("open");
+    let second = Store::open(&url).await.expect("open");
+    let rounds = 20;
+    for round in 0..rounds {
+        let title = format!("KFOR round{round} patrol meets Serbian police at crossing{round}");
+        let at = T0 + i64::from(round) * MINUTE;
+        // The story starts for the KFOR desk...
+        let start = matched_to(
+            &format!("w{round}"),
+            "wire",
+            &title,
+            &["kfor"],
+            &["kfor-desk"],
+        );
+        record(&first, poll("wire", at, vec![start])).await;
+        // ...then both instances record, at once, a copy that brings
+        // "serbia": the Serbia desk must get the story once.
+        let copy = |feed: &str| {
+            let sinks = ["kfor-desk", "serbia-desk"];
+            let key = format!("{feed}{round}");
+            poll(
+                feed,
+                at + 1,
+                vec![matched_to(&key, feed, &title, &["kfor", "serbia"], &sinks)],
+            )
+        };
+        let (daily, radio) = (copy("daily"), copy("radio"));
+        let none = Signals::default();
+        let (one, two) = tokio::join!(
+            first.record_polls(std::slice::from_ref(&daily), &none),
+            second.record_polls(std::slice::from_ref(&radio), &none),
+        );
+        one.expect("first instance");
+        two.expect("second instance");
+    }
+    for (sink, expected) in [("kfor-desk", rounds), ("serbia-desk", rounds)] {
+        let rows = first
+            .list_deliveries(Some(sink), None, 10_000)
+            .await
+            .expect("list");
+        let alerts = rows
+            .iter()
+            .filter(|row| matches!(row.message, Ok(Message::Alert(_))))
+            .count();
+        assert_eq!(alerts, expected as usize, "{sink}");
+    }
 }
