@@ -6,19 +6,12 @@ use serde::Serialize;
 
 use super::{Failure, output};
 use crate::clock::{from_millis, now_ms};
-use crate::model::rfc3339;
+use crate::model::{SourceSeen, rfc3339};
 use crate::store::{Store, StoryListing};
 use crate::text::clip::clip;
 
 /// Characters of a headline in the table.
 const TITLE: usize = 100;
-
-/// A source as listed.
-#[derive(Serialize)]
-struct SourceLine {
-    feed: String,
-    first_seen_at: String,
-}
 
 /// One story's object (`--json`).
 #[derive(Serialize)]
@@ -28,7 +21,7 @@ struct StoryLine {
     first_seen_at: String,
     last_seen_at: String,
     source_count: usize,
-    sources: Vec<SourceLine>,
+    sources: Vec<SourceSeen>,
     lists: Vec<String>,
     sinks: Vec<String>,
     breaking_at: Option<String>,
@@ -43,14 +36,7 @@ impl StoryLine {
             first_seen_at: rfc3339(from_millis(story.created_at)),
             last_seen_at: rfc3339(from_millis(listing.last_seen_at)),
             source_count: story.sources.len(),
-            sources: story
-                .sources
-                .iter()
-                .map(|s| SourceLine {
-                    feed: s.feed.clone(),
-                    first_seen_at: rfc3339(from_millis(s.at)),
-                })
-                .collect(),
+            sources: story.sources_seen(),
             lists: story.lists.clone(),
             sinks: story.sinks.clone(),
             breaking_at: story.breaking_at.map(|at| rfc3339(from_millis(at))),

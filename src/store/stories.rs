@@ -5,6 +5,8 @@
 use sqlx::{AssertSqlSafe, Row};
 
 use super::StoreError;
+use crate::clock::from_millis;
+use crate::model::{SourceSeen, rfc3339};
 use crate::story::{Signature, same_story};
 
 type Transaction<'a> = sqlx::Transaction<'a, sqlx::Any>;
@@ -59,6 +61,18 @@ impl StoredStory {
                 at: now_ms,
             });
         }
+    }
+
+    /// Its sources as messages and listings show them: name and RFC 3339
+    /// time, in the order they joined.
+    pub fn sources_seen(&self) -> Vec<SourceSeen> {
+        self.sources
+            .iter()
+            .map(|source| SourceSeen {
+                feed: source.feed.clone(),
+                first_seen_at: rfc3339(from_millis(source.at)),
+            })
+            .collect()
     }
 
     /// The names of its sources, in the order they joined.

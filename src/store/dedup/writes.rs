@@ -5,7 +5,7 @@
 use super::decision::{Plan, SeenWrite, StoryPlan, StoryWrite};
 use super::{NewAlert, PollRecord, Transaction};
 use crate::clock::from_millis;
-use crate::model::{Message, SourceSeen, StoryBreaking, StoryUpdate, rfc3339};
+use crate::model::{Message, StoryBreaking, StoryUpdate, rfc3339};
 use crate::store::StoreError;
 use crate::store::stories::{self, StoredStory};
 
@@ -114,14 +114,7 @@ pub(super) async fn queue_breaking(
         title: story.title.clone(),
         link: new.alert.link.clone(),
         lists: story.lists.clone(),
-        sources: story
-            .sources
-            .iter()
-            .map(|source| SourceSeen {
-                feed: source.feed.clone(),
-                first_seen_at: rfc3339(from_millis(source.at)),
-            })
-            .collect(),
+        sources: story.sources_seen(),
         first_alert: story.id.clone(),
         window_seconds: u64::try_from(record.rules.breaking_window_ms / 1000).unwrap_or_default(),
         detected_at: rfc3339(from_millis(record.now_ms)),
