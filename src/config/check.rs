@@ -26,7 +26,8 @@ pub(super) fn check(raw: &RawConfig<'_>, findings: &mut Findings<'_>) {
     check.signals(&raw.signals, &raw.dedup, spikes_wanted);
     check.http(&raw.http);
     check.feeds(&raw.feeds);
-    let list_names = check.watches(&raw.watches, &raw.unread_watch_names);
+    let entities = check.entities(&raw.entities);
+    let list_names = check.watches(&raw.watches, &raw.unread_watch_names, &entities);
     check.sinks(&raw.sinks, &list_names);
 }
 
@@ -36,6 +37,11 @@ pub(super) struct Checker<'f, 'a> {
 }
 
 impl Checker<'_, '_> {
+    /// The config's text.
+    pub(super) fn text(&self) -> &str {
+        self.findings.text()
+    }
+
     /// Records an error at a byte span of the text.
     pub(super) fn report(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
         self.findings.add(span, message);

@@ -122,6 +122,11 @@ impl<'a> Findings<'a> {
         self.found.push((offset, error));
     }
 
+    /// The config's text (to find a position inside a value).
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// Records an error serde reported while reading the text.
     pub(crate) fn add_toml(&mut self, error: &toml::de::Error) {
         self.add(error.span(), error.message().trim());

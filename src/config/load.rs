@@ -14,12 +14,13 @@ use super::{
     DaemonConfig, DedupConfig, FeedConfig, Findings, HttpConfig, PollConfig, SignalsConfig,
     StateConfig, WatchConfig,
 };
+use crate::matcher::watch::EntityConfig;
 use crate::sink::SinkConfig;
 
 /// The top-level keys a config may have, in the order serde used to name
 /// them when refusing another.
 const SECTIONS: &[&str] = &[
-    "state", "poll", "daemon", "dedup", "signals", "http", "feed", "watch", "sink",
+    "state", "poll", "daemon", "dedup", "signals", "http", "entity", "feed", "watch", "sink",
 ];
 
 /// A value read from one table of the document, with that table: the
@@ -88,6 +89,8 @@ pub(super) struct RawConfig<'d> {
     pub(super) feeds: Vec<Located<'d, FeedConfig>>,
     /// The `[[watch]]` lists that could be read.
     pub(super) watches: Vec<Located<'d, WatchConfig>>,
+    /// The `[[entity]]`s that could be read.
+    pub(super) entities: Vec<Located<'d, EntityConfig>>,
     /// The `[[sink]]`s that could be read.
     pub(super) sinks: Vec<Located<'d, SinkConfig>>,
     /// The names of `[[watch]]` lists that could not be read: they exist,
@@ -117,6 +120,7 @@ pub(super) fn read<'d>(root: &'d DeTable<'d>, findings: &mut Findings<'_>) -> Ra
         http: section(root.get("http"), findings),
         feeds: elements(root.get("feed"), findings),
         watches,
+        entities: elements(root.get("entity"), findings),
         sinks: elements(root.get("sink"), findings),
         unread_watch_names,
     }

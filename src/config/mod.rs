@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use crate::matcher::watch::{DetailedTerm, Diacritics, TermConfig, TermMode, WatchConfig};
+pub use crate::matcher::watch::{
+    DetailedTerm, Diacritics, EntityConfig, TermConfig, TermMode, WatchConfig,
+};
 pub use crate::units::{ByteSize, CronSchedule, HumanDuration, parse_http_url};
 use error::Findings;
 pub use error::{ConfigError, line_column};
@@ -58,6 +60,8 @@ pub struct Config {
     pub feeds: Vec<FeedConfig>,
     /// The watch lists.
     pub watches: Vec<WatchConfig>,
+    /// The entities queries refer to (`@name`).
+    pub entities: Vec<EntityConfig>,
     /// Where alerts go.
     pub sinks: Vec<SinkConfig>,
     /// Where each sink's table starts in the file (line, column), so what
@@ -157,6 +161,7 @@ impl Config {
             http: raw.http.value,
             feeds: raw.feeds.into_iter().map(|f| f.value).collect(),
             watches: raw.watches.into_iter().map(|w| w.value).collect(),
+            entities: raw.entities.into_iter().map(|e| e.value).collect(),
             sink_places: raw
                 .sinks
                 .iter()

@@ -1,6 +1,6 @@
-//! Checks on `[[watch]]` lists (their types live with the matcher, in
-//! [`crate::matcher::watch`]): every problem points at the offending line
-//! and column.
+//! Checks on `[[watch]]` lists and `[[entity]]`s (their types live with
+//! the matcher, in [`crate::matcher::watch`]): every problem points at the
+//! offending line and column, inside a query at the offending token.
 
 use std::collections::{HashMap, HashSet};
 
@@ -8,7 +8,8 @@ use toml::Spanned;
 
 use super::check::Checker;
 use super::load::Located;
-use crate::matcher::watch::WatchConfig;
+use crate::matcher::query::{self, Node};
+use crate::matcher::watch::{EntityConfig, TermConfig, WatchConfig};
 use crate::model::Field;
 use crate::text::fold::fold;
 
@@ -20,6 +21,7 @@ impl Checker<'_, '_> {
         &mut self,
         watches: &[Located<'_, WatchConfig>],
         unread: &[String],
+        entities: &HashSet<String>,
     ) -> HashSet<String> {
         let mut names = HashSet::new();
         for watch in watches {
@@ -27,6 +29,8 @@ impl Checker<'_, '_> {
             self.watch_name(watch, &names);
             names.insert(watch.name.get_ref().clone());
             self.watch_terms(watch);
+            self.watch_weights(watch);
+            self.watch_query(watch, entities);
         }
         names.extend(unread.iter().cloned());
         self.requirements(watches, &names);
@@ -34,41 +38,169 @@ impl Checker<'_, '_> {
     }
 
     fn watch_name(&mut self, watch: &WatchConfig, seen: &HashSet<String>) {
-        let name = watch.name.get_ref();
-        if name.is_empty()
-            || !name
+        self.unique_name("watch list", &watch.name, seen);
+    }
+
+    /// A list's or entity's name: letters, digits, `-_.`, and only once.
+    fn unique_name(&mut self, what: &str, name: &Spanned<String>, seen: &HashSet<String>) {
+        let text = name.get_ref();
+        if text.is_empty()
+            || !text
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
         {
             self.report(
-                Some(watch.name.span()),
-                format!("watch list name {name:?} must be letters, digits, '-', '_' or '.'"),
+                Some(name.span()),
+                format!("{what} name {text:?} must be letters, digits, '-', '_' or '.'"),
             );
-        } else if seen.contains(name) {
+        } else if seen.contains(text) {
+            self.report(Some(name.span()), format!("{what} {text:?} is defined twice"));
+        }
+    }
+
+    /// Checks every `[[entity]]`; returns their names.
+    pub(super) fn entities(&mut self, entities: &[Located<'_, EntityConfig>]) -> HashSet<String> {
+        let mut names = HashSet::new();
+        for entity in entities {
+            let entity = &entity.value;
+            self.unique_name("entity", &entity.name, &names);
+            let name = entity.name.get_ref();
+            names.insert(name.clone());
+            if entity.variants.is_empty() {
+                self.report(
+                    Some(entity.name.span()),
+                    format!("entity {name:?} has no variants"),
+                );
+            }
+            self.terms_not_empty(&format!("entity {name:?}"), &entity.variants);
+        }
+        names
+    }
+
+    /// Every term folds to something.
+    fn terms_not_empty(&mut self, whose: &str, terms: &[Spanned<TermConfig>]) {
+        for term in terms {
+            let text = term.get_ref().text();
+            if fold(text).trim().is_empty() {
+                self.report(
+                    Some(term.span()),
+                    format!("{whose}: term {text:?} is empty once folded"),
+                );
+            }
+        }
+    }
+
+    /// Weights and the threshold: finite, and a threshold the terms can
+    /// reach.
+    fn watch_weights(&mut self, watch: &WatchConfig) {
+        let name = watch.name.get_ref();
+        for term in &watch.terms {
+            if !term.get_ref().weight().is_finite() {
+                self.report(
+                    Some(term.span()),
+                    format!("watch list {name:?}: a term's weight must be a number"),
+                );
+            }
+        }
+        let Some(threshold) = &watch.threshold else {
+            return;
+        };
+        if watch.terms.is_empty() {
             self.report(
-                Some(watch.name.span()),
-                format!("watch list {name:?} is defined twice"),
+                Some(threshold.span()),
+                format!("watch list {name:?}: threshold weighs terms, and the list has none"),
             );
+            return;
+        }
+        let reachable: f64 = watch
+            .terms
+            .iter()
+            .map(|t| t.get_ref().weight())
+            .filter(|w| *w > 0.0)
+            .fold(0.0, |sum, w| sum + w);
+        let value = *threshold.get_ref();
+        if !(value.is_finite() && value > 0.0) || value > reachable {
+            self.report(
+                Some(threshold.span()),
+                format!(
+                    "watch list {name:?}: threshold must be above 0 and at most the sum of its positive weights ({reachable})"
+                ),
+            );
+        }
+    }
+
+    /// A query parses, names known entities, and can match.
+    fn watch_query(&mut self, watch: &WatchConfig, entities: &HashSet<String>) {
+        let Some(text) = &watch.query else {
+            return;
+        };
+        let name = watch.name.get_ref();
+        let parsed = query::parse(text.get_ref()).and_then(|parsed| {
+            query::check_satisfiable(&parsed)?;
+            Ok(parsed)
+        });
+        let parsed = match parsed {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                let at = self.inside(text, error.at);
+                self.report(Some(at), format!("watch list {name:?}: query: {error}"));
+                return;
+            }
+        };
+        for (entity, at) in parsed.entities() {
+            if !entities.contains(entity) {
+                let at = self.inside(text, at);
+                self.report(
+                    Some(at),
+                    format!(
+                        "watch list {name:?}: query: unknown entity @{entity}; define it with [[entity]] name = {entity:?}"
+                    ),
+                );
+            }
+        }
+        if uses_lang(&parsed.root) {
+            let at = self.inside(text, text.get_ref().find("lang:").unwrap_or(0));
+            self.report(
+                Some(at),
+                format!("watch list {name:?}: query: lang: is not supported yet"),
+            );
+        }
+    }
+
+    /// Where byte `at` of a string value is in the file: exact when the
+    /// string is written without escapes (literal strings always are),
+    /// else the start of the string.
+    fn inside(&self, value: &Spanned<String>, at: usize) -> std::ops::Range<usize> {
+        let span = value.span();
+        let raw = self.text().get(span.clone()).unwrap_or_default();
+        let opening = ["'''", "\"\"\"", "'", "\""]
+            .into_iter()
+            .find(|quote| raw.starts_with(quote))
+            .map_or(0, str::len);
+        let mut start = span.start + opening;
+        let body = raw.get(opening..).unwrap_or_default();
+        // A multi-line string drops the line break right after its quotes.
+        if opening == 3 && body.starts_with('\n') {
+            start += 1;
+        }
+        let written = self.text().get(start..start + value.get_ref().len());
+        if written == Some(value.get_ref().as_str()) {
+            start + at..start + at + 1
+        } else {
+            span
         }
     }
 
     fn watch_terms(&mut self, watch: &WatchConfig) {
         let name = watch.name.get_ref();
-        if watch.terms.is_empty() && watch.require.is_empty() {
+        if watch.terms.is_empty() && watch.require.is_empty() && watch.query.is_none() {
             self.report(
                 Some(watch.name.span()),
-                format!("watch list {name:?} has no terms (and requires no other list)"),
+                format!("watch list {name:?} has no terms or query (and requires no other list)"),
             );
         }
-        for term in watch.terms.iter().chain(&watch.exclude) {
-            let text = term.get_ref().text();
-            if fold(text).trim().is_empty() {
-                self.report(
-                    Some(term.span()),
-                    format!("watch list {name:?}: term {text:?} is empty once folded"),
-                );
-            }
-        }
+        self.terms_not_empty(&format!("watch list {name:?}"), &watch.terms);
+        self.terms_not_empty(&format!("watch list {name:?}"), &watch.exclude);
         if let Some(min) = &watch.min_hits
             && (*min.get_ref() == 0 || *min.get_ref() > watch.terms.len())
         {
@@ -140,6 +272,16 @@ impl Checker<'_, '_> {
                 in_reported_cycle.extend(cycle);
             }
         }
+    }
+}
+
+/// Whether a query uses `lang:` (not supported yet).
+fn uses_lang(node: &Node) -> bool {
+    match node {
+        Node::Lang(_) => true,
+        Node::And(children) | Node::Or(children) => children.iter().any(uses_lang),
+        Node::Not(child) => uses_lang(child),
+        Node::Leaf(_) | Node::Near { .. } => false,
     }
 }
 

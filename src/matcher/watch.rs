@@ -1,5 +1,7 @@
 //! `[[watch]]` lists as the config writes them: terms and their modes, and
-//! the rules that combine them (exclude, min_hits, fields, require). They
+//! the rules that combine them (exclude, min_hits, fields, require, weights
+//! and a threshold), or a query; and `[[entity]]`s, the names a query
+//! refers to with all their spellings. They
 //! belong to the matcher, which compiles them; the config only reads them
 //! and checks them (`config/watch.rs`), so the matcher needs no config code.
 
@@ -58,6 +60,26 @@ pub struct WatchConfig {
     /// Other lists that must also match the item.
     #[serde(default)]
     pub require: Vec<Spanned<String>>,
+    /// A query (`(KFOR OR NATO) NEAR/6 troop*`), instead of or beside
+    /// the terms: with both, the list matches when either does.
+    #[serde(default)]
+    pub query: Option<Spanned<String>>,
+    /// With weighted terms: the list matches when the weights of the
+    /// different terms that hit add up to this.
+    #[serde(default)]
+    pub threshold: Option<Spanned<f64>>,
+}
+
+/// `[[entity]]`: a name a query refers to as `@name`, and every way it is
+/// spelled; any variant matches.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntityConfig {
+    /// The name after `@`.
+    pub name: Spanned<String>,
+    /// Its spellings, folded like terms (a variant may be a table with
+    /// `mode`, `diacritics`, `forms`).
+    pub variants: Vec<Spanned<TermConfig>>,
 }
 
 impl WatchConfig {
@@ -96,6 +118,9 @@ pub struct DetailedTerm {
     /// Whether its diacritics must match too; default not.
     #[serde(default)]
     pub diacritics: Diacritics,
+    /// Its weight towards the list's `threshold` (default 1).
+    #[serde(default)]
+    pub weight: Option<f64>,
 }
 
 impl TermConfig {
@@ -112,6 +137,14 @@ impl TermConfig {
         match self {
             TermConfig::Plain(_) => Diacritics::Any,
             TermConfig::Detailed(detailed) => detailed.diacritics,
+        }
+    }
+
+    /// The term's weight towards a threshold.
+    pub fn weight(&self) -> f64 {
+        match self {
+            TermConfig::Plain(_) => 1.0,
+            TermConfig::Detailed(detailed) => detailed.weight.unwrap_or(1.0),
         }
     }
 
