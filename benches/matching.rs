@@ -80,7 +80,7 @@ fn shipped_config() -> String {
 
 fn matcher_from(text: &str) -> Matcher {
     let config = Config::parse(text, Path::new("bench.toml")).expect("valid config");
-    Matcher::new(&config.watches).expect("matcher")
+    Matcher::new(&config.watches, &config.entities).expect("matcher")
 }
 
 /// The shipped config plus a list of 1,000 made-up terms in all modes.

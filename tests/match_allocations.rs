@@ -44,7 +44,7 @@ static GLOBAL: Counting = Counting;
 fn matching_items_that_miss_allocates_nothing() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/newswatch.toml");
     let config = Config::load(&path).expect("shipped config");
-    let matcher = Matcher::new(&config.watches).expect("matcher");
+    let matcher = Matcher::new(&config.watches, &config.entities).expect("matcher");
     let items = [
         item(
             "Parliament debated the budget late into the night",

@@ -71,7 +71,7 @@ impl App {
     /// must fix (a watch list the matcher cannot take, an HTTP client that
     /// cannot be built).
     pub fn build(config: Config, store: Store) -> anyhow::Result<App> {
-        let matcher = Arc::new(Matcher::new(&config.watches)?);
+        let matcher = Arc::new(Matcher::new(&config.watches, &config.entities)?);
         let fetcher = Fetcher::new(&config.poll)?;
         let context = Arc::new(PollContext::new(
             fetcher,

@@ -28,7 +28,7 @@ pub async fn run(config: &Config, source: &str, json: bool) -> Result<(), Failur
     let (bytes, base, content_type) = load(config, source).await?;
     let parsed = parse_feed(&bytes, &base, content_type.as_deref())
         .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
-    let matcher = Matcher::new(&config.watches).map_err(anyhow::Error::from)?;
+    let matcher = Matcher::new(&config.watches, &config.entities).map_err(anyhow::Error::from)?;
     let mut scratch = MatchScratch::default();
     let mut matching = 0;
     if !json {

@@ -54,7 +54,10 @@ impl Checker<'_, '_> {
                 format!("{what} name {text:?} must be letters, digits, '-', '_' or '.'"),
             );
         } else if seen.contains(text) {
-            self.report(Some(name.span()), format!("{what} {text:?} is defined twice"));
+            self.report(
+                Some(name.span()),
+                format!("{what} {text:?} is defined twice"),
+            );
         }
     }
 

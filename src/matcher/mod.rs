@@ -1,11 +1,14 @@
 //! Matching: which watch lists an item hits, with which terms, where.
 //!
-//! Every term (and exclude term) is folded once at start-up and all of them
-//! go into one aho-corasick automaton. An item's fields are folded into
-//! reused buffers and scanned once; each raw match is then checked against
-//! its term's mode on character boundaries, so "workforce" never hits
-//! `kfor` in word mode. List rules (exclude, min_hits, fields, require) are
-//! applied to the per-list counts afterwards.
+//! Every term (and exclude term, query word, phrase, prefix and entity
+//! variant) is folded once at start-up and all of them go into one
+//! aho-corasick automaton. An item's fields are folded into reused buffers
+//! and scanned once; each raw match is then checked against its term's mode
+//! on character boundaries, so "workforce" never hits `kfor` in word mode,
+//! and a phrase's further words are checked after its first. List rules
+//! (exclude, min_hits, weights and threshold, fields, require) are applied
+//! to the per-list counts afterwards, and a query (`query/`) is evaluated
+//! only for lists where one of its words hit.
 
 pub mod query;
 mod snippet;
@@ -17,7 +20,9 @@ pub use crate::text::fold::{self, Folded, fold};
 pub use snippet::snippet;
 
 use crate::model::{Field, Hit, Item};
-use watch::{Diacritics, TermConfig, TermMode, WatchConfig};
+use query::eval::{self, Occurrence};
+use query::{LeafKind, Query};
+use watch::{Diacritics, EntityConfig, TermConfig, TermMode, WatchConfig};
 
 /// One compiled term of one list.
 #[derive(Debug, Clone)]
@@ -28,9 +33,61 @@ struct Term {
     /// For `diacritics = "exact"`: its [`fold::marked_letters`], which the
     /// original text of a hit must equal.
     marks: Option<String>,
+    /// A phrase's words after the first (which is the pattern): they must
+    /// follow it, with only spaces and punctuation between.
+    rest: Vec<String>,
 }
 
 impl Term {
+    /// A term as the config writes it (its whole folded text is the
+    /// pattern).
+    fn of(config: &TermConfig, default: TermMode) -> Term {
+        Term {
+            written: config.text().to_string(),
+            mode: config.mode(default),
+            marks: (config.diacritics() == Diacritics::Exact)
+                .then(|| fold::marked_letters(config.text())),
+            rest: Vec::new(),
+        }
+    }
+
+    /// A query leaf's or entity variant's pattern: its first word, the
+    /// rest checked after it.
+    fn of_words(
+        written: &str,
+        words: &[String],
+        mode: TermMode,
+        marks: Option<String>,
+    ) -> (Term, String) {
+        let first = words.first().cloned().unwrap_or_default();
+        let term = Term {
+            written: written.to_string(),
+            mode,
+            marks,
+            rest: words.iter().skip(1).cloned().collect(),
+        };
+        (term, first)
+    }
+
+    /// Where a hit whose pattern ends at `end` ends: after the phrase's
+    /// further words, if they follow; `None` if they do not.
+    fn extend(&self, text: &str, end: usize) -> Option<usize> {
+        let mut end = end;
+        for (n, word) in self.rest.iter().enumerate() {
+            let gap = text[end..].find(fold::is_word_char)?;
+            let start = end + gap;
+            if gap == 0 || !text[start..].starts_with(word.as_str()) {
+                return None;
+            }
+            end = start + word.len();
+            let last_is_prefix = n + 1 == self.rest.len() && self.mode != TermMode::Word;
+            if !last_is_prefix && text[end..].chars().next().is_some_and(fold::is_word_char) {
+                return None;
+            }
+        }
+        Some(end)
+    }
+
     /// Whether a hit at `range` of `folded` keeps the term's diacritics
     /// (always, unless the term asks for exact ones).
     fn marks_hold(&self, folded: &Folded, source: &str, range: std::ops::Range<usize>) -> bool {
@@ -55,6 +112,24 @@ pub struct WatchList {
     require: Vec<usize>,
     /// Index of its first term's slot in the per-item scratch.
     first_slot: usize,
+    /// Each term's weight, for `threshold`.
+    weights: Vec<f64>,
+    /// With it, the list matches when the weights of the terms that hit
+    /// add up to it (instead of `min_hits`).
+    threshold: Option<f64>,
+    /// Its query, if it has one.
+    query: Option<CompiledQuery>,
+}
+
+/// A list's query with the patterns of its leaves.
+#[derive(Debug, Clone)]
+struct CompiledQuery {
+    query: Query,
+    /// Each pattern of each leaf (an entity has one per variant), with the
+    /// leaf it stands for.
+    terms: Vec<(Term, usize)>,
+    /// The leaves an explanation shows when they hit (not under NOT).
+    positive: Vec<usize>,
 }
 
 impl WatchList {
@@ -68,7 +143,18 @@ impl WatchList {
 struct Target {
     list: usize,
     term: usize,
-    exclude: bool,
+    role: Role,
+}
+
+/// What a pattern is to its list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// One of its `terms`.
+    Term,
+    /// One of its `exclude` terms.
+    Exclude,
+    /// A pattern of its query.
+    Query,
 }
 
 /// One raw, boundary-checked hit on folded text (for tests and tools).
@@ -113,6 +199,11 @@ pub struct MatchScratch {
     hits_per_list: Vec<usize>,
     excluded: Vec<bool>,
     matched: Vec<bool>,
+    /// Query hits of this item: (list, occurrence).
+    occurrences: Vec<(usize, Occurrence)>,
+    /// Byte offsets of the word starts of the field being scanned, made
+    /// when a query hit needs word positions.
+    word_starts: Vec<usize>,
 }
 
 /// Why a matcher could not be built.
@@ -121,8 +212,11 @@ pub struct MatchScratch {
 pub struct MatcherError(String);
 
 impl Matcher {
-    /// Compiles validated watch lists.
-    pub fn new(watches: &[WatchConfig]) -> Result<Matcher, MatcherError> {
+    /// Compiles validated watch lists and the entities their queries name.
+    pub fn new(
+        watches: &[WatchConfig],
+        entities: &[EntityConfig],
+    ) -> Result<Matcher, MatcherError> {
         let mut patterns: Vec<String> = Vec::new();
         let mut targets: Vec<Vec<Target>> = Vec::new();
         let mut add =
@@ -139,36 +233,33 @@ impl Matcher {
             let compile = |terms: &[toml::Spanned<TermConfig>]| -> Vec<Term> {
                 terms
                     .iter()
-                    .map(|t| Term {
-                        written: t.get_ref().text().to_string(),
-                        mode: t.get_ref().mode(watch.mode),
-                        marks: (t.get_ref().diacritics() == Diacritics::Exact)
-                            .then(|| fold::marked_letters(t.get_ref().text())),
-                    })
+                    .map(|t| Term::of(t.get_ref(), watch.mode))
                     .collect()
             };
             let terms = compile(&watch.terms);
             let excludes = compile(&watch.exclude);
-            for (term, config) in watch.terms.iter().enumerate() {
-                add(
-                    folded_term(config.get_ref()),
-                    Target {
-                        list,
-                        term,
-                        exclude: false,
-                    },
-                );
+            for (role, configs) in [(Role::Term, &watch.terms), (Role::Exclude, &watch.exclude)] {
+                for (term, config) in configs.iter().enumerate() {
+                    add(folded_term(config.get_ref()), Target { list, term, role });
+                }
             }
-            for (term, config) in watch.exclude.iter().enumerate() {
-                add(
-                    folded_term(config.get_ref()),
-                    Target {
-                        list,
-                        term,
-                        exclude: true,
-                    },
-                );
-            }
+            let query = match &watch.query {
+                Some(text) => {
+                    let (compiled, patterns) = compile_query(text.get_ref(), entities)?;
+                    for (term, pattern) in patterns.into_iter().enumerate() {
+                        add(
+                            pattern,
+                            Target {
+                                list,
+                                term,
+                                role: Role::Query,
+                            },
+                        );
+                    }
+                    Some(compiled)
+                }
+                None => None,
+            };
             let require = watch
                 .require
                 .iter()
@@ -183,8 +274,11 @@ impl Matcher {
                 min_hits: watch.min_hits(),
                 require,
                 first_slot: slots,
+                weights: watch.terms.iter().map(|t| t.get_ref().weight()).collect(),
+                threshold: watch.threshold.as_ref().map(|t| *t.get_ref()),
                 terms,
                 excludes,
+                query,
             });
             slots += watch.terms.len();
         }
@@ -224,27 +318,54 @@ impl Matcher {
             let source = item.field(field);
             let folded = &mut scratch.fields[field.index()];
             folded.fold_from(source);
-            let (first, touched, counts, excluded) = (
+            let (first, touched, counts, excluded, occurrences, word_starts) = (
                 &mut scratch.first,
                 &mut scratch.touched,
                 &mut scratch.hits_per_list,
                 &mut scratch.excluded,
+                &mut scratch.occurrences,
+                &mut scratch.word_starts,
             );
+            word_starts.clear();
+            let text = folded.as_str();
             self.scan(folded, source, Some(field), |target, start, end| {
                 let list = &self.lists[target.list];
-                if target.exclude {
-                    excluded[target.list] = true;
-                    return;
-                }
-                let slot = list.first_slot + target.term;
-                if first[slot].is_none() {
-                    first[slot] = Some((field, start, end));
-                    touched.push(slot);
-                    counts[target.list] += 1;
+                match target.role {
+                    Role::Exclude => excluded[target.list] = true,
+                    Role::Term => {
+                        let slot = list.first_slot + target.term;
+                        if first[slot].is_none() {
+                            first[slot] = Some((field, start, end));
+                            touched.push(slot);
+                            counts[target.list] += 1;
+                        }
+                    }
+                    Role::Query => {
+                        let Some(query) = &list.query else { return };
+                        let leaf = query.terms[target.term].1;
+                        if query.query.leaves[leaf].fields & (1 << field.index()) == 0 {
+                            return;
+                        }
+                        if word_starts.is_empty() {
+                            word_starts.extend(word_start_offsets(text));
+                        }
+                        let (first, last) = word_span(word_starts, start, end);
+                        occurrences.push((
+                            target.list,
+                            Occurrence {
+                                leaf,
+                                field: field.index(),
+                                first,
+                                last,
+                                start,
+                                end,
+                            },
+                        ));
+                    }
                 }
             });
         }
-        if scratch.touched.is_empty() {
+        if scratch.touched.is_empty() && scratch.occurrences.is_empty() {
             return Vec::new();
         }
         self.decide(scratch);
@@ -262,7 +383,7 @@ impl Matcher {
                 list: &self.lists[target.list].name,
                 term: &term.written,
                 mode: term.mode,
-                exclude: target.exclude,
+                exclude: target.role == Role::Exclude,
                 start,
                 end,
             });
@@ -271,7 +392,8 @@ impl Matcher {
 
     /// Runs the automaton over `folded` (the folding of `source`); reports
     /// targets whose list searches `field` (any list when `None`) and
-    /// whose boundaries and diacritics hold.
+    /// whose boundaries, further phrase words and diacritics hold, with
+    /// the whole hit's range.
     fn scan(
         &self,
         folded: &Folded,
@@ -286,22 +408,37 @@ impl Matcher {
                     continue;
                 }
                 let term = self.term(target);
-                if on_boundaries(text, found.start(), found.end(), term.mode)
-                    && term.marks_hold(folded, source, found.range())
-                {
-                    each(target, found.start(), found.end());
+                // A phrase's first word is a whole word; its mode is the last's.
+                let first_mode = if term.rest.is_empty() {
+                    term.mode
+                } else {
+                    TermMode::Word
+                };
+                if !on_boundaries(text, found.start(), found.end(), first_mode) {
+                    continue;
                 }
+                let Some(end) = term.extend(text, found.end()) else {
+                    continue;
+                };
+                if !term.marks_hold(folded, source, found.start()..end) {
+                    continue;
+                }
+                each(target, found.start(), end);
             }
         }
     }
 
-    /// The term (or exclude term) a pattern leads to.
+    /// The term a pattern leads to.
     fn term(&self, target: Target) -> &Term {
         let list = &self.lists[target.list];
-        if target.exclude {
-            &list.excludes[target.term]
-        } else {
-            &list.terms[target.term]
+        match target.role {
+            Role::Term => &list.terms[target.term],
+            Role::Exclude => &list.excludes[target.term],
+            Role::Query => match &list.query {
+                Some(query) => &query.terms[target.term].0,
+                // Query targets exist only for lists with a query.
+                None => &list.terms[0],
+            },
         }
     }
 
@@ -316,6 +453,7 @@ impl Matcher {
             scratch.first[slot] = None;
         }
         scratch.touched.clear();
+        scratch.occurrences.clear();
         scratch.hits_per_list.fill(0);
         scratch.excluded.fill(false);
     }
@@ -324,7 +462,34 @@ impl Matcher {
     fn decide(&self, scratch: &mut MatchScratch) {
         for &index in &self.order {
             let list = &self.lists[index];
-            let own = list.terms.is_empty() || scratch.hits_per_list[index] >= list.min_hits;
+            let terms_hold = || match list.threshold {
+                Some(threshold) => {
+                    let slots = list.first_slot..list.first_slot + list.terms.len();
+                    let score: f64 = slots
+                        .filter(|&slot| scratch.first[slot].is_some())
+                        .map(|slot| list.weights[slot - list.first_slot])
+                        .sum();
+                    score >= threshold
+                }
+                None => scratch.hits_per_list[index] >= list.min_hits,
+            };
+            let query_holds = || {
+                list.query.as_ref().is_some_and(|query| {
+                    let hits: Vec<Occurrence> = scratch
+                        .occurrences
+                        .iter()
+                        .filter(|(l, _)| *l == index)
+                        .map(|(_, o)| *o)
+                        .collect();
+                    !hits.is_empty() && eval::holds(&query.query.root, &hits, None)
+                })
+            };
+            let own = match (list.terms.is_empty(), list.query.is_some()) {
+                (true, false) => true,
+                (false, false) => terms_hold(),
+                (true, true) => query_holds(),
+                (false, true) => terms_hold() || query_holds(),
+            };
             let required = list.require.iter().all(|&r| scratch.matched[r]);
             scratch.matched[index] = own && required && !scratch.excluded[index];
         }
@@ -343,19 +508,50 @@ impl Matcher {
                 continue;
             }
             let list = &self.lists[list_index];
-            let source = item.field(field);
-            let range = scratch.fields[field.index()].original_range(start..end, source);
-            hits.push(Hit {
-                list: list.name.clone(),
-                term: list.terms[slot - list.first_slot].written.clone(),
-                field,
-                snippet: snippet(source, range),
-            });
+            let term = &list.terms[slot - list.first_slot].written;
+            hits.push(Self::hit(
+                item,
+                scratch,
+                (&list.name, term),
+                (field, start..end),
+                false,
+            ));
+        }
+        // A query list: each positive leaf that hit, at its first place.
+        for (index, list) in self.lists.iter().enumerate() {
+            let Some(query) = &list.query else { continue };
+            if !scratch.matched[index] {
+                continue;
+            }
+            for &leaf in &query.positive {
+                let first = scratch
+                    .occurrences
+                    .iter()
+                    .filter(|(l, o)| *l == index && o.leaf == leaf)
+                    .map(|(_, o)| *o)
+                    .min_by_key(|o| (o.field, o.start));
+                if let Some(o) = first {
+                    let written = &query.query.leaves[leaf].written;
+                    if hits
+                        .iter()
+                        .any(|h: &Hit| h.list == list.name && h.term == *written)
+                    {
+                        continue;
+                    }
+                    hits.push(Self::hit(
+                        item,
+                        scratch,
+                        (&list.name, written),
+                        (Field::ALL[o.field], o.start..o.end),
+                        true,
+                    ));
+                }
+            }
         }
         // A list made only of requirements is explained by their hits.
         for &index in &self.order {
             let list = &self.lists[index];
-            if !list.terms.is_empty() || !scratch.matched[index] {
+            if !list.terms.is_empty() || list.query.is_some() || !scratch.matched[index] {
                 continue;
             }
             let borrowed: Vec<Hit> = hits
@@ -371,11 +567,145 @@ impl Matcher {
         hits
     }
 
+    /// One hit of `term` of `list`, with a snippet of the original text
+    /// around where it hit (`folded` in `field`).
+    fn hit(
+        item: &Item,
+        scratch: &MatchScratch,
+        (list, term): (&str, &str),
+        (field, folded): (Field, std::ops::Range<usize>),
+        whole_word: bool,
+    ) -> Hit {
+        let source = item.field(field);
+        // A query's prefix hit is shown as the whole word it starts.
+        let text = scratch.fields[field.index()].as_str();
+        let word_end = if whole_word {
+            folded.end
+                + text[folded.end..]
+                    .find(|c: char| !fold::is_word_char(c))
+                    .unwrap_or(text.len() - folded.end)
+        } else {
+            folded.end
+        };
+        let range = scratch.fields[field.index()].original_range(folded.start..word_end, source);
+        Hit {
+            list: list.to_string(),
+            term: term.to_string(),
+            field,
+            snippet: snippet(source, range),
+        }
+    }
+
     fn list_of_slot(&self, slot: usize) -> usize {
         self.lists
             .partition_point(|l| l.first_slot + l.terms.len() <= slot)
             .min(self.lists.len().saturating_sub(1))
     }
+}
+
+/// A list's query with a term per word, prefix, phrase and entity
+/// variant, and each term's automaton pattern (its first word).
+fn compile_query(
+    text: &str,
+    entities: &[EntityConfig],
+) -> Result<(CompiledQuery, Vec<String>), MatcherError> {
+    let query = query::parse(text).map_err(|e| MatcherError(format!("query {text:?}: {e}")))?;
+    let mut terms = Vec::new();
+    let mut patterns = Vec::new();
+    let mut push = |(term, pattern): (Term, String), leaf: usize| {
+        terms.push((term, leaf));
+        patterns.push(pattern);
+    };
+    for (leaf, spec) in query.leaves.iter().enumerate() {
+        let words = |folded: &str| -> Vec<String> {
+            folded
+                .split(|c: char| !fold::is_word_char(c))
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        match &spec.kind {
+            LeafKind::Word(word) => {
+                push(
+                    Term::of_words(
+                        &spec.written,
+                        std::slice::from_ref(word),
+                        TermMode::Word,
+                        None,
+                    ),
+                    leaf,
+                );
+            }
+            LeafKind::Prefix(stem) => {
+                push(
+                    Term::of_words(
+                        &spec.written,
+                        std::slice::from_ref(stem),
+                        TermMode::Prefix,
+                        None,
+                    ),
+                    leaf,
+                );
+            }
+            LeafKind::Phrase(phrase) => {
+                push(
+                    Term::of_words(&spec.written, phrase, TermMode::Word, None),
+                    leaf,
+                );
+            }
+            LeafKind::Entity(name) => {
+                let entity = entities
+                    .iter()
+                    .find(|e| e.name.get_ref() == name)
+                    .ok_or_else(|| {
+                        MatcherError(format!("query {text:?}: unknown entity @{name}"))
+                    })?;
+                for variant in &entity.variants {
+                    let variant = variant.get_ref();
+                    let marks = (variant.diacritics() == Diacritics::Exact)
+                        .then(|| fold::marked_letters(variant.text()));
+                    let folded = folded_term(variant);
+                    let mode = variant.mode(TermMode::Word);
+                    push(
+                        Term::of_words(&spec.written, &words(&folded), mode, marks),
+                        leaf,
+                    );
+                }
+            }
+        }
+    }
+    let mut positive = Vec::new();
+    eval::positive_leaves(&query.root, &mut positive);
+    positive.sort_unstable();
+    positive.dedup();
+    Ok((
+        CompiledQuery {
+            query,
+            terms,
+            positive,
+        },
+        patterns,
+    ))
+}
+
+/// Byte offsets where words start in folded `text`.
+fn word_start_offsets(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let mut previous_is_word = false;
+    text.char_indices().filter_map(move |(at, c)| {
+        let is_word = fold::is_word_char(c);
+        let starts = is_word && !previous_is_word;
+        previous_is_word = is_word;
+        starts.then_some(at)
+    })
+}
+
+/// The indexes of the first and last words of a hit at `start..end`.
+fn word_span(word_starts: &[usize], start: usize, end: usize) -> (u32, u32) {
+    let index = |at: usize| {
+        let n = word_starts.partition_point(|&s| s <= at).saturating_sub(1);
+        u32::try_from(n).unwrap_or(u32::MAX)
+    };
+    (index(start), index(end.saturating_sub(1).max(start)))
 }
 
 fn folded_term(term: &TermConfig) -> String {

@@ -8,7 +8,7 @@ use crate::model::ItemKey;
 
 fn matcher(lists: &str) -> Matcher {
     let config = Config::parse(lists, Path::new("t.toml")).expect("valid config");
-    Matcher::new(&config.watches).expect("matcher")
+    Matcher::new(&config.watches, &config.entities).expect("matcher")
 }
 
 fn item(title: &str, summary: &str, content: &str) -> Item {

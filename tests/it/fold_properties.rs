@@ -85,7 +85,7 @@ terms = ["ovo", "for"]
 
 fn matcher() -> Matcher {
     let config = Config::parse(LISTS, Path::new("p.toml")).expect("valid lists");
-    Matcher::new(&config.watches).expect("matcher")
+    Matcher::new(&config.watches, &config.entities).expect("matcher")
 }
 
 /// Text made of words that sit near the terms, glued by all kinds of

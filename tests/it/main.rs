@@ -30,6 +30,7 @@ mod pipeline;
 mod polling;
 mod preflight;
 mod presets;
+mod queries;
 mod recovery;
 mod reload;
 mod secrets;

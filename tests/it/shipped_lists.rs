@@ -644,7 +644,7 @@ fn shipped_matcher() -> Matcher {
         "/config/newswatch.toml"
     ));
     let config = Config::load(path).expect("shipped config loads");
-    Matcher::new(&config.watches).expect("shipped lists compile")
+    Matcher::new(&config.watches, &config.entities).expect("shipped lists compile")
 }
 
 fn item(case: &Case) -> Item {

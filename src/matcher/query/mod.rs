@@ -11,6 +11,7 @@
 //! offset of the offending token in the query text, so the config can
 //! point at its line and column.
 
+pub mod eval;
 mod parse;
 #[cfg(test)]
 mod tests;

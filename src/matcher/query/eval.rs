@@ -1,0 +1,74 @@
+//! Evaluating a query on one item, from where its leaves hit: plain code
+//! over [`Occurrence`]s (leaf, field, word positions), run only for lists
+//! with at least one hit.
+
+use super::{Node, lang_matches};
+
+/// One hit of a leaf: in which field, at which words (first and last, as
+/// word indexes of the folded field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence {
+    /// The leaf's index in its query.
+    pub leaf: usize,
+    /// The field's index ([`crate::model::Field::index`]).
+    pub field: usize,
+    /// Index of its first word in the field.
+    pub first: u32,
+    /// Index of its last word.
+    pub last: u32,
+    /// Its byte range in the folded field (for the snippet).
+    pub start: usize,
+    /// End of that range.
+    pub end: usize,
+}
+
+/// Whether `node` holds for an item whose leaves hit at `hits` (already
+/// limited to each leaf's fields) and whose language is `lang`.
+pub fn holds(node: &Node, hits: &[Occurrence], lang: Option<&str>) -> bool {
+    match node {
+        Node::Leaf(leaf) => hits.iter().any(|h| h.leaf == *leaf),
+        Node::Lang(code) => lang.is_some_and(|item| lang_matches(code, item)),
+        Node::And(children) => children.iter().all(|c| holds(c, hits, lang)),
+        Node::Or(children) => children.iter().any(|c| holds(c, hits, lang)),
+        Node::Not(child) => !holds(child, hits, lang),
+        Node::Near {
+            left,
+            right,
+            distance,
+            ordered,
+        } => hits.iter().filter(|a| left.contains(&a.leaf)).any(|a| {
+            hits.iter()
+                .filter(|b| right.contains(&b.leaf) && b.field == a.field)
+                .any(|b| near(a, b, *distance, *ordered))
+        }),
+    }
+}
+
+/// Whether `b` is within `distance` words of `a` (after it, if ordered).
+/// Adjacent words are 1 apart; overlapping hits 0.
+pub fn near(a: &Occurrence, b: &Occurrence, distance: u32, ordered: bool) -> bool {
+    if b.first > a.last {
+        b.first - a.last <= distance
+    } else if ordered {
+        false
+    } else if a.first > b.last {
+        a.first - b.last <= distance
+    } else {
+        true
+    }
+}
+
+/// The leaves that count towards the match when they hit: those not under
+/// a NOT (what an explanation shows).
+pub fn positive_leaves(node: &Node, into: &mut Vec<usize>) {
+    match node {
+        Node::Leaf(leaf) => into.push(*leaf),
+        Node::And(children) | Node::Or(children) => {
+            for child in children {
+                positive_leaves(child, into);
+            }
+        }
+        Node::Near { left, right, .. } => into.extend(left.iter().chain(right)),
+        Node::Not(_) | Node::Lang(_) => {}
+    }
+}

@@ -1,0 +1,259 @@
+//! The query language as an analyst meets it: a table of queries and
+//! items (English, Serbian Latin and Cyrillic, Albanian), each case saying
+//! whether the list matches, run through the real config loader and
+//! matcher.
+
+use std::path::Path;
+
+use newswatch::config::Config;
+use newswatch::matcher::{MatchScratch, Matcher};
+use newswatch::model::{Item, ItemKey};
+
+const ENTITIES: &str = r#"
+[[entity]]
+name = "vucic"
+variants = ["Vučić", "Vuçiq", "Vuchich"]
+
+[[entity]]
+name = "kfor"
+variants = ["KFOR", "Kosovo Force", "КФОР"]
+
+[[entity]]
+name = "pristina"
+variants = ["Priština", "Prishtina", "Prishtinë", { term = "Prishtin", mode = "prefix" }]
+"#;
+
+/// (query, title, summary, whether it matches).
+type Case = (&'static str, &'static str, &'static str, bool);
+
+const CASES: &[Case] = &[
+    // Words, folded: case, diacritics, Cyrillic.
+    ("KFOR", "KFOR patrols the north", "", true),
+    ("KFOR", "The workforce grew", "", false),
+    ("Vučić", "Vucic met the envoy", "", true),
+    ("Vučić", "Вучић се састао са изаслаником", "", true),
+    ("vucic", "VUČIĆ SPEAKS", "", true),
+    ("Priština", "Prishtina airport reopens", "", false),
+    // AND, implicit AND, OR, NOT.
+    ("KFOR troops", "KFOR sends troops", "", true),
+    ("KFOR troops", "KFOR sends soldiers", "", false),
+    ("KFOR AND troops", "Troops and KFOR", "", true),
+    ("KFOR OR NATO", "NATO summit", "", true),
+    ("KFOR OR NATO", "EU summit", "", false),
+    ("KFOR NOT football", "KFOR patrols", "", true),
+    ("KFOR NOT football", "KFOR football team wins", "", false),
+    (
+        "KFOR AND NOT football",
+        "KFOR football team wins",
+        "",
+        false,
+    ),
+    (
+        "KFOR (troops OR soldiers)",
+        "KFOR soldiers arrive",
+        "",
+        true,
+    ),
+    ("KFOR (troops OR soldiers)", "KFOR arrives", "", false),
+    (
+        "(KFOR OR NATO) NOT (football OR basketball)",
+        "NATO basketball cup",
+        "",
+        false,
+    ),
+    (
+        "(KFOR OR NATO) NOT (football OR basketball)",
+        "NATO meets",
+        "",
+        true,
+    ),
+    // Lower-case operators are words.
+    ("KFOR and", "KFOR patrols", "", false),
+    ("KFOR and", "KFOR and EULEX", "", true),
+    ("Kosovo or", "Kosovo or Serbia", "", true),
+    // Prefixes.
+    ("troop*", "Troops deployed", "", true),
+    ("troop*", "Trooper arrives", "", true),
+    ("troop*", "A new troupe", "", false),
+    ("vojsk*", "Vojska Srbije u pripravnosti", "", true),
+    ("vojsk*", "Војска Србије у приправности", "", true),
+    ("kosov*", "Kosova dhe Serbia", "", true),
+    // Phrases: consecutive words, punctuation between ignored.
+    ("\"Kosovo Force\"", "The Kosovo Force said", "", true),
+    ("\"Kosovo Force\"", "Kosovo, Force majeure", "", true),
+    ("\"Kosovo Force\"", "Kosovo security force", "", false),
+    ("\"Kosovo Force\"", "Force in Kosovo", "", false),
+    ("\"Serie A\"", "Serie A round", "", true),
+    ("\"Serie A\"", "Serie Apps", "", false),
+    (
+        "\"north Kosovo\"",
+        "Tension in North-Kosovo grows",
+        "",
+        true,
+    ),
+    // Entities: any variant.
+    ("@vucic", "Vuçiq takon Kurtin", "", true),
+    ("@vucic", "Vuchich said", "", true),
+    ("@vucic", "Вучић", "", true),
+    ("@vucic", "Vukovic said", "", false),
+    ("@kfor", "Kosovo Force chief", "", true),
+    ("@kfor", "КФОР патролира", "", true),
+    ("@pristina", "Prishtinës i jepet", "", true),
+    ("@pristina NOT title:sport", "Prishtina sport", "", false),
+    // NEAR at the boundary: n words apart holds, n + 1 does not.
+    ("KFOR NEAR/3 troops", "KFOR sent more troops", "", true),
+    ("KFOR NEAR/2 troops", "KFOR sent more troops", "", false),
+    ("KFOR NEAR/1 troops", "KFOR troops", "", true),
+    ("KFOR NEAR/1 troops", "KFOR, troops", "", true),
+    ("KFOR NEAR/3 troops", "troops sent by KFOR", "", true),
+    ("KFOR NEAR/4 troops", "troops were sent by KFOR", "", true),
+    ("KFOR NEAR/3 troops", "troops were sent by KFOR", "", false),
+    (
+        "(KFOR OR NATO) NEAR/6 (troop* OR soldier*)",
+        "NATO says extra soldiers will arrive",
+        "",
+        true,
+    ),
+    (
+        "(KFOR OR NATO) NEAR/2 (troop* OR soldier*)",
+        "NATO says its extra soldiers will arrive",
+        "",
+        false,
+    ),
+    (
+        "\"Kosovo Force\" NEAR/2 troops",
+        "Kosovo Force troops",
+        "",
+        true,
+    ),
+    (
+        "\"Kosovo Force\" NEAR/1 troops",
+        "troops of the Kosovo Force",
+        "",
+        false,
+    ),
+    (
+        "\"Kosovo Force\" NEAR/3 troops",
+        "troops of the Kosovo Force",
+        "",
+        true,
+    ),
+    ("@vucic NEAR/3 Kurti", "Vučić i Kurti u Briselu", "", true),
+    (
+        "@vucic NEAR/3 Kurti",
+        "Vučić je juče u Briselu rekao da Kurti",
+        "",
+        false,
+    ),
+    // NEAR wants one field: a word in the title and one in the summary are not near.
+    ("KFOR NEAR/5 troops", "KFOR", "troops", false),
+    ("KFOR troops", "KFOR", "troops", true),
+    // ONEAR: order matters.
+    ("KFOR ONEAR/3 troops", "KFOR sent troops", "", true),
+    ("KFOR ONEAR/3 troops", "troops for KFOR", "", false),
+    ("troops ONEAR/3 KFOR", "troops for KFOR", "", true),
+    // Field scopes.
+    ("title:KFOR", "KFOR patrols", "", true),
+    ("title:KFOR", "Patrols", "KFOR patrols", false),
+    ("summary:KFOR", "Patrols", "KFOR patrols", true),
+    ("text:KFOR", "Patrols", "KFOR patrols", true),
+    (
+        "KFOR NOT title:football",
+        "KFOR patrol",
+        "football later",
+        true,
+    ),
+    ("KFOR NOT title:football", "KFOR football", "", false),
+    (
+        "KFOR NOT title:(football OR \"Serie A\")",
+        "KFOR Serie A friendly",
+        "",
+        false,
+    ),
+    (
+        "KFOR NOT title:(football OR \"Serie A\")",
+        "KFOR patrols",
+        "after the Serie A game",
+        true,
+    ),
+    ("title:(KFOR NEAR/2 troops)", "KFOR troops", "", true),
+    ("title:(KFOR NEAR/2 troops)", "News", "KFOR troops", false),
+    // Albanian.
+    ("Kosova NOT futboll", "Kosova fiton", "", true),
+    ("Kosova NOT futboll", "Kosova fiton në futboll", "", false),
+    (
+        "\"Mitrovicë e Veriut\"",
+        "Tension në Mitrovicë e Veriut",
+        "",
+        true,
+    ),
+    ("ushtar*", "Ushtarët e KFOR-it", "", true),
+    // Serbian Latin and Cyrillic together.
+    ("\"Severno Kosovo\"", "Северно Косово", "", true),
+    ("Srbija NEAR/2 Kosovo", "Србија и Косово", "", true),
+];
+
+fn matcher(query: &str) -> Matcher {
+    let text = format!("{ENTITIES}\n[[watch]]\nname = \"q\"\nquery = '{query}'\n");
+    let config =
+        Config::parse(&text, Path::new("q.toml")).unwrap_or_else(|e| panic!("{query}: {e}"));
+    Matcher::new(&config.watches, &config.entities).expect("matcher")
+}
+
+fn item(title: &str, summary: &str) -> Item {
+    Item {
+        key: ItemKey::from_parts("test", &[title, summary]),
+        source_id: None,
+        title: title.to_string(),
+        link: None,
+        summary: summary.to_string(),
+        content: String::new(),
+        published: None,
+        published_raw: None,
+    }
+}
+
+#[test]
+fn every_case_of_the_table_matches_as_it_says() {
+    let mut scratch = MatchScratch::default();
+    let mut wrong = Vec::new();
+    for (query, title, summary, expected) in CASES {
+        let matched = !matcher(query)
+            .find(&item(title, summary), &mut scratch)
+            .is_empty();
+        if matched != *expected {
+            wrong.push(format!(
+                "{query:?} on {title:?} / {summary:?}: expected {expected}"
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} cases wrong:\n{}",
+        wrong.len(),
+        CASES.len(),
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn a_query_list_explains_which_operands_hit_where() {
+    let matcher = matcher("(KFOR OR NATO) NEAR/6 troop* NOT title:football");
+    let hits = matcher.find(
+        &item("NATO to send more troops", "KFOR confirmed it."),
+        &mut MatchScratch::default(),
+    );
+    let shown: Vec<(&str, &str)> = hits
+        .iter()
+        .map(|h| (h.term.as_str(), h.field.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [("KFOR", "summary"), ("NATO", "title"), ("troop*", "title")]
+    );
+    assert!(
+        hits[2].snippet.contains("**troops**"),
+        "{}",
+        hits[2].snippet
+    );
+}
