@@ -7,6 +7,7 @@
 //! `kfor` in word mode. List rules (exclude, min_hits, fields, require) are
 //! applied to the per-list counts afterwards.
 
+pub mod forms;
 mod snippet;
 pub mod watch;
 
