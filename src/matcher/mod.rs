@@ -10,6 +10,7 @@
 //! to the per-list counts afterwards, and a query (`query/`) is evaluated
 //! only for lists where one of its words hit.
 
+pub mod forms;
 pub mod query;
 mod snippet;
 pub mod watch;
