@@ -80,7 +80,8 @@ impl Checker<'_, '_> {
         names
     }
 
-    /// Every term folds to something.
+    /// Every term folds to something, and its `forms` are languages we
+    /// have tables for, for a term in word mode with any diacritics.
     fn terms_not_empty(&mut self, whose: &str, terms: &[Spanned<TermConfig>]) {
         for term in terms {
             let text = term.get_ref().text();
@@ -88,6 +89,32 @@ impl Checker<'_, '_> {
                 self.report(
                     Some(term.span()),
                     format!("{whose}: term {text:?} is empty once folded"),
+                );
+            }
+            let TermConfig::Detailed(detailed) = term.get_ref() else {
+                continue;
+            };
+            let Some(codes) = &detailed.forms else {
+                continue;
+            };
+            let problem = match crate::matcher::forms::FormLangs::parse(codes) {
+                Err(error) => Some(error),
+                Ok(_) if detailed.diacritics == crate::matcher::watch::Diacritics::Exact => {
+                    Some("forms and diacritics = \"exact\" do not combine".to_string())
+                }
+                Ok(_)
+                    if detailed
+                        .mode
+                        .is_some_and(|m| m != crate::matcher::watch::TermMode::Word) =>
+                {
+                    Some("forms replaces mode: leave mode out".to_string())
+                }
+                Ok(_) => None,
+            };
+            if let Some(problem) = problem {
+                self.report(
+                    Some(term.span()),
+                    format!("{whose}: term {text:?}: {problem}"),
                 );
             }
         }
@@ -388,5 +415,30 @@ mod tests {
         let (line, _, message) = error_of("[[watch]]\nname = \"a\"\n");
         assert_eq!(line, 2, "{message}");
         assert!(message.contains("no terms"), "{message}");
+        let (line, _, message) = error_of(
+            "[[watch]]\nname = \"a\"\nterms = [\"x\",\n  { term = \"Kosovo\", forms = \"sr,hr\" }]\n",
+        );
+        assert_eq!(line, 4, "{message}");
+        assert!(message.contains("\"hr\""), "{message}");
+        let (_, _, message) = error_of(
+            "[[watch]]\nname = \"a\"\nterms = [{ term = \"Kosovo\", forms = \"sr\", diacritics = \"exact\" }]\n",
+        );
+        assert!(message.contains("do not combine"), "{message}");
+    }
+
+    #[test]
+    fn query_errors_point_into_the_query() {
+        let (line, column, message) = error_of(
+            "[[entity]]\nname = \"vucic\"\nvariants = [\"Vučić\"]\n\n[[watch]]\nname = \"a\"\nquery = '@vucic NEAR/3 @kurti'\n",
+        );
+        assert_eq!((line, column), (7, 24), "{message}");
+        assert!(message.contains("unknown entity @kurti"), "{message}");
+        let (line, column, message) =
+            error_of("[[watch]]\nname = \"a\"\nquery = \"\"\"\nKFOR AND (troops\"\"\"\n");
+        assert_eq!((line, column), (4, 10), "{message}");
+        assert!(message.contains("never closed"), "{message}");
+        let (line, _, message) =
+            error_of("[[watch]]\nname = \"a\"\nthreshold = 2.0\nterms = [\"x\"]\n");
+        assert_eq!(line, 3, "{message}");
     }
 }

@@ -21,6 +21,7 @@ pub use crate::text::fold::{self, Folded, fold};
 pub use snippet::snippet;
 
 use crate::model::{Field, Hit, Item};
+use forms::FormTerm;
 use query::eval::{self, Occurrence};
 use query::{LeafKind, Query};
 use watch::{Diacritics, EntityConfig, TermConfig, TermMode, WatchConfig};
@@ -37,6 +38,9 @@ struct Term {
     /// A phrase's words after the first (which is the pattern): they must
     /// follow it, with only spaces and punctuation between.
     rest: Vec<String>,
+    /// With `forms`: the pattern is the stem, and the rest of the word
+    /// must be one of the language's endings.
+    forms: Option<FormTerm>,
 }
 
 impl Term {
@@ -49,6 +53,18 @@ impl Term {
             marks: (config.diacritics() == Diacritics::Exact)
                 .then(|| fold::marked_letters(config.text())),
             rest: Vec::new(),
+            forms: config
+                .forms()
+                .map(|langs| FormTerm::new(&folded_term(config), langs)),
+        }
+    }
+
+    /// The automaton pattern of a term from the config: its folded text,
+    /// or with `forms` its stem.
+    fn pattern_of(&self, config: &TermConfig) -> String {
+        match &self.forms {
+            Some(forms) => forms.stem().to_string(),
+            None => folded_term(config),
         }
     }
 
@@ -66,6 +82,7 @@ impl Term {
             mode,
             marks,
             rest: words.iter().skip(1).cloned().collect(),
+            forms: None,
         };
         (term, first)
     }
@@ -239,9 +256,13 @@ impl Matcher {
             };
             let terms = compile(&watch.terms);
             let excludes = compile(&watch.exclude);
-            for (role, configs) in [(Role::Term, &watch.terms), (Role::Exclude, &watch.exclude)] {
+            for (role, configs, compiled) in [
+                (Role::Term, &watch.terms, &terms),
+                (Role::Exclude, &watch.exclude, &excludes),
+            ] {
                 for (term, config) in configs.iter().enumerate() {
-                    add(folded_term(config.get_ref()), Target { list, term, role });
+                    let pattern = compiled[term].pattern_of(config.get_ref());
+                    add(pattern, Target { list, term, role });
                 }
             }
             let query = match &watch.query {
@@ -410,7 +431,9 @@ impl Matcher {
                 }
                 let term = self.term(target);
                 // A phrase's first word is a whole word; its mode is the last's.
-                let first_mode = if term.rest.is_empty() {
+                let first_mode = if term.forms.is_some() {
+                    TermMode::Prefix
+                } else if term.rest.is_empty() {
                     term.mode
                 } else {
                     TermMode::Word
@@ -420,6 +443,19 @@ impl Matcher {
                 }
                 let Some(end) = term.extend(text, found.end()) else {
                     continue;
+                };
+                let end = match &term.forms {
+                    Some(forms) => {
+                        let word_end = end
+                            + text[end..]
+                                .find(|c: char| !fold::is_word_char(c))
+                                .unwrap_or(text.len() - end);
+                        if !forms.accepts(&text[end..word_end]) {
+                            continue;
+                        }
+                        word_end
+                    }
+                    None => end,
                 };
                 if !term.marks_hold(folded, source, found.start()..end) {
                     continue;
@@ -663,6 +699,13 @@ fn compile_query(
                     })?;
                 for variant in &entity.variants {
                     let variant = variant.get_ref();
+                    if variant.forms().is_some() {
+                        let mut term = Term::of(variant, TermMode::Word);
+                        term.written = spec.written.clone();
+                        let pattern = term.pattern_of(variant);
+                        push((term, pattern), leaf);
+                        continue;
+                    }
                     let marks = (variant.diacritics() == Diacritics::Exact)
                         .then(|| fold::marked_letters(variant.text()));
                     let folded = folded_term(variant);

@@ -246,3 +246,28 @@ fn exact_diacritics_tell_the_town_from_the_surname() {
     assert_eq!(lists_hit(&m, "Gol Mitrovića"), ["football"]);
     assert_eq!(lists_hit(&m, "Mitrović u Mitrovica"), ["kosovo"]);
 }
+
+#[test]
+fn a_term_with_forms_hits_its_inflections_and_not_look_alikes() {
+    let m = matcher(
+        "[[watch]]\nname = \"kosovo\"\nterms = [{ term = \"Kosovo\", forms = \"sr\" }, \
+         { term = \"Kosovë\", forms = \"sq\" }]\n",
+    );
+    for title in [
+        "Kosovo",
+        "na Kosovu",
+        "Косову",
+        "Kosovës",
+        "kosovska policija",
+    ] {
+        assert_eq!(lists_hit(&m, title), ["kosovo"], "{title}");
+    }
+    for title in ["Kosovel", "Kosovarac", "Kosov"] {
+        assert!(lists_hit(&m, title).is_empty(), "{title}");
+    }
+    let hits = m.find(
+        &item("Na Kosovu mirno", "", ""),
+        &mut MatchScratch::default(),
+    );
+    assert_eq!(hits[0].snippet, "Na **Kosovu** mirno");
+}

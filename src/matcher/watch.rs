@@ -121,6 +121,9 @@ pub struct DetailedTerm {
     /// Its weight towards the list's `threshold` (default 1).
     #[serde(default)]
     pub weight: Option<f64>,
+    /// Also its Serbian and/or Albanian word forms: "sr", "sq", "sr,sq".
+    #[serde(default)]
+    pub forms: Option<String>,
 }
 
 impl TermConfig {
@@ -137,6 +140,18 @@ impl TermConfig {
         match self {
             TermConfig::Plain(_) => Diacritics::Any,
             TermConfig::Detailed(detailed) => detailed.diacritics,
+        }
+    }
+
+    /// The languages whose forms of the term also match, if any (the
+    /// config checked the codes).
+    pub fn forms(&self) -> Option<super::forms::FormLangs> {
+        match self {
+            TermConfig::Plain(_) => None,
+            TermConfig::Detailed(detailed) => detailed
+                .forms
+                .as_deref()
+                .and_then(|codes| super::forms::FormLangs::parse(codes).ok()),
         }
     }
 

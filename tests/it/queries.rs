@@ -19,6 +19,14 @@ name = "kfor"
 variants = ["KFOR", "Kosovo Force", "КФОР"]
 
 [[entity]]
+name = "kosovo"
+variants = [{ term = "Kosovo", forms = "sr" }, { term = "Kosovë", forms = "sq" }]
+
+[[entity]]
+name = "mitrovica"
+variants = [{ term = "Mitrovica", forms = "sr,sq" }]
+
+[[entity]]
 name = "pristina"
 variants = ["Priština", "Prishtina", "Prishtinë", { term = "Prishtin", mode = "prefix" }]
 "#;
@@ -188,6 +196,20 @@ const CASES: &[Case] = &[
         true,
     ),
     ("ushtar*", "Ushtarët e KFOR-it", "", true),
+    // Word forms: the inflections, not the look-alikes.
+    ("@kosovo", "Na Kosovu mirno", "", true),
+    ("@kosovo", "Kosovom je prošao konvoj", "", true),
+    ("@kosovo", "Kosovska policija", "", true),
+    ("@kosovo", "На Косову мирно", "", true),
+    ("@kosovo", "Policia e Kosovës", "", true),
+    ("@kosovo", "Kosovën e re", "", true),
+    ("@kosovo", "Pesnik Kosovel", "", false),
+    ("@kosovo", "Kosovarac", "", false),
+    ("@mitrovica", "U Mitrovici napetost", "", true),
+    ("@mitrovica", "Në Mitrovicë", "", true),
+    ("@mitrovica", "Mitrovicës së Veriut", "", true),
+    ("@mitrovica", "Mitrovich said", "", false),
+    ("@mitrovica NEAR/2 sever*", "U severnoj Mitrovici", "", true),
     // Serbian Latin and Cyrillic together.
     ("\"Severno Kosovo\"", "Северно Косово", "", true),
     ("Srbija NEAR/2 Kosovo", "Србија и Косово", "", true),
@@ -256,4 +278,26 @@ fn a_query_list_explains_which_operands_hit_where() {
         "{}",
         hits[2].snippet
     );
+}
+
+#[test]
+fn weighted_terms_match_when_their_weights_reach_the_threshold() {
+    let text = r#"
+[[watch]]
+name = "unrest"
+threshold = 3.0
+terms = [{ term = "barricade", weight = 2.0 }, { term = "protest", weight = 1.0 }, { term = "police", weight = 1.0 }]
+"#;
+    let config = Config::parse(text, Path::new("w.toml")).expect("valid");
+    let matcher = Matcher::new(&config.watches, &config.entities).expect("matcher");
+    let mut scratch = MatchScratch::default();
+    let mut matches = |title: &str| !matcher.find(&item(title, ""), &mut scratch).is_empty();
+    assert!(matches("Barricade and protest in the north"), "2 + 1");
+    assert!(
+        !matches("Barricade, barricade, barricade"),
+        "each term counts once: 2"
+    );
+    assert!(!matches("Protest as police watch"), "1 + 1");
+    assert!(matches("Police remove a barricade"), "1 + 2");
+    assert!(matches("Protest, police and a barricade"), "4");
 }
