@@ -132,3 +132,58 @@ fn fold_and_match_shipped_lists(bencher: Bencher) {
 fn fold_and_match_with_1000_terms(bencher: Bencher) {
     fold_and_match(bencher, &matcher_from(&thousand_terms_config()));
 }
+
+/// The shipped config plus entities and 100 query lists of the shapes
+/// analysts write: NEAR and ONEAR, NOT, field scopes, phrases, prefixes,
+/// entities.
+fn hundred_queries_config() -> String {
+    let actors = [
+        "KFOR",
+        "NATO",
+        "EULEX",
+        "@vucic",
+        "@kurti",
+        "\"Kosovo Force\"",
+        "Srbija",
+        "Kosova",
+        "police",
+        "policija",
+    ];
+    let actions = [
+        "troop*",
+        "soldier*",
+        "vojsk*",
+        "patrol*",
+        "barricad*",
+        "protest*",
+        "arrest*",
+        "\"border crossing\"",
+        "napad*",
+        "sulm*",
+    ];
+    let mut lists = String::from(
+        "\n[[entity]]\nname = \"vucic\"\nvariants = [\"Vučić\", \"Vuçiq\", \"Vuchich\"]\n\
+         \n[[entity]]\nname = \"kurti\"\nvariants = [\"Kurti\", \"Курти\"]\n",
+    );
+    for n in 0..100 {
+        let actor = actors[n % actors.len()];
+        let action = actions[(n / actors.len()) % actions.len()];
+        let distance = 2 + n % 7;
+        let query = match n % 5 {
+            0 => format!("{actor} NEAR/{distance} {action}"),
+            1 => format!("({actor} OR Kosovo) ONEAR/{distance} ({action} OR napetost*)"),
+            2 => format!("{actor} {action} NOT title:(football OR \"Serie A\")"),
+            3 => format!("title:{actor} AND summary:{action}"),
+            _ => format!("({actor} NEAR/{distance} {action}) OR (\"northern Kosovo\" NOT sport*)"),
+        };
+        lists.push_str(&format!(
+            "\n[[watch]]\nname = \"q{n}\"\nquery = '{query}'\n"
+        ));
+    }
+    format!("{}{lists}", shipped_config())
+}
+
+#[divan::bench]
+fn fold_and_match_with_100_queries(bencher: Bencher) {
+    fold_and_match(bencher, &matcher_from(&hundred_queries_config()));
+}

@@ -42,8 +42,17 @@ static GLOBAL: Counting = Counting;
 
 #[test]
 fn matching_items_that_miss_allocates_nothing() {
+    // The shipped lists, and query lists of every shape beside them.
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/newswatch.toml");
-    let config = Config::load(&path).expect("shipped config");
+    let shipped = std::fs::read_to_string(&path).expect("shipped config");
+    let text = format!(
+        "{shipped}\n[[entity]]\nname = \"mitrovica\"\n\
+         variants = [{{ term = \"Mitrovica\", forms = \"sr,sq\" }}, \"Митровица\"]\n\
+         \n[[watch]]\nname = \"troops\"\n\
+         query = '(KFOR OR NATO) NEAR/6 (troop* OR vojsk*) NOT title:(football OR \"Serie A\")'\n\
+         \n[[watch]]\nname = \"north\"\nquery = '@mitrovica ONEAR/3 sever* OR \"northern Kosovo\"'\n"
+    );
+    let config = Config::parse(&text, &path).expect("config with queries");
     let matcher = Matcher::new(&config.watches, &config.entities).expect("matcher");
     let items = [
         item(

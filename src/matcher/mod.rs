@@ -218,7 +218,9 @@ pub struct MatchScratch {
     excluded: Vec<bool>,
     matched: Vec<bool>,
     /// Query hits of this item: (list, occurrence).
-    occurrences: Vec<(usize, Occurrence)>,
+    occurrences: Vec<Occurrence>,
+    /// For each list, its slice of `occurrences` once they are sorted.
+    query_ranges: Vec<(usize, usize)>,
     /// Byte offsets of the word starts of the field being scanned, made
     /// when a query hit needs word positions.
     word_starts: Vec<usize>,
@@ -372,23 +374,30 @@ impl Matcher {
                             word_starts.extend(word_start_offsets(text));
                         }
                         let (first, last) = word_span(word_starts, start, end);
-                        occurrences.push((
-                            target.list,
-                            Occurrence {
-                                leaf,
-                                field: field.index(),
-                                first,
-                                last,
-                                start,
-                                end,
-                            },
-                        ));
+                        occurrences.push(Occurrence {
+                            list: target.list,
+                            leaf,
+                            field: field.index(),
+                            first,
+                            last,
+                            start,
+                            end,
+                        });
                     }
                 }
             });
         }
         if scratch.touched.is_empty() && scratch.occurrences.is_empty() {
             return Vec::new();
+        }
+        // Grouped by list, so each list's hits are one slice.
+        scratch.occurrences.sort_unstable_by_key(|o| o.list);
+        let mut at = 0;
+        while at < scratch.occurrences.len() {
+            let list = scratch.occurrences[at].list;
+            let end = at + scratch.occurrences[at..].partition_point(|o| o.list == list);
+            scratch.query_ranges[list] = (at, end);
+            at = end;
         }
         self.decide(scratch);
         self.explain(item, scratch)
@@ -425,6 +434,11 @@ impl Matcher {
     ) {
         let text = folded.as_str();
         for found in self.automaton.find_overlapping_iter(text) {
+            // One pattern may stand for many terms: its boundaries are
+            // looked at once.
+            let (mut left, mut right) = (None, None);
+            let mut left_ok = || *left.get_or_insert_with(|| boundary_before(text, found.start()));
+            let mut right_ok = || *right.get_or_insert_with(|| boundary_after(text, found.end()));
             for &target in &self.targets[found.pattern().as_usize()] {
                 if field.is_some_and(|f| !self.lists[target.list].searches(f)) {
                     continue;
@@ -438,7 +452,12 @@ impl Matcher {
                 } else {
                     TermMode::Word
                 };
-                if !on_boundaries(text, found.start(), found.end(), first_mode) {
+                let bounded = match first_mode {
+                    TermMode::Substring => true,
+                    TermMode::Prefix => left_ok(),
+                    TermMode::Word => left_ok() && right_ok(),
+                };
+                if !bounded {
                     continue;
                 }
                 let Some(end) = term.extend(text, found.end()) else {
@@ -485,11 +504,16 @@ impl Matcher {
             scratch.hits_per_list = vec![0; self.lists.len()];
             scratch.excluded = vec![false; self.lists.len()];
             scratch.matched = vec![false; self.lists.len()];
+            scratch.query_ranges = vec![(0, 0); self.lists.len()];
+            scratch.occurrences.clear();
         }
         for &slot in &scratch.touched {
             scratch.first[slot] = None;
         }
         scratch.touched.clear();
+        for occurrence in &scratch.occurrences {
+            scratch.query_ranges[occurrence.list] = (0, 0);
+        }
         scratch.occurrences.clear();
         scratch.hits_per_list.fill(0);
         scratch.excluded.fill(false);
@@ -512,13 +536,9 @@ impl Matcher {
             };
             let query_holds = || {
                 list.query.as_ref().is_some_and(|query| {
-                    let hits: Vec<Occurrence> = scratch
-                        .occurrences
-                        .iter()
-                        .filter(|(l, _)| *l == index)
-                        .map(|(_, o)| *o)
-                        .collect();
-                    !hits.is_empty() && eval::holds(&query.query.root, &hits, None)
+                    let (start, end) = scratch.query_ranges[index];
+                    let hits = &scratch.occurrences[start..end];
+                    !hits.is_empty() && eval::holds(&query.query.root, hits, None)
                 })
             };
             let own = match (list.terms.is_empty(), list.query.is_some()) {
@@ -536,6 +556,8 @@ impl Matcher {
     fn explain(&self, item: &Item, scratch: &mut MatchScratch) -> Vec<Hit> {
         scratch.touched.sort_unstable();
         let mut hits = Vec::new();
+        // Many lists may hit at the same place: its snippet is made once.
+        let mut snippets: Vec<(Field, std::ops::Range<usize>, String)> = Vec::new();
         for &slot in &scratch.touched {
             let Some((field, start, end)) = scratch.first[slot] else {
                 continue;
@@ -549,6 +571,7 @@ impl Matcher {
             hits.push(Self::hit(
                 item,
                 scratch,
+                &mut snippets,
                 (&list.name, term),
                 (field, start..end),
                 false,
@@ -561,12 +584,12 @@ impl Matcher {
                 continue;
             }
             for &leaf in &query.positive {
-                let first = scratch
-                    .occurrences
+                let (start, end) = scratch.query_ranges[index];
+                let first = scratch.occurrences[start..end]
                     .iter()
-                    .filter(|(l, o)| *l == index && o.leaf == leaf)
-                    .map(|(_, o)| *o)
-                    .min_by_key(|o| (o.field, o.start));
+                    .filter(|o| o.leaf == leaf)
+                    .min_by_key(|o| (o.field, o.start))
+                    .copied();
                 if let Some(o) = first {
                     let written = &query.query.leaves[leaf].written;
                     if hits
@@ -578,6 +601,7 @@ impl Matcher {
                     hits.push(Self::hit(
                         item,
                         scratch,
+                        &mut snippets,
                         (&list.name, written),
                         (Field::ALL[o.field], o.start..o.end),
                         true,
@@ -605,10 +629,11 @@ impl Matcher {
     }
 
     /// One hit of `term` of `list`, with a snippet of the original text
-    /// around where it hit (`folded` in `field`).
+    /// around where it hit (`folded` in `field`), made once per place.
     fn hit(
         item: &Item,
         scratch: &MatchScratch,
+        snippets: &mut Vec<(Field, std::ops::Range<usize>, String)>,
         (list, term): (&str, &str),
         (field, folded): (Field, std::ops::Range<usize>),
         whole_word: bool,
@@ -624,12 +649,22 @@ impl Matcher {
         } else {
             folded.end
         };
-        let range = scratch.fields[field.index()].original_range(folded.start..word_end, source);
+        let place = folded.start..word_end;
+        let made = snippets
+            .iter()
+            .find(|(f, r, _)| *f == field && *r == place)
+            .map(|(_, _, text)| text.clone());
+        let snippet = made.unwrap_or_else(|| {
+            let range = scratch.fields[field.index()].original_range(place.clone(), source);
+            let text = snippet(source, range);
+            snippets.push((field, place, text.clone()));
+            text
+        });
         Hit {
             list: list.to_string(),
             term: term.to_string(),
             field,
-            snippet: snippet(source, range),
+            snippet,
         }
     }
 
@@ -780,23 +815,27 @@ fn requirement_order(lists: &[WatchList]) -> Result<Vec<usize>, MatcherError> {
 /// Whether a match at `start..end` of folded `text` sits on the boundaries
 /// its mode asks for, judged on the neighbouring characters.
 pub fn on_boundaries(text: &str, start: usize, end: usize, mode: TermMode) -> bool {
-    let left_ok = || {
-        text[..start]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !fold::is_word_char(c))
-    };
-    let right_ok = || {
-        text[end..]
-            .chars()
-            .next()
-            .is_none_or(|c| !fold::is_word_char(c))
-    };
     match mode {
         TermMode::Substring => true,
-        TermMode::Prefix => left_ok(),
-        TermMode::Word => left_ok() && right_ok(),
+        TermMode::Prefix => boundary_before(text, start),
+        TermMode::Word => boundary_before(text, start) && boundary_after(text, end),
     }
+}
+
+/// Whether no word character comes right before `at`.
+fn boundary_before(text: &str, at: usize) -> bool {
+    text[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !fold::is_word_char(c))
+}
+
+/// Whether no word character comes right at `at`.
+fn boundary_after(text: &str, at: usize) -> bool {
+    text[at..]
+        .chars()
+        .next()
+        .is_none_or(|c| !fold::is_word_char(c))
 }
 
 #[cfg(test)]

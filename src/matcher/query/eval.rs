@@ -8,6 +8,8 @@ use super::{Node, lang_matches};
 /// word indexes of the folded field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Occurrence {
+    /// The list whose query it belongs to.
+    pub list: usize,
     /// The leaf's index in its query.
     pub leaf: usize,
     /// The field's index ([`crate::model::Field::index`]).
