@@ -301,3 +301,120 @@ terms = [{ term = "barricade", weight = 2.0 }, { term = "protest", weight = 1.0 
     assert!(matches("Police remove a barricade"), "1 + 2");
     assert!(matches("Protest, police and a barricade"), "4");
 }
+
+/// Words the property tests build texts from: region words in both
+/// scripts, inflections, look-alikes, filler and punctuation.
+const VOCABULARY: &[&str] = &[
+    "KFOR",
+    "КФОР",
+    "troops",
+    "trooper",
+    "soldiers",
+    "Kosovo",
+    "Kosovu",
+    "Косову",
+    "Kosovel",
+    "Vučić",
+    "Вучић",
+    "Vuçiq",
+    "Kurti",
+    "north",
+    "northern",
+    "police",
+    "football",
+    "the",
+    "and",
+    "in",
+    "said",
+    ",",
+    ".",
+    "-",
+    "Mitrovica",
+    "Mitrovici",
+    "border",
+    "crossing",
+];
+
+/// Operands the property tests combine.
+const OPERANDS: &[&str] = &[
+    "KFOR",
+    "troop*",
+    "Kosovo",
+    "@vucic",
+    "@kosovo",
+    "\"border crossing\"",
+    "police",
+    "title:football",
+    "summary:north*",
+    "@mitrovica",
+    "Kurti",
+];
+
+fn text_of(words: &[usize]) -> String {
+    words
+        .iter()
+        .map(|&w| VOCABULARY[w % VOCABULARY.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn matches(query: &str, title: &str, summary: &str) -> bool {
+    !matcher(query)
+        .find(&item(title, summary), &mut MatchScratch::default())
+        .is_empty()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn or_matches_when_either_side_does_and_and_needs_both(
+        a in 0..OPERANDS.len(),
+        b in 0..OPERANDS.len(),
+        title in proptest::collection::vec(0..VOCABULARY.len(), 0..12),
+        summary in proptest::collection::vec(0..VOCABULARY.len(), 0..12),
+    ) {
+        let (a, b) = (OPERANDS[a], OPERANDS[b]);
+        let (title, summary) = (text_of(&title), text_of(&summary));
+        let left = matches(a, &title, &summary);
+        let right = matches(b, &title, &summary);
+        proptest::prop_assert_eq!(matches(&format!("{a} OR {b}"), &title, &summary), left || right);
+        proptest::prop_assert_eq!(matches(&format!("{a} AND {b}"), &title, &summary), left && right);
+    }
+
+    #[test]
+    fn near_n_implies_near_n_plus_one_and_both_operands(
+        a in 0..OPERANDS.len(),
+        b in 0..OPERANDS.len(),
+        n in 1u32..6,
+        words in proptest::collection::vec(0..VOCABULARY.len(), 0..16),
+    ) {
+        // Scoped operands are not NEAR operands; use their words.
+        let bare = |op: &str| op.split(':').next_back().unwrap_or(op).to_string();
+        let (a, b) = (bare(OPERANDS[a]), bare(OPERANDS[b]));
+        let title = text_of(&words);
+        let near = format!("{a} NEAR/{n} {b}");
+        let farther = format!("{a} NEAR/{} {b}", n + 1);
+        let both = format!("{a} AND {b}");
+        let ordered = format!("{a} ONEAR/{n} {b}");
+        if matches(&near, &title, "") {
+            proptest::prop_assert!(matches(&farther, &title, ""), "{} but not {}", near, farther);
+            proptest::prop_assert!(matches(&both, &title, ""), "{} but not {}", near, both);
+        }
+        if matches(&ordered, &title, "") {
+            proptest::prop_assert!(matches(&near, &title, ""), "{} but not {}", ordered, near);
+        }
+    }
+
+    #[test]
+    fn folding_the_text_first_changes_nothing(
+        a in 0..OPERANDS.len(),
+        b in 0..OPERANDS.len(),
+        title in proptest::collection::vec(0..VOCABULARY.len(), 0..12),
+    ) {
+        let query = format!("{} NEAR/3 {} OR {}", OPERANDS[a].split(':').next_back().unwrap_or("x"), OPERANDS[b].split(':').next_back().unwrap_or("x"), OPERANDS[a]);
+        let title = text_of(&title);
+        let folded = newswatch::matcher::fold(&title);
+        proptest::prop_assert_eq!(matches(&query, &title, ""), matches(&query, &folded, ""));
+    }
+}
