@@ -132,6 +132,10 @@ pub enum Command {
         /// One JSON object per item per line instead of text.
         #[arg(long)]
         json: bool,
+        /// Under each item, every query list's query as a tree with each
+        /// node's result, to see why it did or did not match.
+        #[arg(long, conflicts_with = "json")]
+        explain: bool,
     },
 }
 
@@ -207,9 +211,11 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
     let config_ref = &config;
     match cli.command {
         Command::Check => check::run(&config),
-        Command::Test { source, json } => {
-            runtime()?.block_on(test_feed::run(&config, &source, json))
-        }
+        Command::Test {
+            source,
+            json,
+            explain,
+        } => runtime()?.block_on(test_feed::run(&config, &source, json, explain)),
         Command::Once => runtime()?.block_on(once(config)),
         Command::Feeds { json, reset } => {
             with_store(&config, edits(reset.is_some()), |store| async move {

@@ -24,7 +24,7 @@ struct ItemLine<'a> {
 }
 
 /// Runs the test command on a URL or a file.
-pub async fn run(config: &Config, source: &str, json: bool) -> Result<(), Failure> {
+pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Result<(), Failure> {
     let (bytes, base, content_type) = load(config, source).await?;
     let parsed = parse_feed(&bytes, &base, content_type.as_deref())
         .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
@@ -47,6 +47,14 @@ pub async fn run(config: &Config, source: &str, json: bool) -> Result<(), Failur
             output::line(&json_line(item, &hits))?;
         } else {
             print_item(item, &hits)?;
+        }
+        if explain && !json {
+            for (list, lines) in matcher.explain_queries(&scratch) {
+                output::line(&format!("       query of {list}:"))?;
+                for line in lines {
+                    output::line(&format!("         {line}"))?;
+                }
+            }
         }
     }
     if !json {

@@ -403,6 +403,24 @@ impl Matcher {
         self.explain(item, scratch)
     }
 
+    /// After [`Matcher::find`] on `scratch`: each query list's tree with
+    /// every node's result for that item (for `newswatch test --explain`).
+    pub fn explain_queries(&self, scratch: &MatchScratch) -> Vec<(String, Vec<String>)> {
+        self.lists
+            .iter()
+            .enumerate()
+            .filter_map(|(index, list)| {
+                let query = list.query.as_ref()?;
+                let (start, end) = scratch.query_ranges.get(index).copied().unwrap_or_default();
+                let hits = scratch.occurrences.get(start..end).unwrap_or_default();
+                Some((
+                    list.name.clone(),
+                    query::explain::tree(&query.query, hits, None),
+                ))
+            })
+            .collect()
+    }
+
     /// Calls `each` with every checked hit (boundaries, diacritics) in
     /// `text`, ignoring list rules and fields; ranges are in `fold(text)`.
     pub fn for_each_raw_hit<'a>(&'a self, text: &str, mut each: impl FnMut(RawHit<'a>)) {

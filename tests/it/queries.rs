@@ -418,3 +418,54 @@ proptest::proptest! {
         proptest::prop_assert_eq!(matches(&query, &title, ""), matches(&query, &folded, ""));
     }
 }
+
+#[test]
+fn test_explain_prints_each_query_as_a_tree_with_results() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("newswatch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[state]\ndirectory = {:?}\n{ENTITIES}\n[[watch]]\nname = \"troops\"\n\
+             query = '(KFOR OR NATO) NEAR/3 troop* NOT title:football'\n",
+            dir.path().join("state")
+        ),
+    )
+    .expect("config");
+    let feed = dir.path().join("feed.xml");
+    std::fs::write(
+        &feed,
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
+         <item><title>NATO sends more troops</title><guid>a</guid></item>\
+         <item><title>KFOR football troops win</title><guid>b</guid></item>\
+         </channel></rss>",
+    )
+    .expect("feed");
+    let output = crate::support::newswatch(&[
+        "test",
+        &feed.to_string_lossy(),
+        "--explain",
+        "--config",
+        &config.to_string_lossy(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::support::describe(&output)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let expected_first = "  +  [troops] NATO sends more troops\n\
+        \u{20}      troops / \"NATO\" in title: **NATO** sends more troops\n\
+        \u{20}      troops / \"troop*\" in title: NATO sends more **troops**\n\
+        \u{20}      query of troops:\n\
+        \u{20}        + AND\n\
+        \u{20}          + NEAR/3\n\
+        \u{20}            - KFOR\n\
+        \u{20}            + NATO\n\
+        \u{20}            + troop*\n\
+        \u{20}          + NOT\n\
+        \u{20}            - title:football\n";
+    assert!(text.contains(expected_first), "{text}");
+    assert!(text.contains("  -  KFOR football troops win"), "{text}");
+    assert!(text.contains("            + title:football"), "{text}");
+}

@@ -12,6 +12,7 @@
 //! point at its line and column.
 
 pub mod eval;
+pub mod explain;
 mod parse;
 #[cfg(test)]
 mod tests;
