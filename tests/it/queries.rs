@@ -469,3 +469,26 @@ fn test_explain_prints_each_query_as_a_tree_with_results() {
     assert!(text.contains("  -  KFOR football troops win"), "{text}");
     assert!(text.contains("            + title:football"), "{text}");
 }
+
+#[test]
+fn the_readme_query_examples_are_valid() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let blocks: Vec<&str> = readme
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .filter(|block| block.contains("query =") || block.contains("threshold ="))
+        .collect();
+    assert_eq!(blocks.len(), 2, "the query and weights examples");
+    let config =
+        Config::parse(&blocks.join("\n"), Path::new("README.md")).unwrap_or_else(|e| panic!("{e}"));
+    let matcher = Matcher::new(&config.watches, &config.entities).expect("matcher");
+    let mut scratch = MatchScratch::default();
+    let hits = matcher.find(
+        &item("Tension in North Mitrovica as KFOR troops deploy", ""),
+        &mut scratch,
+    );
+    let lists: Vec<&str> = hits.iter().map(|h| h.list.as_str()).collect();
+    assert!(lists.contains(&"troops"), "{lists:?}");
+}
