@@ -10,9 +10,11 @@
 //! to the per-list counts afterwards, and a query (`query/`) is evaluated
 //! only for lists where one of its words hit.
 
+mod compile;
 pub mod forms;
 pub mod query;
 mod snippet;
+mod term;
 pub mod watch;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
@@ -21,100 +23,11 @@ pub use crate::text::fold::{self, Folded, fold};
 pub use snippet::snippet;
 
 use crate::model::{Field, Hit, Item};
-use forms::FormTerm;
+use compile::{CompiledQuery, compile_query};
 use query::eval::{self, Occurrence};
-use query::{LeafKind, Query};
-use watch::{Diacritics, EntityConfig, TermConfig, TermMode, WatchConfig};
-
-/// One compiled term of one list.
-#[derive(Debug, Clone)]
-struct Term {
-    /// As written in the config (what alerts show).
-    written: String,
-    mode: TermMode,
-    /// For `diacritics = "exact"`: its [`fold::marked_letters`], which the
-    /// original text of a hit must equal.
-    marks: Option<String>,
-    /// A phrase's words after the first (which is the pattern): they must
-    /// follow it, with only spaces and punctuation between.
-    rest: Vec<String>,
-    /// With `forms`: the pattern is the stem, and the rest of the word
-    /// must be one of the language's endings.
-    forms: Option<FormTerm>,
-}
-
-impl Term {
-    /// A term as the config writes it (its whole folded text is the
-    /// pattern).
-    fn of(config: &TermConfig, default: TermMode) -> Term {
-        Term {
-            written: config.text().to_string(),
-            mode: config.mode(default),
-            marks: (config.diacritics() == Diacritics::Exact)
-                .then(|| fold::marked_letters(config.text())),
-            rest: Vec::new(),
-            forms: config
-                .forms()
-                .map(|langs| FormTerm::new(&folded_term(config), langs)),
-        }
-    }
-
-    /// The automaton pattern of a term from the config: its folded text,
-    /// or with `forms` its stem.
-    fn pattern_of(&self, config: &TermConfig) -> String {
-        match &self.forms {
-            Some(forms) => forms.stem().to_string(),
-            None => folded_term(config),
-        }
-    }
-
-    /// A query leaf's or entity variant's pattern: its first word, the
-    /// rest checked after it.
-    fn of_words(
-        written: &str,
-        words: &[String],
-        mode: TermMode,
-        marks: Option<String>,
-    ) -> (Term, String) {
-        let first = words.first().cloned().unwrap_or_default();
-        let term = Term {
-            written: written.to_string(),
-            mode,
-            marks,
-            rest: words.iter().skip(1).cloned().collect(),
-            forms: None,
-        };
-        (term, first)
-    }
-
-    /// Where a hit whose pattern ends at `end` ends: after the phrase's
-    /// further words, if they follow; `None` if they do not.
-    fn extend(&self, text: &str, end: usize) -> Option<usize> {
-        let mut end = end;
-        for (n, word) in self.rest.iter().enumerate() {
-            let gap = text[end..].find(fold::is_word_char)?;
-            let start = end + gap;
-            if gap == 0 || !text[start..].starts_with(word.as_str()) {
-                return None;
-            }
-            end = start + word.len();
-            let last_is_prefix = n + 1 == self.rest.len() && self.mode != TermMode::Word;
-            if !last_is_prefix && text[end..].chars().next().is_some_and(fold::is_word_char) {
-                return None;
-            }
-        }
-        Some(end)
-    }
-
-    /// Whether a hit at `range` of `folded` keeps the term's diacritics
-    /// (always, unless the term asks for exact ones).
-    fn marks_hold(&self, folded: &Folded, source: &str, range: std::ops::Range<usize>) -> bool {
-        self.marks.as_ref().is_none_or(|marks| {
-            let original = folded.original_range(range, source);
-            fold::marked_letters(&source[original]) == *marks
-        })
-    }
-}
+pub use term::on_boundaries;
+use term::{Term, boundary_after, boundary_before, word_span, word_start_offsets};
+use watch::{EntityConfig, TermConfig, TermMode, WatchConfig};
 
 /// A compiled watch list.
 #[derive(Debug, Clone)]
@@ -137,17 +50,6 @@ pub struct WatchList {
     threshold: Option<f64>,
     /// Its query, if it has one.
     query: Option<CompiledQuery>,
-}
-
-/// A list's query with the patterns of its leaves.
-#[derive(Debug, Clone)]
-struct CompiledQuery {
-    query: Query,
-    /// Each pattern of each leaf (an entity has one per variant), with the
-    /// leaf it stands for.
-    terms: Vec<(Term, usize)>,
-    /// The leaves an explanation shows when they hit (not under NOT).
-    positive: Vec<usize>,
 }
 
 impl WatchList {
@@ -693,122 +595,6 @@ impl Matcher {
     }
 }
 
-/// A list's query with a term per word, prefix, phrase and entity
-/// variant, and each term's automaton pattern (its first word).
-fn compile_query(
-    text: &str,
-    entities: &[EntityConfig],
-) -> Result<(CompiledQuery, Vec<String>), MatcherError> {
-    let query = query::parse(text).map_err(|e| MatcherError(format!("query {text:?}: {e}")))?;
-    let mut terms = Vec::new();
-    let mut patterns = Vec::new();
-    let mut push = |(term, pattern): (Term, String), leaf: usize| {
-        terms.push((term, leaf));
-        patterns.push(pattern);
-    };
-    for (leaf, spec) in query.leaves.iter().enumerate() {
-        let words = |folded: &str| -> Vec<String> {
-            folded
-                .split(|c: char| !fold::is_word_char(c))
-                .filter(|w| !w.is_empty())
-                .map(str::to_string)
-                .collect()
-        };
-        match &spec.kind {
-            LeafKind::Word(word) => {
-                push(
-                    Term::of_words(
-                        &spec.written,
-                        std::slice::from_ref(word),
-                        TermMode::Word,
-                        None,
-                    ),
-                    leaf,
-                );
-            }
-            LeafKind::Prefix(stem) => {
-                push(
-                    Term::of_words(
-                        &spec.written,
-                        std::slice::from_ref(stem),
-                        TermMode::Prefix,
-                        None,
-                    ),
-                    leaf,
-                );
-            }
-            LeafKind::Phrase(phrase) => {
-                push(
-                    Term::of_words(&spec.written, phrase, TermMode::Word, None),
-                    leaf,
-                );
-            }
-            LeafKind::Entity(name) => {
-                let entity = entities
-                    .iter()
-                    .find(|e| e.name.get_ref() == name)
-                    .ok_or_else(|| {
-                        MatcherError(format!("query {text:?}: unknown entity @{name}"))
-                    })?;
-                for variant in &entity.variants {
-                    let variant = variant.get_ref();
-                    if variant.forms().is_some() {
-                        let mut term = Term::of(variant, TermMode::Word);
-                        term.written = spec.written.clone();
-                        let pattern = term.pattern_of(variant);
-                        push((term, pattern), leaf);
-                        continue;
-                    }
-                    let marks = (variant.diacritics() == Diacritics::Exact)
-                        .then(|| fold::marked_letters(variant.text()));
-                    let folded = folded_term(variant);
-                    let mode = variant.mode(TermMode::Word);
-                    push(
-                        Term::of_words(&spec.written, &words(&folded), mode, marks),
-                        leaf,
-                    );
-                }
-            }
-        }
-    }
-    let mut positive = Vec::new();
-    eval::positive_leaves(&query.root, &mut positive);
-    positive.sort_unstable();
-    positive.dedup();
-    Ok((
-        CompiledQuery {
-            query,
-            terms,
-            positive,
-        },
-        patterns,
-    ))
-}
-
-/// Byte offsets where words start in folded `text`.
-fn word_start_offsets(text: &str) -> impl Iterator<Item = usize> + '_ {
-    let mut previous_is_word = false;
-    text.char_indices().filter_map(move |(at, c)| {
-        let is_word = fold::is_word_char(c);
-        let starts = is_word && !previous_is_word;
-        previous_is_word = is_word;
-        starts.then_some(at)
-    })
-}
-
-/// The indexes of the first and last words of a hit at `start..end`.
-fn word_span(word_starts: &[usize], start: usize, end: usize) -> (u32, u32) {
-    let index = |at: usize| {
-        let n = word_starts.partition_point(|&s| s <= at).saturating_sub(1);
-        u32::try_from(n).unwrap_or(u32::MAX)
-    };
-    (index(start), index(end.saturating_sub(1).max(start)))
-}
-
-fn folded_term(term: &TermConfig) -> String {
-    fold(term.text()).trim().to_string()
-}
-
 /// Orders lists so that each follows the lists it requires.
 fn requirement_order(lists: &[WatchList]) -> Result<Vec<usize>, MatcherError> {
     let mut order = Vec::with_capacity(lists.len());
@@ -828,32 +614,6 @@ fn requirement_order(lists: &[WatchList]) -> Result<Vec<usize>, MatcherError> {
         }
     }
     Ok(order)
-}
-
-/// Whether a match at `start..end` of folded `text` sits on the boundaries
-/// its mode asks for, judged on the neighbouring characters.
-pub fn on_boundaries(text: &str, start: usize, end: usize, mode: TermMode) -> bool {
-    match mode {
-        TermMode::Substring => true,
-        TermMode::Prefix => boundary_before(text, start),
-        TermMode::Word => boundary_before(text, start) && boundary_after(text, end),
-    }
-}
-
-/// Whether no word character comes right before `at`.
-fn boundary_before(text: &str, at: usize) -> bool {
-    text[..at]
-        .chars()
-        .next_back()
-        .is_none_or(|c| !fold::is_word_char(c))
-}
-
-/// Whether no word character comes right at `at`.
-fn boundary_after(text: &str, at: usize) -> bool {
-    text[at..]
-        .chars()
-        .next()
-        .is_none_or(|c| !fold::is_word_char(c))
 }
 
 #[cfg(test)]

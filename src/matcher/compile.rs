@@ -1,0 +1,111 @@
+//! Compiling a watch list's query: a term (and automaton pattern) for
+//! each word, prefix, phrase and entity variant it names.
+
+use super::MatcherError;
+use super::query::{self, LeafKind, Query, eval};
+use super::term::{Term, folded_term};
+use super::watch::{Diacritics, EntityConfig, TermMode};
+use crate::text::fold;
+
+/// A list's query with the patterns of its leaves.
+#[derive(Debug, Clone)]
+pub(super) struct CompiledQuery {
+    pub(super) query: Query,
+    /// Each pattern of each leaf (an entity has one per variant), with the
+    /// leaf it stands for.
+    pub(super) terms: Vec<(Term, usize)>,
+    /// The leaves an explanation shows when they hit (not under NOT).
+    pub(super) positive: Vec<usize>,
+}
+
+/// A list's query with a term per word, prefix, phrase and entity
+/// variant, and each term's automaton pattern (its first word).
+pub(super) fn compile_query(
+    text: &str,
+    entities: &[EntityConfig],
+) -> Result<(CompiledQuery, Vec<String>), MatcherError> {
+    let query = query::parse(text).map_err(|e| MatcherError(format!("query {text:?}: {e}")))?;
+    let mut terms = Vec::new();
+    let mut patterns = Vec::new();
+    let mut push = |(term, pattern): (Term, String), leaf: usize| {
+        terms.push((term, leaf));
+        patterns.push(pattern);
+    };
+    for (leaf, spec) in query.leaves.iter().enumerate() {
+        let words = |folded: &str| -> Vec<String> {
+            folded
+                .split(|c: char| !fold::is_word_char(c))
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        match &spec.kind {
+            LeafKind::Word(word) => {
+                push(
+                    Term::of_words(
+                        &spec.written,
+                        std::slice::from_ref(word),
+                        TermMode::Word,
+                        None,
+                    ),
+                    leaf,
+                );
+            }
+            LeafKind::Prefix(stem) => {
+                push(
+                    Term::of_words(
+                        &spec.written,
+                        std::slice::from_ref(stem),
+                        TermMode::Prefix,
+                        None,
+                    ),
+                    leaf,
+                );
+            }
+            LeafKind::Phrase(phrase) => {
+                push(
+                    Term::of_words(&spec.written, phrase, TermMode::Word, None),
+                    leaf,
+                );
+            }
+            LeafKind::Entity(name) => {
+                let entity = entities
+                    .iter()
+                    .find(|e| e.name.get_ref() == name)
+                    .ok_or_else(|| {
+                        MatcherError(format!("query {text:?}: unknown entity @{name}"))
+                    })?;
+                for variant in &entity.variants {
+                    let variant = variant.get_ref();
+                    if variant.forms().is_some() {
+                        let mut term = Term::of(variant, TermMode::Word);
+                        term.written = spec.written.clone();
+                        let pattern = term.pattern_of(variant);
+                        push((term, pattern), leaf);
+                        continue;
+                    }
+                    let marks = (variant.diacritics() == Diacritics::Exact)
+                        .then(|| fold::marked_letters(variant.text()));
+                    let folded = folded_term(variant);
+                    let mode = variant.mode(TermMode::Word);
+                    push(
+                        Term::of_words(&spec.written, &words(&folded), mode, marks),
+                        leaf,
+                    );
+                }
+            }
+        }
+    }
+    let mut positive = Vec::new();
+    eval::positive_leaves(&query.root, &mut positive);
+    positive.sort_unstable();
+    positive.dedup();
+    Ok((
+        CompiledQuery {
+            query,
+            terms,
+            positive,
+        },
+        patterns,
+    ))
+}
