@@ -210,6 +210,66 @@ const CASES: &[Case] = &[
     ("@mitrovica", "Mitrovicës së Veriut", "", true),
     ("@mitrovica", "Mitrovich said", "", false),
     ("@mitrovica NEAR/2 sever*", "U severnoj Mitrovici", "", true),
+    // Deeper nesting and mixed operators.
+    (
+        "((KFOR OR NATO) AND (troop* OR vojsk*)) OR @vucic",
+        "Vučić u Briselu",
+        "",
+        true,
+    ),
+    (
+        "((KFOR OR NATO) AND (troop* OR vojsk*)) OR @vucic",
+        "NATO vojska",
+        "",
+        true,
+    ),
+    (
+        "((KFOR OR NATO) AND (troop* OR vojsk*)) OR @vucic",
+        "NATO summit",
+        "",
+        false,
+    ),
+    ("NOT football KFOR", "KFOR patrols", "", true),
+    ("NOT football KFOR", "KFOR football", "", false),
+    (
+        "KFOR NOT (football NOT troops)",
+        "KFOR football troops",
+        "",
+        true,
+    ),
+    ("KFOR NOT (football NOT troops)", "KFOR football", "", false),
+    ("title:@kfor summary:troop*", "КФОР", "troops arrive", true),
+    (
+        "title:@kfor summary:troop*",
+        "troops",
+        "KFOR arrives",
+        false,
+    ),
+    (
+        "\"Kosovo Force\" ONEAR/4 @vucic",
+        "Kosovo Force meets Vučić",
+        "",
+        true,
+    ),
+    (
+        "\"Kosovo Force\" ONEAR/4 @vucic",
+        "Vučić meets the Kosovo Force",
+        "",
+        false,
+    ),
+    (
+        "(troop* OR soldier*) NEAR/2 (Kosovo OR Kosova)",
+        "Soldiers in Kosova",
+        "",
+        true,
+    ),
+    (
+        "(troop* OR soldier*) NEAR/1 (Kosovo OR Kosova)",
+        "Soldiers in Kosova",
+        "",
+        false,
+    ),
+    ("content:KFOR", "KFOR", "KFOR", false),
     // Serbian Latin and Cyrillic together.
     ("\"Severno Kosovo\"", "Северно Косово", "", true),
     ("Srbija NEAR/2 Kosovo", "Србија и Косово", "", true),
@@ -256,6 +316,44 @@ fn every_case_of_the_table_matches_as_it_says() {
         CASES.len(),
         wrong.join("\n")
     );
+}
+
+/// Malformed queries through the config: the line and column `check`
+/// reports, inside the query string.
+const MALFORMED: &[(&str, usize, &str)] = &[
+    ("(KFOR OR NATO", 10, "never closed"),
+    ("KFOR NEAR/0 troops", 15, "at least 1"),
+    ("KFOR ONEAR troops", 15, "needs a distance"),
+    ("ko* troops", 10, "too short"),
+    ("KFOR AND ()", 19, "empty"),
+    ("KFOR OR", 17, "ends where"),
+    ("\"Kosovo Force", 10, "never closed"),
+    ("KFOR NEAR/3 (troops AND army)", 22, "OR-group"),
+    ("headline:KFOR", 10, "unknown field"),
+    ("KFOR @kurti", 15, "unknown entity"),
+    ("KFOR NOT KFOR", 10, "never match"),
+    ("NOT KFOR", 10, "none of its words"),
+    ("KFOR)", 14, "closes no"),
+];
+
+#[test]
+fn malformed_queries_are_config_errors_at_their_token() {
+    for (query, column, says) in MALFORMED {
+        let text = format!("{ENTITIES}\n[[watch]]\nname = \"q\"\nquery = '{query}'\n");
+        let line = text.lines().count();
+        match Config::parse(&text, Path::new("q.toml")) {
+            Err(newswatch::config::ConfigError::Invalid {
+                line: at_line,
+                column: at_column,
+                message,
+                ..
+            }) => {
+                assert_eq!((at_line, at_column), (line, *column), "{query}: {message}");
+                assert!(message.contains(says), "{query}: {message}");
+            }
+            other => panic!("{query}: expected an error, got {other:?}"),
+        }
+    }
 }
 
 #[test]
