@@ -7,7 +7,7 @@ use super::{Failure, output};
 use crate::config::Config;
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
 use crate::matcher::{MatchScratch, Matcher};
-use crate::model::{Hit, Item, rfc3339};
+use crate::model::{Hit, Item, ListScore, rfc3339};
 use crate::parse::parse_feed;
 
 /// One line of `--json` output.
@@ -21,6 +21,8 @@ struct ItemLine<'a> {
     lists: Vec<&'a str>,
     terms: Vec<&'a str>,
     hits: &'a [Hit],
+    /// Score and threshold of the matching lists with weighted terms.
+    scores: &'a [ListScore],
 }
 
 /// Runs the test command on a URL or a file.
@@ -40,13 +42,20 @@ pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Re
     }
     for item in &parsed.items {
         let hits = matcher.find(item, &mut scratch);
+        let scores = matcher.scores(&scratch);
         if !hits.is_empty() {
             matching += 1;
         }
         if json {
-            output::line(&json_line(item, &hits))?;
+            output::line(&json_line(item, &hits, &scores))?;
         } else {
             print_item(item, &hits)?;
+            for score in &scores {
+                output::line(&format!(
+                    "       {}: score {} of threshold {}",
+                    score.list, score.score, score.threshold
+                ))?;
+            }
         }
         if explain && !json {
             for (list, lines) in matcher.explain_queries(&scratch) {
@@ -63,7 +72,7 @@ pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Re
     Ok(())
 }
 
-fn json_line(item: &Item, hits: &[Hit]) -> String {
+fn json_line(item: &Item, hits: &[Hit], scores: &[ListScore]) -> String {
     let mut lists: Vec<&str> = hits.iter().map(|h| h.list.as_str()).collect();
     lists.sort_unstable();
     lists.dedup();
@@ -85,6 +94,7 @@ fn json_line(item: &Item, hits: &[Hit]) -> String {
         lists,
         terms,
         hits,
+        scores,
     };
     // Serialising plain strings cannot fail; fall back to an empty object.
     serde_json::to_string(&line).unwrap_or_else(|_| "{}".to_string())

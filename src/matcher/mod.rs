@@ -22,7 +22,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 pub use crate::text::fold::{self, Folded, fold};
 pub use snippet::snippet;
 
-use crate::model::{Field, Hit, Item};
+use crate::model::{Field, Hit, Item, ListScore};
 use compile::{CompiledQuery, compile_query};
 use query::eval::{self, Occurrence};
 pub use term::on_boundaries;
@@ -305,6 +305,33 @@ impl Matcher {
         self.explain(item, scratch)
     }
 
+    /// The summed weights of the different terms of list `index` that hit.
+    fn score(&self, index: usize, scratch: &MatchScratch) -> f64 {
+        let list = &self.lists[index];
+        (0..list.terms.len())
+            .filter(|&term| scratch.first[list.first_slot + term].is_some())
+            .map(|term| list.weights[term])
+            .sum()
+    }
+
+    /// After [`Matcher::find`] on `scratch`: the score and threshold of
+    /// each matching list with weighted terms (what alerts and `newswatch
+    /// test` show).
+    pub fn scores(&self, scratch: &MatchScratch) -> Vec<ListScore> {
+        self.lists
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| scratch.matched.get(*index).copied().unwrap_or(false))
+            .filter_map(|(index, list)| {
+                Some(ListScore {
+                    list: list.name.clone(),
+                    score: self.score(index, scratch),
+                    threshold: list.threshold?,
+                })
+            })
+            .collect()
+    }
+
     /// After [`Matcher::find`] on `scratch`: each query list's tree with
     /// every node's result for that item (for `newswatch test --explain`).
     pub fn explain_queries(&self, scratch: &MatchScratch) -> Vec<(String, Vec<String>)> {
@@ -437,6 +464,7 @@ impl Matcher {
         scratch.occurrences.clear();
         scratch.hits_per_list.fill(0);
         scratch.excluded.fill(false);
+        scratch.matched.fill(false);
     }
 
     /// Applies the list rules, requirements first.
@@ -444,14 +472,7 @@ impl Matcher {
         for &index in &self.order {
             let list = &self.lists[index];
             let terms_hold = || match list.threshold {
-                Some(threshold) => {
-                    let slots = list.first_slot..list.first_slot + list.terms.len();
-                    let score: f64 = slots
-                        .filter(|&slot| scratch.first[slot].is_some())
-                        .map(|slot| list.weights[slot - list.first_slot])
-                        .sum();
-                    score >= threshold
-                }
+                Some(threshold) => self.score(index, scratch) >= threshold,
                 None => scratch.hits_per_list[index] >= list.min_hits,
             };
             let query_holds = || {

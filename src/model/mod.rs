@@ -181,6 +181,21 @@ pub struct Alert {
     /// Hits left out so the alert's JSON stays within 64 KiB.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub hits_omitted: usize,
+    /// For lists with weighted terms: the score the item reached and the
+    /// list's threshold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scores: Vec<ListScore>,
+}
+
+/// How far an item got on a list with weighted terms.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct ListScore {
+    /// The list.
+    pub list: String,
+    /// The summed weights of the different terms that hit.
+    pub score: f64,
+    /// What the list asks for.
+    pub threshold: f64,
 }
 
 fn is_zero(count: &usize) -> bool {
@@ -251,6 +266,7 @@ impl Alert {
             story: String::new(),
             sources: vec![feed.to_string()],
             hits_omitted: 0,
+            scores: Vec::new(),
         };
         alert.fit(MAX_ALERT_BYTES);
         alert

@@ -37,6 +37,7 @@ fn alert(id: &str, title: &str) -> Alert {
         story: id.into(),
         sources: vec!["Balkan Insight".into(), "Prishtina Insight".into()],
         hits_omitted: 0,
+        scores: Vec::new(),
     }
 }
 

@@ -389,6 +389,19 @@ terms = [{ term = "barricade", weight = 2.0 }, { term = "protest", weight = 1.0 
     let config = Config::parse(text, Path::new("w.toml")).expect("valid");
     let matcher = Matcher::new(&config.watches, &config.entities).expect("matcher");
     let mut scratch = MatchScratch::default();
+    matcher.find(&item("Police remove a barricade", ""), &mut scratch);
+    let scores = matcher.scores(&scratch);
+    assert_eq!(scores.len(), 1, "{scores:?}");
+    assert_eq!(
+        (
+            scores[0].list.as_str(),
+            scores[0].score,
+            scores[0].threshold
+        ),
+        ("unrest", 3.0, 3.0)
+    );
+    matcher.find(&item("Nothing here", ""), &mut scratch);
+    assert!(matcher.scores(&scratch).is_empty(), "a miss has no score");
     let mut matches = |title: &str| !matcher.find(&item(title, ""), &mut scratch).is_empty();
     assert!(matches("Barricade and protest in the north"), "2 + 1");
     assert!(

@@ -156,7 +156,7 @@ fn new_alert(
     if hits.is_empty() {
         return None;
     }
-    let alert = Alert::new(
+    let mut alert = Alert::new(
         uuid::Uuid::now_v7().to_string(),
         &feed.name,
         &feed.id,
@@ -164,6 +164,7 @@ fn new_alert(
         &hits,
         detected,
     );
+    alert.scores = matcher.scores(scratch);
     let routed: Vec<&SinkConfig> = routing
         .sinks
         .iter()
