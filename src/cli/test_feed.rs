@@ -41,7 +41,7 @@ pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Re
         ))?;
     }
     for item in &parsed.items {
-        let hits = matcher.find(item, &mut scratch);
+        let hits = matcher.find_in(item, parsed.language.as_deref(), &mut scratch);
         let scores = matcher.scores(&scratch);
         if !hits.is_empty() {
             matching += 1;

@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::check::Checker;
 use super::load::Located;
-use crate::matcher::query::{self, Node};
+use crate::matcher::query;
 use crate::matcher::watch::{EntityConfig, TermConfig, WatchConfig};
 use crate::model::Field;
 use crate::text::fold::fold;
@@ -188,13 +188,6 @@ impl Checker<'_, '_> {
                 );
             }
         }
-        if uses_lang(&parsed.root) {
-            let at = self.inside(text, text.get_ref().find("lang:").unwrap_or(0));
-            self.report(
-                Some(at),
-                format!("watch list {name:?}: query: lang: is not supported yet"),
-            );
-        }
     }
 
     /// Where byte `at` of a string value is in the file: exact when the
@@ -302,16 +295,6 @@ impl Checker<'_, '_> {
                 in_reported_cycle.extend(cycle);
             }
         }
-    }
-}
-
-/// Whether a query uses `lang:` (not supported yet).
-fn uses_lang(node: &Node) -> bool {
-    match node {
-        Node::Lang(_) => true,
-        Node::And(children) | Node::Or(children) => children.iter().any(uses_lang),
-        Node::Not(child) => uses_lang(child),
-        Node::Leaf(_) | Node::Near { .. } => false,
     }
 }
 

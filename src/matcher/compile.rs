@@ -16,6 +16,8 @@ pub(super) struct CompiledQuery {
     pub(super) terms: Vec<(Term, usize)>,
     /// The leaves an explanation shows when they hit (not under NOT).
     pub(super) positive: Vec<usize>,
+    /// Whether it asks for the item's language (`lang:`).
+    pub(super) uses_lang: bool,
 }
 
 /// A list's query with a term per word, prefix, phrase and entity
@@ -102,6 +104,7 @@ pub(super) fn compile_query(
     positive.dedup();
     Ok((
         CompiledQuery {
+            uses_lang: query.uses_lang(),
             query,
             terms,
             positive,

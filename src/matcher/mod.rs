@@ -234,8 +234,20 @@ impl Matcher {
 
     /// Finds the lists the item matches. Each matching list reports every
     /// term that hit, explained by the first place it hit (title before
-    /// summary before content). Empty when nothing matches.
+    /// summary before content). Empty when nothing matches. The item's
+    /// language, for `lang:`, is detected from its text.
     pub fn find(&self, item: &Item, scratch: &mut MatchScratch) -> Vec<Hit> {
+        self.find_in(item, None, scratch)
+    }
+
+    /// [`Matcher::find`] for an item of a feed that declares its language
+    /// (ISO 639-1), which `lang:` then takes instead of detecting one.
+    pub fn find_in(
+        &self,
+        item: &Item,
+        declared: Option<&str>,
+        scratch: &mut MatchScratch,
+    ) -> Vec<Hit> {
         self.reset(scratch);
         for field in Field::ALL {
             if self.fields & (1 << field.index()) == 0 {
@@ -301,7 +313,7 @@ impl Matcher {
             scratch.query_ranges[list] = (at, end);
             at = end;
         }
-        self.decide(scratch);
+        self.decide(item, declared, scratch);
         self.explain(item, scratch)
     }
 
@@ -468,18 +480,30 @@ impl Matcher {
     }
 
     /// Applies the list rules, requirements first.
-    fn decide(&self, scratch: &mut MatchScratch) {
+    fn decide(&self, item: &Item, declared: Option<&str>, scratch: &mut MatchScratch) {
+        // The language, found once and only if a query with a hit asks.
+        let mut language: Option<Option<String>> = None;
         for &index in &self.order {
             let list = &self.lists[index];
             let terms_hold = || match list.threshold {
                 Some(threshold) => self.score(index, scratch) >= threshold,
                 None => scratch.hits_per_list[index] >= list.min_hits,
             };
-            let query_holds = || {
+            let mut query_holds = || {
                 list.query.as_ref().is_some_and(|query| {
                     let (start, end) = scratch.query_ranges[index];
                     let hits = &scratch.occurrences[start..end];
-                    !hits.is_empty() && eval::holds(&query.query.root, hits, None)
+                    if hits.is_empty() {
+                        return false;
+                    }
+                    let lang = if query.uses_lang {
+                        language
+                            .get_or_insert_with(|| item_language(item, declared))
+                            .as_deref()
+                    } else {
+                        None
+                    };
+                    eval::holds(&query.query.root, hits, lang)
                 })
             };
             let own = match (list.terms.is_empty(), list.query.is_some()) {
@@ -614,6 +638,16 @@ impl Matcher {
             .partition_point(|l| l.first_slot + l.terms.len() <= slot)
             .min(self.lists.len().saturating_sub(1))
     }
+}
+
+/// The item's language: the declared one, else detected from its
+/// headline and summary.
+fn item_language(item: &Item, declared: Option<&str>) -> Option<String> {
+    if let Some(declared) = declared {
+        return Some(declared.to_string());
+    }
+    let text = format!("{} {}", item.title, item.summary);
+    crate::text::lang::detect(&text).map(str::to_string)
 }
 
 /// Orders lists so that each follows the lists it requires.

@@ -50,6 +50,9 @@ pub struct ParsedFeed {
     pub recovered: usize,
     /// Why feed-rs was not enough, when the lenient reading was used.
     pub strict_shortfall: Option<String>,
+    /// The language the feed declares (`<language>`, `xml:lang`), as
+    /// ISO 639-1.
+    pub language: Option<String>,
 }
 
 impl ParsedFeed {
@@ -185,6 +188,10 @@ fn from_strict(
         expected: 0,
         recovered: 0,
         strict_shortfall: None,
+        language: feed
+            .language
+            .as_deref()
+            .and_then(crate::text::lang::declared),
     }
 }
 
@@ -202,6 +209,7 @@ fn from_lenient(scan: Scan, feed_url: &str) -> ParsedFeed {
         expected: 0,
         recovered: 0,
         strict_shortfall: None,
+        language: None,
     }
 }
 

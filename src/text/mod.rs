@@ -4,4 +4,5 @@
 
 pub mod clip;
 pub mod fold;
+pub mod lang;
 pub mod plain;

@@ -270,6 +270,56 @@ const CASES: &[Case] = &[
         false,
     ),
     ("content:KFOR", "KFOR", "KFOR", false),
+    // The item's language, detected (Latin-script Serbian, Croatian and
+    // Bosnian are one family).
+    (
+        "KFOR lang:sq",
+        "KFOR dhe policia e Kosovës patrullojnë në veri",
+        "",
+        true,
+    ),
+    (
+        "KFOR lang:sq",
+        "KFOR patrols in the north of the country",
+        "",
+        false,
+    ),
+    (
+        "KFOR lang:en",
+        "KFOR patrols in the north of the country",
+        "",
+        true,
+    ),
+    (
+        "KFOR lang:sh",
+        "KFOR patrolira na severu Kosova i u Mitrovici",
+        "",
+        true,
+    ),
+    (
+        "KFOR lang:sr",
+        "KFOR patrolira na severu Kosova i u Mitrovici",
+        "",
+        true,
+    ),
+    (
+        "KFOR lang:sr",
+        "КФОР патролира на северу Косова и у Митровици",
+        "",
+        true,
+    ),
+    (
+        "KFOR NOT lang:en",
+        "KFOR patrols in the north of the country",
+        "",
+        false,
+    ),
+    (
+        "KFOR (lang:sq OR lang:sh)",
+        "KFOR patrols in the north of the country",
+        "",
+        false,
+    ),
     // Serbian Latin and Cyrillic together.
     ("\"Severno Kosovo\"", "Северно Косово", "", true),
     ("Srbija NEAR/2 Kosovo", "Србија и Косово", "", true),
@@ -602,4 +652,21 @@ fn the_readme_query_examples_are_valid() {
     );
     let lists: Vec<&str> = hits.iter().map(|h| h.list.as_str()).collect();
     assert!(lists.contains(&"troops"), "{lists:?}");
+}
+
+#[test]
+fn a_feed_s_declared_language_wins_over_detection() {
+    let matcher = matcher("KFOR lang:sq");
+    let english = item("KFOR patrols in the north of the country", "");
+    let mut scratch = MatchScratch::default();
+    assert!(
+        matcher.find(&english, &mut scratch).is_empty(),
+        "detected: en"
+    );
+    assert!(
+        !matcher
+            .find_in(&english, Some("sq"), &mut scratch)
+            .is_empty(),
+        "declared: sq"
+    );
 }

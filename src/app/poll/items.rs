@@ -53,13 +53,18 @@ impl PollContext {
         let parsed = parse_feed(bytes, url, content_type).map_err(|e| e.to_string())?;
         let census = Census::of(&parsed);
         census.report(feed, url, parsed.strict_shortfall.as_deref());
+        let language = parsed.language;
         let items = newest_first(parsed.items, feed.max_items);
         let mut scratch = MatchScratch::default();
         let detected = Utc::now();
         let mut alerts = Vec::new();
         let mut silent = Vec::new();
         for item in &items {
-            let Some(new) = new_alert(&self.matcher, &mut scratch, item, feed, detected, &routing)
+            let matching = Matching {
+                matcher: &self.matcher,
+                language: language.as_deref(),
+            };
+            let Some(new) = new_alert(&matching, &mut scratch, item, feed, detected, &routing)
             else {
                 continue;
             };
@@ -142,17 +147,24 @@ struct Routing<'a> {
     tracking: &'a [String],
 }
 
+/// The matcher, and the language the feed declares (for `lang:`).
+struct Matching<'a> {
+    matcher: &'a Matcher,
+    language: Option<&'a str>,
+}
+
 /// The alert for an item, if it matches any list, with what identifies
 /// its story.
 fn new_alert(
-    matcher: &Matcher,
+    matching: &Matching<'_>,
     scratch: &mut MatchScratch,
     item: &Item,
     feed: &FeedSpec,
     detected: chrono::DateTime<Utc>,
     routing: &Routing<'_>,
 ) -> Option<NewAlert> {
-    let hits = matcher.find(item, scratch);
+    let matcher = matching.matcher;
+    let hits = matcher.find_in(item, matching.language, scratch);
     if hits.is_empty() {
         return None;
     }

@@ -121,6 +121,11 @@ impl Query {
         named
     }
 
+    /// Whether it asks for the item's language anywhere.
+    pub fn uses_lang(&self) -> bool {
+        !langs_of(&self.root).is_empty()
+    }
+
     /// Evaluates the tree with each leaf's and each language's truth
     /// given; NEAR is taken as "both hit" (proximity needs positions).
     pub fn holds_with(&self, leaf: &impl Fn(usize) -> bool, lang: &impl Fn(&str) -> bool) -> bool {
