@@ -122,7 +122,7 @@ fn test_text_explains_each_hit() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains(
-            "kosovo / \"kosov\" in title: Barricades go up at border crossings as **Kosov**o Serbs"
+            "kosovo / \"Kosovo\" in title: Barricades go up at border crossings as **Kosovo** Serbs"
         ),
         "{stdout}"
     );

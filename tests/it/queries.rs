@@ -7,7 +7,8 @@ use std::path::Path;
 
 use newswatch::config::Config;
 use newswatch::matcher::{MatchScratch, Matcher};
-use newswatch::model::{Item, ItemKey};
+
+use crate::support::item;
 
 const ENTITIES: &str = r#"
 [[entity]]
@@ -330,19 +331,6 @@ fn matcher(query: &str) -> Matcher {
     let config =
         Config::parse(&text, Path::new("q.toml")).unwrap_or_else(|e| panic!("{query}: {e}"));
     Matcher::new(&config.watches, &config.entities).expect("matcher")
-}
-
-fn item(title: &str, summary: &str) -> Item {
-    Item {
-        key: ItemKey::from_parts("test", &[title, summary]),
-        source_id: None,
-        title: title.to_string(),
-        link: None,
-        summary: summary.to_string(),
-        content: String::new(),
-        published: None,
-        published_raw: None,
-    }
 }
 
 #[test]

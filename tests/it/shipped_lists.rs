@@ -637,17 +637,32 @@ const CASES: &[Case] = &[
     ),
     case(Sq, "Beogradi reagon ndaj deklaratës së BE-së", "", SERBIA),
     // Look-alikes of Kosovo: a prefix would take them, word forms do not.
-    case(En, "Ljubljana festival honours the poet Srečko Kosovel", "", NONE),
+    case(
+        En,
+        "Ljubljana festival honours the poet Srečko Kosovel",
+        "",
+        NONE,
+    ),
     case(
         SrLatn,
         "Izložba posvećena pesniku Kosovelu u Trstu",
         "Srečko Kosovel, slovenački pesnik.",
         NONE,
     ),
-    case(En, "Kosovelova ulica closed for repairs in Ljubljana", "", NONE),
+    case(
+        En,
+        "Kosovelova ulica closed for repairs in Ljubljana",
+        "",
+        NONE,
+    ),
     // And the forms it must keep.
     case(SrLatn, "Kosovski Albanci obeležili godišnjicu", "", KOSOVO),
-    case(SrLatn, "Kosovka devojka na sceni Narodnog pozorišta", "", KOSOVO),
+    case(
+        SrLatn,
+        "Kosovka devojka na sceni Narodnog pozorišta",
+        "",
+        KOSOVO,
+    ),
     case(SrCyrl, "Косовом је прошао конвој", "", KOSOVO),
     case(Sq, "Kosovarët festojnë pavarësinë", "", KOSOVO),
 ];
