@@ -655,6 +655,15 @@ const CASES: &[Case] = &[
         "",
         NONE,
     ),
+    // Vučić's forms, not another surname built on his.
+    case(SrLatn, "Sastanak sa Vučićem u Beogradu", "", SERBIA),
+    case(SrCyrl, "Вучићева изјава о Косову", "", KOSOVO_SERBIA),
+    case(
+        SrLatn,
+        "Vučićevićeva izložba otvorena u Novom Sadu",
+        "",
+        NONE,
+    ),
     // And the forms it must keep.
     case(SrLatn, "Kosovski Albanci obeležili godišnjicu", "", KOSOVO),
     case(
