@@ -11,21 +11,22 @@ use crate::text::fold;
 #[derive(Debug, Clone)]
 pub(super) struct CompiledQuery {
     pub(super) query: Query,
-    /// Each pattern of each leaf (an entity has one per variant), with the
-    /// leaf it stands for.
-    pub(super) terms: Vec<(Term, usize)>,
     /// The leaves an explanation shows when they hit (not under NOT).
     pub(super) positive: Vec<usize>,
     /// Whether it asks for the item's language (`lang:`).
     pub(super) uses_lang: bool,
 }
 
-/// A list's query with a term per word, prefix, phrase and entity
-/// variant, and each term's automaton pattern (its first word).
+/// A query's terms, each with the leaf it stands for.
+pub(super) type QueryTerms = Vec<(Term, usize)>;
+
+/// A list's query; a term per word, prefix, phrase and entity variant,
+/// with the leaf it stands for; and each term's automaton pattern (its
+/// first word, or a stem).
 pub(super) fn compile_query(
     text: &str,
     entities: &[EntityConfig],
-) -> Result<(CompiledQuery, Vec<String>), MatcherError> {
+) -> Result<(CompiledQuery, QueryTerms, Vec<String>), MatcherError> {
     let query = query::parse(text).map_err(|e| MatcherError(format!("query {text:?}: {e}")))?;
     let mut terms = Vec::new();
     let mut patterns = Vec::new();
@@ -106,9 +107,9 @@ pub(super) fn compile_query(
         CompiledQuery {
             uses_lang: query.uses_lang(),
             query,
-            terms,
             positive,
         },
+        terms,
         patterns,
     ))
 }

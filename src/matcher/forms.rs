@@ -276,7 +276,10 @@ mod tests {
     use crate::text::fold::fold;
 
     fn term(written: &str, langs: &str) -> FormTerm {
-        FormTerm::new(&fold(written), FormLangs::parse(langs).unwrap())
+        FormTerm::new(
+            &fold(written),
+            FormLangs::parse(langs).expect("test languages"),
+        )
     }
 
     /// Whether `word` (folded first) is a form of `term`, as the matcher sees it.
@@ -444,7 +447,7 @@ mod tests {
             assert_eq!(term.stem(), fold(written), "{written}");
             assert!(term.accepts("") && !term.accepts("a"), "{written}");
         }
-        let phrase = FormTerm::new("kosovska mitrovica", FormLangs::parse("sr").unwrap());
+        let phrase = FormTerm::new("kosovska mitrovica", FormLangs::parse("sr").expect("sr"));
         assert_eq!(phrase.stem(), "kosovska mitrovica");
         assert!(phrase.accepts("") && !phrase.accepts("e"));
         let none = FormTerm::new("kosovo", FormLangs::default());

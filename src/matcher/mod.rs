@@ -11,6 +11,7 @@
 //! only for lists where one of its words hit.
 
 mod compile;
+mod explain;
 pub mod forms;
 pub mod query;
 mod snippet;
@@ -22,8 +23,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 pub use crate::text::fold::{self, Folded, fold};
 pub use snippet::snippet;
 
-use crate::model::{Field, Hit, Item, ListScore};
-use compile::{CompiledQuery, compile_query};
+use crate::model::{Field, Hit, Item};
+use compile::{CompiledQuery, QueryTerms, compile_query};
 use query::eval::{self, Occurrence};
 pub use term::on_boundaries;
 use term::{Term, boundary_after, boundary_before, word_span, word_start_offsets};
@@ -50,6 +51,9 @@ pub struct WatchList {
     threshold: Option<f64>,
     /// Its query, if it has one.
     query: Option<CompiledQuery>,
+    /// The terms of its query (none without one): each pattern of each
+    /// leaf (an entity has one per variant), with the leaf it stands for.
+    query_terms: QueryTerms,
 }
 
 impl WatchList {
@@ -169,9 +173,11 @@ impl Matcher {
                     add(pattern, Target { list, term, role });
                 }
             }
+            let mut query_terms = Vec::new();
             let query = match &watch.query {
                 Some(text) => {
-                    let (compiled, patterns) = compile_query(text.get_ref(), entities)?;
+                    let (compiled, terms, patterns) = compile_query(text.get_ref(), entities)?;
+                    query_terms = terms;
                     for (term, pattern) in patterns.into_iter().enumerate() {
                         add(
                             pattern,
@@ -205,6 +211,7 @@ impl Matcher {
                 terms,
                 excludes,
                 query,
+                query_terms,
             });
             slots += watch.terms.len();
         }
@@ -280,7 +287,7 @@ impl Matcher {
                     }
                     Role::Query => {
                         let Some(query) = &list.query else { return };
-                        let leaf = query.terms[target.term].1;
+                        let leaf = list.query_terms[target.term].1;
                         if query.query.leaves[leaf].fields & (1 << field.index()) == 0 {
                             return;
                         }
@@ -315,51 +322,6 @@ impl Matcher {
         }
         self.decide(item, declared, scratch);
         self.explain(item, scratch)
-    }
-
-    /// The summed weights of the different terms of list `index` that hit.
-    fn score(&self, index: usize, scratch: &MatchScratch) -> f64 {
-        let list = &self.lists[index];
-        (0..list.terms.len())
-            .filter(|&term| scratch.first[list.first_slot + term].is_some())
-            .map(|term| list.weights[term])
-            .sum()
-    }
-
-    /// After [`Matcher::find`] on `scratch`: the score and threshold of
-    /// each matching list with weighted terms (what alerts and `newswatch
-    /// test` show).
-    pub fn scores(&self, scratch: &MatchScratch) -> Vec<ListScore> {
-        self.lists
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| scratch.matched.get(*index).copied().unwrap_or(false))
-            .filter_map(|(index, list)| {
-                Some(ListScore {
-                    list: list.name.clone(),
-                    score: self.score(index, scratch),
-                    threshold: list.threshold?,
-                })
-            })
-            .collect()
-    }
-
-    /// After [`Matcher::find`] on `scratch`: each query list's tree with
-    /// every node's result for that item (for `newswatch test --explain`).
-    pub fn explain_queries(&self, scratch: &MatchScratch) -> Vec<(String, Vec<String>)> {
-        self.lists
-            .iter()
-            .enumerate()
-            .filter_map(|(index, list)| {
-                let query = list.query.as_ref()?;
-                let (start, end) = scratch.query_ranges.get(index).copied().unwrap_or_default();
-                let hits = scratch.occurrences.get(start..end).unwrap_or_default();
-                Some((
-                    list.name.clone(),
-                    query::explain::tree(&query.query, hits, None),
-                ))
-            })
-            .collect()
     }
 
     /// Calls `each` with every checked hit (boundaries, diacritics) in
@@ -449,11 +411,7 @@ impl Matcher {
         match target.role {
             Role::Term => &list.terms[target.term],
             Role::Exclude => &list.excludes[target.term],
-            Role::Query => match &list.query {
-                Some(query) => &query.terms[target.term].0,
-                // Query targets exist only for lists with a query.
-                None => &list.terms[0],
-            },
+            Role::Query => &list.query_terms[target.term].0,
         }
     }
 
@@ -514,122 +472,6 @@ impl Matcher {
             };
             let required = list.require.iter().all(|&r| scratch.matched[r]);
             scratch.matched[index] = own && required && !scratch.excluded[index];
-        }
-    }
-
-    /// The hits of the matching lists, in config order.
-    fn explain(&self, item: &Item, scratch: &mut MatchScratch) -> Vec<Hit> {
-        scratch.touched.sort_unstable();
-        let mut hits = Vec::new();
-        // Many lists may hit at the same place: its snippet is made once.
-        let mut snippets: Vec<(Field, std::ops::Range<usize>, String)> = Vec::new();
-        for &slot in &scratch.touched {
-            let Some((field, start, end)) = scratch.first[slot] else {
-                continue;
-            };
-            let list_index = self.list_of_slot(slot);
-            if !scratch.matched[list_index] {
-                continue;
-            }
-            let list = &self.lists[list_index];
-            let term = &list.terms[slot - list.first_slot].written;
-            hits.push(Self::hit(
-                item,
-                scratch,
-                &mut snippets,
-                (&list.name, term),
-                (field, start..end),
-                false,
-            ));
-        }
-        // A query list: each positive leaf that hit, at its first place.
-        for (index, list) in self.lists.iter().enumerate() {
-            let Some(query) = &list.query else { continue };
-            if !scratch.matched[index] {
-                continue;
-            }
-            for &leaf in &query.positive {
-                let (start, end) = scratch.query_ranges[index];
-                let first = scratch.occurrences[start..end]
-                    .iter()
-                    .filter(|o| o.leaf == leaf)
-                    .min_by_key(|o| (o.field, o.start))
-                    .copied();
-                if let Some(o) = first {
-                    let written = &query.query.leaves[leaf].written;
-                    if hits
-                        .iter()
-                        .any(|h: &Hit| h.list == list.name && h.term == *written)
-                    {
-                        continue;
-                    }
-                    hits.push(Self::hit(
-                        item,
-                        scratch,
-                        &mut snippets,
-                        (&list.name, written),
-                        (Field::ALL[o.field], o.start..o.end),
-                        true,
-                    ));
-                }
-            }
-        }
-        // A list made only of requirements is explained by their hits.
-        for &index in &self.order {
-            let list = &self.lists[index];
-            if !list.terms.is_empty() || list.query.is_some() || !scratch.matched[index] {
-                continue;
-            }
-            let borrowed: Vec<Hit> = hits
-                .iter()
-                .filter(|h| list.require.iter().any(|&r| self.lists[r].name == h.list))
-                .map(|h| Hit {
-                    list: list.name.clone(),
-                    ..h.clone()
-                })
-                .collect();
-            hits.extend(borrowed);
-        }
-        hits
-    }
-
-    /// One hit of `term` of `list`, with a snippet of the original text
-    /// around where it hit (`folded` in `field`), made once per place.
-    fn hit(
-        item: &Item,
-        scratch: &MatchScratch,
-        snippets: &mut Vec<(Field, std::ops::Range<usize>, String)>,
-        (list, term): (&str, &str),
-        (field, folded): (Field, std::ops::Range<usize>),
-        whole_word: bool,
-    ) -> Hit {
-        let source = item.field(field);
-        // A query's prefix hit is shown as the whole word it starts.
-        let text = scratch.fields[field.index()].as_str();
-        let word_end = if whole_word {
-            folded.end
-                + text[folded.end..]
-                    .find(|c: char| !fold::is_word_char(c))
-                    .unwrap_or(text.len() - folded.end)
-        } else {
-            folded.end
-        };
-        let place = folded.start..word_end;
-        let made = snippets
-            .iter()
-            .find(|(f, r, _)| *f == field && *r == place)
-            .map(|(_, _, text)| text.clone());
-        let snippet = made.unwrap_or_else(|| {
-            let range = scratch.fields[field.index()].original_range(place.clone(), source);
-            let text = snippet(source, range);
-            snippets.push((field, place, text.clone()));
-            text
-        });
-        Hit {
-            list: list.to_string(),
-            term: term.to_string(),
-            field,
-            snippet,
         }
     }
 

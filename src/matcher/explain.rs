@@ -1,0 +1,172 @@
+//! What a match shows: each matching list's hits with a snippet of the
+//! original text (terms at their first place, a query's operands that
+//! hit), the score of a weighted list, and a query's tree with each node's
+//! result for `newswatch test --explain`.
+
+use super::query;
+use super::{MatchScratch, Matcher, snippet};
+use crate::model::{Field, Hit, Item, ListScore};
+use crate::text::fold;
+
+impl Matcher {
+    /// The summed weights of the different terms of list `index` that hit.
+    pub(super) fn score(&self, index: usize, scratch: &MatchScratch) -> f64 {
+        let list = &self.lists[index];
+        (0..list.terms.len())
+            .filter(|&term| scratch.first[list.first_slot + term].is_some())
+            .map(|term| list.weights[term])
+            .sum()
+    }
+
+    /// After [`Matcher::find`] on `scratch`: the score and threshold of
+    /// each matching list with weighted terms (what alerts and `newswatch
+    /// test` show).
+    pub fn scores(&self, scratch: &MatchScratch) -> Vec<ListScore> {
+        self.lists
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| scratch.matched.get(*index).copied().unwrap_or(false))
+            .filter_map(|(index, list)| {
+                Some(ListScore {
+                    list: list.name.clone(),
+                    score: self.score(index, scratch),
+                    threshold: list.threshold?,
+                })
+            })
+            .collect()
+    }
+
+    /// After [`Matcher::find`] on `scratch`: each query list's tree with
+    /// every node's result for that item (for `newswatch test --explain`).
+    pub fn explain_queries(&self, scratch: &MatchScratch) -> Vec<(String, Vec<String>)> {
+        self.lists
+            .iter()
+            .enumerate()
+            .filter_map(|(index, list)| {
+                let query = list.query.as_ref()?;
+                let (start, end) = scratch.query_ranges.get(index).copied().unwrap_or_default();
+                let hits = scratch.occurrences.get(start..end).unwrap_or_default();
+                Some((
+                    list.name.clone(),
+                    query::explain::tree(&query.query, hits, None),
+                ))
+            })
+            .collect()
+    }
+
+    /// The hits of the matching lists, in config order.
+    pub(super) fn explain(&self, item: &Item, scratch: &mut MatchScratch) -> Vec<Hit> {
+        scratch.touched.sort_unstable();
+        let mut hits = Vec::new();
+        // Many lists may hit at the same place: its snippet is made once.
+        let mut snippets: Vec<(Field, std::ops::Range<usize>, String)> = Vec::new();
+        for &slot in &scratch.touched {
+            let Some((field, start, end)) = scratch.first[slot] else {
+                continue;
+            };
+            let list_index = self.list_of_slot(slot);
+            if !scratch.matched[list_index] {
+                continue;
+            }
+            let list = &self.lists[list_index];
+            let term = &list.terms[slot - list.first_slot].written;
+            hits.push(Self::hit(
+                item,
+                scratch,
+                &mut snippets,
+                (&list.name, term),
+                (field, start..end),
+                false,
+            ));
+        }
+        // A query list: each positive leaf that hit, at its first place.
+        for (index, list) in self.lists.iter().enumerate() {
+            let Some(query) = &list.query else { continue };
+            if !scratch.matched[index] {
+                continue;
+            }
+            for &leaf in &query.positive {
+                let (start, end) = scratch.query_ranges[index];
+                let first = scratch.occurrences[start..end]
+                    .iter()
+                    .filter(|o| o.leaf == leaf)
+                    .min_by_key(|o| (o.field, o.start))
+                    .copied();
+                if let Some(o) = first {
+                    let written = &query.query.leaves[leaf].written;
+                    if hits
+                        .iter()
+                        .any(|h: &Hit| h.list == list.name && h.term == *written)
+                    {
+                        continue;
+                    }
+                    hits.push(Self::hit(
+                        item,
+                        scratch,
+                        &mut snippets,
+                        (&list.name, written),
+                        (Field::ALL[o.field], o.start..o.end),
+                        true,
+                    ));
+                }
+            }
+        }
+        // A list made only of requirements is explained by their hits.
+        for &index in &self.order {
+            let list = &self.lists[index];
+            if !list.terms.is_empty() || list.query.is_some() || !scratch.matched[index] {
+                continue;
+            }
+            let borrowed: Vec<Hit> = hits
+                .iter()
+                .filter(|h| list.require.iter().any(|&r| self.lists[r].name == h.list))
+                .map(|h| Hit {
+                    list: list.name.clone(),
+                    ..h.clone()
+                })
+                .collect();
+            hits.extend(borrowed);
+        }
+        hits
+    }
+
+    /// One hit of `term` of `list`, with a snippet of the original text
+    /// around where it hit (`folded` in `field`), made once per place.
+    fn hit(
+        item: &Item,
+        scratch: &MatchScratch,
+        snippets: &mut Vec<(Field, std::ops::Range<usize>, String)>,
+        (list, term): (&str, &str),
+        (field, folded): (Field, std::ops::Range<usize>),
+        whole_word: bool,
+    ) -> Hit {
+        let source = item.field(field);
+        // A query's prefix hit is shown as the whole word it starts.
+        let text = scratch.fields[field.index()].as_str();
+        let word_end = if whole_word {
+            folded.end
+                + text[folded.end..]
+                    .find(|c: char| !fold::is_word_char(c))
+                    .unwrap_or(text.len() - folded.end)
+        } else {
+            folded.end
+        };
+        let place = folded.start..word_end;
+        let made = snippets
+            .iter()
+            .find(|(f, r, _)| *f == field && *r == place)
+            .map(|(_, _, text)| text.clone());
+        let snippet = made.unwrap_or_else(|| {
+            let range = scratch.fields[field.index()].original_range(place.clone(), source);
+            let text = snippet(source, range);
+            snippets.push((field, place, text.clone()));
+            text
+        });
+        Hit {
+            list: list.to_string(),
+            term: term.to_string(),
+            field,
+            snippet,
+        }
+    }
+}
