@@ -3,6 +3,7 @@
 //! on stories that start in the poll).
 
 use sqlx::AssertSqlSafe;
+use sqlx::any::AnyRow;
 
 use super::StoreError;
 
@@ -20,6 +21,20 @@ pub(super) async fn insert_rows<const N: usize>(
     rows: &[[&str; N]],
     shared: i64,
 ) -> Result<(), StoreError> {
+    insert_rows_then(tx, insert, rows, shared, "").await?;
+    Ok(())
+}
+
+/// [`insert_rows`] with `then` after the values (`ON CONFLICT …
+/// RETURNING …`); returns the rows the statements return.
+pub(super) async fn insert_rows_then<const N: usize>(
+    tx: &mut Transaction<'_>,
+    insert: &str,
+    rows: &[[&str; N]],
+    shared: i64,
+    then: &str,
+) -> Result<Vec<AnyRow>, StoreError> {
+    let mut returned = Vec::new();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         // Only numbered placeholders go into the text; the values are bound.
         let values: Vec<String> = (0..chunk.len())
@@ -29,14 +44,14 @@ pub(super) async fn insert_rows<const N: usize>(
                 format!("({}, $1)", cells.join(", "))
             })
             .collect();
-        let sql = format!("{insert} VALUES {}", values.join(", "));
+        let sql = format!("{insert} VALUES {}{then}", values.join(", "));
         let mut query = sqlx::query(AssertSqlSafe(sql)).bind(shared);
         for row in chunk {
             for value in row {
                 query = query.bind(*value);
             }
         }
-        query.execute(&mut **tx).await?;
+        returned.extend(query.fetch_all(&mut **tx).await?);
     }
-    Ok(())
+    Ok(returned)
 }

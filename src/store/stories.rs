@@ -311,6 +311,9 @@ pub(super) async fn save_grown(
     Ok(())
 }
 
+/// Claims are rows of (story, sink, alert) and their time.
+const CLAIM: &str = "INSERT INTO story_sinks (story_id, sink, alert_id, sent_at)";
+
 /// A sink's claim on a story that starts in this poll: (story id, sink,
 /// alert id). Nobody can hold one yet, so they are written together.
 pub(super) type NewClaim<'a> = [&'a str; 3];
@@ -321,13 +324,7 @@ pub(super) async fn claim_new(
     claims: &[NewClaim<'_>],
     now_ms: i64,
 ) -> Result<(), StoreError> {
-    super::batch::insert_rows(
-        tx,
-        "INSERT INTO story_sinks (story_id, sink, alert_id, sent_at)",
-        claims,
-        now_ms,
-    )
-    .await
+    super::batch::insert_rows(tx, CLAIM, claims, now_ms).await
 }
 
 /// Records that `sinks` have had the story, through `alert_id`; returns
@@ -340,26 +337,18 @@ pub(super) async fn claim_sinks(
     sinks: &[String],
     now_ms: i64,
 ) -> Result<Vec<String>, StoreError> {
-    if sinks.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Only numbered placeholders go into the text; the values are bound.
-    let rows: Vec<String> = (0..sinks.len())
-        .map(|i| format!("($1, ${}, $2, $3)", i + 4))
+    let rows: Vec<[&str; 3]> = sinks
+        .iter()
+        .map(|sink| [story_id, sink.as_str(), alert_id])
         .collect();
-    let sql = format!(
-        "INSERT INTO story_sinks (story_id, sink, alert_id, sent_at) VALUES {} \
-         ON CONFLICT (story_id, sink) DO NOTHING RETURNING sink",
-        rows.join(", ")
-    );
-    let mut insert = sqlx::query(AssertSqlSafe(sql))
-        .bind(story_id)
-        .bind(alert_id)
-        .bind(now_ms);
-    for sink in sinks {
-        insert = insert.bind(sink);
-    }
-    let claimed = insert.fetch_all(&mut **tx).await?;
+    let claimed = super::batch::insert_rows_then(
+        tx,
+        CLAIM,
+        &rows,
+        now_ms,
+        " ON CONFLICT (story_id, sink) DO NOTHING RETURNING sink",
+    )
+    .await?;
     let mut claimed: Vec<String> = claimed
         .iter()
         .map(|row| row.try_get("sink"))
