@@ -206,8 +206,8 @@ async fn write_poll(
     let mut new_claims: Vec<[String; 3]> = Vec::new();
     for new in &record.alerts {
         let facts = with_new_claims(read_facts(tx, record, new).await?, &new_claims);
-        let plan = decision::decide(facts, new, record.now_ms, &record.rules);
-        let brought = plan.hits.clone();
+        let mut plan = decision::decide(facts, new, record.now_ms, &record.rules);
+        let brought = std::mem::take(&mut plan.hits);
         let Some(story) = writes::apply(tx, record, new, plan).await? else {
             continue;
         };
