@@ -27,11 +27,22 @@ pub fn fold(text: &str) -> String {
 #[derive(Debug, Default, Clone)]
 pub struct Folded {
     text: String,
-    /// For every byte of `text`, the byte offset in the original of the
-    /// character that produced it.
-    origin: Vec<u32>,
+    /// Where the folded bytes came from, as runs in folded order (see
+    /// [`Run`]): plain ASCII text is one run, so folding it costs no more
+    /// than copying it.
+    runs: Vec<Run>,
     /// Whether the last pushed character was a (folded) space.
     after_space: bool,
+}
+
+/// Folded bytes from `folded` on (to the next run) came from the original
+/// from byte `source` on: one for one, or, when `spread`, all from the one
+/// character at `source` (a digraph like "lj" from "љ").
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    folded: u32,
+    source: u32,
+    spread: bool,
 }
 
 impl Folded {
@@ -43,25 +54,24 @@ impl Folded {
     /// Replaces the buffer's contents with the folding of `source`.
     pub fn fold_from(&mut self, source: &str) {
         self.text.clear();
-        self.origin.clear();
+        self.runs.clear();
         self.after_space = false;
         let bytes = source.as_bytes();
         // Offsets are u32: texts are capped far below 4 GiB by the fetch limit.
         let mut at = 0;
         while at < bytes.len() {
-            let byte = bytes[at];
-            if byte.is_ascii() && !is_ascii_space(byte) {
-                // The common case: a run of plain ASCII, copied and lowercased at once.
-                let start = at;
-                while at < bytes.len() && bytes[at].is_ascii() && !is_ascii_space(bytes[at]) {
-                    at += 1;
-                }
+            // The common case: a run of plain ASCII with single spaces,
+            // copied and lowercased at once.
+            let start = at;
+            let after_space;
+            (at, after_space) = plain_run_end(bytes, at, self.after_space);
+            if at > start {
                 let from = self.text.len();
+                self.map_one_to_one(from, start);
                 self.text.push_str(&source[start..at]);
                 self.text.as_mut_str()[from..].make_ascii_lowercase();
-                self.origin.extend(start as u32..at as u32);
-                self.after_space = false;
-            } else if byte.is_ascii() {
+                self.after_space = after_space;
+            } else if bytes[at].is_ascii() {
                 self.push_space(at as u32);
                 at += 1;
             } else {
@@ -77,17 +87,61 @@ impl Folded {
     /// Maps a byte range of the folded text back to the original text's byte
     /// range, widened to whole original characters.
     pub fn original_range(&self, folded: Range<usize>, source: &str) -> Range<usize> {
-        if self.origin.is_empty() || folded.start >= folded.end {
+        if self.text.is_empty() || folded.start >= folded.end {
             return 0..0;
         }
-        let last = folded.end.min(self.origin.len()) - 1;
-        let start = self.origin[folded.start.min(last)] as usize;
-        let last_start = self.origin[last] as usize;
-        let end = source[last_start..]
-            .chars()
-            .next()
+        let last = folded.end.min(self.text.len()) - 1;
+        let start = self.origin(folded.start.min(last));
+        let last_start = self.origin(last);
+        let end = source
+            .get(last_start..)
+            .and_then(|rest| rest.chars().next())
             .map_or(last_start, |c| last_start + c.len_utf8());
         start..end
+    }
+
+    /// The original byte offset of the character folded byte `at` came from.
+    fn origin(&self, at: usize) -> usize {
+        let index = self
+            .runs
+            .partition_point(|run| run.folded as usize <= at)
+            .saturating_sub(1);
+        match self.runs.get(index) {
+            Some(run) if run.spread => run.source as usize,
+            Some(run) => run.source as usize + (at - run.folded as usize),
+            None => 0,
+        }
+    }
+
+    /// Records that folded bytes from `folded` on come one for one from
+    /// the original from `source` on, unless the last run already says so.
+    fn map_one_to_one(&mut self, folded: usize, source: usize) {
+        if let Some(last) = self.runs.last()
+            && !last.spread
+            && last.source as usize + (folded - last.folded as usize) == source
+        {
+            return;
+        }
+        self.runs.push(Run {
+            folded: folded as u32,
+            source: source as u32,
+            spread: false,
+        });
+    }
+
+    /// Appends `folded`, which came from the one character at `source`.
+    fn push_from(&mut self, folded: &str, source: u32) {
+        let at = self.text.len();
+        if folded.len() == 1 {
+            self.map_one_to_one(at, source as usize);
+        } else {
+            self.runs.push(Run {
+                folded: at as u32,
+                source,
+                spread: true,
+            });
+        }
+        self.text.push_str(folded);
     }
 
     fn push_ascii(&mut self, byte: u8, offset: u32) {
@@ -95,16 +149,16 @@ impl Folded {
             self.push_space(offset);
         } else {
             self.after_space = false;
-            self.text.push(byte.to_ascii_lowercase() as char);
-            self.origin.push(offset);
+            let mut buffer = [0; 4];
+            let lower = char::from(byte.to_ascii_lowercase()).encode_utf8(&mut buffer);
+            self.push_from(lower, offset);
         }
     }
 
     fn push_space(&mut self, offset: u32) {
         if !self.after_space {
             self.after_space = true;
-            self.text.push(' ');
-            self.origin.push(offset);
+            self.push_from(" ", offset);
         }
     }
 
@@ -114,9 +168,7 @@ impl Folded {
             return;
         }
         self.after_space = false;
-        self.text.push_str(folded);
-        self.origin
-            .extend(std::iter::repeat_n(offset, folded.len()));
+        self.push_from(folded, offset);
     }
 
     fn push_other(&mut self, ch: char, offset: u32) {
@@ -164,11 +216,59 @@ impl Folded {
                     return self.push_folded_str(latin, offset);
                 }
                 self.after_space = false;
-                let before = self.text.len();
-                self.text.push(ch);
-                let added = self.text.len() - before;
-                self.origin.extend(std::iter::repeat_n(offset, added));
+                let mut buffer = [0; 4];
+                self.push_from(ch.encode_utf8(&mut buffer), offset);
             }
+        }
+    }
+}
+
+/// Where the run of plain text from `at` ends: ASCII, no whitespace but
+/// single spaces (a space after `after_space` ends it), and whether it
+/// ends in a space. Eight bytes are checked at a time while they are all
+/// plain, which in English text is most of it.
+fn plain_run_end(bytes: &[u8], mut at: usize, mut after_space: bool) -> (usize, bool) {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    loop {
+        while let Some(chunk) = bytes.get(at..at + 8) {
+            let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+                break;
+            };
+            let word = u64::from_le_bytes(chunk);
+            if word & HIGH != 0 {
+                break;
+            }
+            // Bytes below 0x20 (controls, tabs, line breaks): their high
+            // bit stays clear when 0x60 is added.
+            let controls = !(word + ONES * 0x60) & HIGH;
+            // Spaces: the bytes that XOR to zero, found exactly.
+            let x = word ^ (ONES * 0x20);
+            let spaces = !(((x & !HIGH) + !HIGH) | x) & HIGH;
+            let doubled = spaces & ((spaces << 8) | u64::from(after_space) << 7);
+            if controls != 0 || doubled != 0 {
+                break;
+            }
+            after_space = chunk[7] == b' ';
+            at += 8;
+        }
+        let stop = (at + 8).min(bytes.len());
+        while at < stop {
+            let byte = bytes[at];
+            if !byte.is_ascii() || (byte == b' ' && after_space) {
+                return (at, after_space);
+            }
+            if byte == b' ' {
+                after_space = true;
+            } else if is_ascii_space(byte) {
+                return (at, after_space);
+            } else {
+                after_space = false;
+            }
+            at += 1;
+        }
+        if at == bytes.len() {
+            return (at, after_space);
         }
     }
 }
@@ -203,13 +303,35 @@ fn punctuation_to_ascii(ch: char) -> Option<u8> {
 /// Ћ -> ć -> c, Ч -> č -> c, Ш -> š -> s, Ж -> ž -> z. Already folded, so the
 /// output needs no further work.
 fn cyrillic_to_latin(ch: char) -> Option<&'static str> {
-    let lower = match ch {
-        '\u{0400}'..='\u{040F}' => char::from_u32(ch as u32 + 0x50)?,
-        '\u{0410}'..='\u{042F}' => char::from_u32(ch as u32 + 0x20)?,
-        '\u{0430}'..='\u{045F}' => ch,
-        'Ґ' | 'ґ' => return Some("g"),
-        _ => return None,
-    };
+    match ch as u32 {
+        code @ 0x0400..=0x045F => CYRILLIC[(code - 0x0400) as usize],
+        _ if ch == 'Ґ' || ch == 'ґ' => Some("g"),
+        _ => None,
+    }
+}
+
+/// [`lower_cyrillic_to_latin`] for U+0400 to U+045F, looked up rather than
+/// matched: Serbian text folds every letter through it.
+const CYRILLIC: [Option<&str>; 0x60] = {
+    let mut table = [None; 0x60];
+    let mut index = 0;
+    while index < 0x60 {
+        // Capitals: U+0400..U+040F lower by 0x50, U+0410..U+042F by 0x20.
+        let lower = match index {
+            0x00..=0x0F => 0x0450 + index,
+            0x10..=0x2F => 0x0430 + (index - 0x10),
+            _ => 0x0400 + index,
+        };
+        if let Some(ch) = char::from_u32(lower as u32) {
+            table[index] = lower_cyrillic_to_latin(ch);
+        }
+        index += 1;
+    }
+    table
+};
+
+/// A lower-case Cyrillic letter in folded Gaj Latin.
+const fn lower_cyrillic_to_latin(lower: char) -> Option<&'static str> {
     Some(match lower {
         'а' => "a",
         'б' => "b",
@@ -373,6 +495,56 @@ mod tests {
             "kosovskamitrovica"
         );
         assert_eq!(marked_letters("Џајић Ђорђе"), "džajićđorđe");
+    }
+
+    #[test]
+    fn every_folded_word_maps_back_to_its_original_word() {
+        let source = "Председник  Вучић,\tSrbija ﬁle\u{00A0}Đorđe ＫＦＯＲ’s Љубљана \
+                      li\u{00AD}cence Kosovë";
+        let mut folded = Folded::default();
+        folded.fold_from(source);
+        let mut original_words = Vec::new();
+        let mut at = 0;
+        for word in source.split(char::is_whitespace) {
+            if !word.is_empty() {
+                original_words.push(at..at + word.len());
+            }
+            at += word.len() + source[at + word.len()..].chars().next().map_or(0, char::len_utf8);
+        }
+        let text = folded.as_str();
+        let mut folded_at = 0;
+        let mut mapped = Vec::new();
+        for word in text.split(' ') {
+            mapped.push(folded.original_range(folded_at..folded_at + word.len(), source));
+            folded_at += word.len() + 1;
+        }
+        assert_eq!(text, "predsednik vucic, srbija file djordje kfor's ljubljana licence kosove");
+        assert_eq!(mapped, original_words);
+    }
+
+    #[test]
+    fn the_plain_text_fast_path_folds_as_character_by_character_does() {
+        let alphabet = ['a', 'B', ' ', ' ', '\t', '\n', '\u{0b}', 'č', 'Ж', 'љ', '\u{00AD}', '.'];
+        let mut rng = fastrand::Rng::with_seed(5);
+        for _ in 0..3000 {
+            let text: String = (0..rng.usize(0..40))
+                .map(|_| alphabet[rng.usize(..alphabet.len())])
+                .collect();
+            let mut fast = Folded::default();
+            fast.fold_from(&text);
+            let mut slow = Folded::default();
+            for (at, ch) in text.char_indices() {
+                if ch.is_ascii() {
+                    slow.push_ascii(ch as u8, at as u32);
+                } else {
+                    slow.push_other(ch, at as u32);
+                }
+            }
+            assert_eq!(fast.as_str(), slow.as_str(), "{text:?}");
+            for at in 0..fast.as_str().len() {
+                assert_eq!(fast.origin(at), slow.origin(at), "{text:?} at {at}");
+            }
+        }
     }
 
     #[test]
