@@ -31,7 +31,11 @@ pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Re
     let parsed = parse_feed(&bytes, &base, content_type.as_deref())
         .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
     let matcher = Matcher::new(&config.watches, &config.entities).map_err(anyhow::Error::from)?;
-    let mut scratch = MatchScratch::default();
+    let mut scratch = if explain {
+        MatchScratch::explaining()
+    } else {
+        MatchScratch::default()
+    };
     let mut matching = 0;
     if !json {
         output::line(&format!(

@@ -11,10 +11,12 @@ use crate::text::fold;
 #[derive(Debug, Clone)]
 pub(super) struct CompiledQuery {
     pub(super) query: Query,
-    /// The leaves an explanation shows when they hit (not under NOT).
-    pub(super) positive: Vec<usize>,
     /// Whether it asks for the item's language (`lang:`).
     pub(super) uses_lang: bool,
+    /// Per leaf: whether its hit can make the query hold (see
+    /// [`eval::promoting_leaves`]); until one does, the list is skipped.
+    /// These are the leaves an explanation shows when they hit.
+    pub(super) promoting: Vec<bool>,
 }
 
 /// A query's terms, each with the leaf it stands for.
@@ -99,15 +101,17 @@ pub(super) fn compile_query(
             }
         }
     }
-    let mut positive = Vec::new();
-    eval::positive_leaves(&query.root, &mut positive);
-    positive.sort_unstable();
-    positive.dedup();
+    let mut promoting = vec![false; query.leaves.len()];
+    let mut leaves = Vec::new();
+    eval::promoting_leaves(&query.root, &mut leaves);
+    for leaf in leaves {
+        promoting[leaf] = true;
+    }
     Ok((
         CompiledQuery {
+            promoting,
             uses_lang: query.uses_lang(),
             query,
-            positive,
         },
         terms,
         patterns,

@@ -79,13 +79,14 @@ impl Matcher {
                 false,
             ));
         }
-        // A query list: each positive leaf that hit, at its first place.
+        // A query list: each leaf that can make it hold and hit, at its
+        // first place.
         for (index, list) in self.lists.iter().enumerate() {
             let Some(query) = &list.query else { continue };
             if !scratch.matched[index] {
                 continue;
             }
-            for &leaf in &query.positive {
+            for leaf in (0..query.promoting.len()).filter(|&l| query.promoting[l]) {
                 let (start, end) = scratch.query_ranges[index];
                 let first = scratch.occurrences[start..end]
                     .iter()

@@ -159,7 +159,7 @@ impl FormLangs {
 
 /// One language's reading of a term: its stem (a prefix of the folded term,
 /// `stem_len` bytes long) and the ending tables allowed after that stem.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Rule {
     stem_len: usize,
     tables: Tables,
@@ -167,7 +167,7 @@ struct Rule {
 
 /// A term compiled for word forms: the stem the matcher searches as a prefix
 /// (one Aho-Corasick pattern), and the endings allowed after it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FormTerm {
     /// The folded term as written.
     word: String,

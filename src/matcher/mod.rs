@@ -60,6 +60,14 @@ impl WatchList {
     fn searches(&self, field: Field) -> bool {
         self.fields & (1 << field.index()) != 0
     }
+
+    /// Whether query term `term` may hit in `field` (its leaf's scope).
+    fn query_term_searches(&self, term: usize, field: Field) -> bool {
+        self.query.as_ref().is_some_and(|query| {
+            let leaf = self.query_terms[term].1;
+            query.query.leaves[leaf].fields & (1 << field.index()) != 0
+        })
+    }
 }
 
 /// Where one automaton pattern leads.
@@ -68,6 +76,26 @@ struct Target {
     list: usize,
     term: usize,
     role: Role,
+    /// A query term whose hit can make its query hold (see
+    /// [`CompiledQuery::promoting`]).
+    promotes: bool,
+}
+
+/// The targets of one pattern whose terms check a raw match alike (mode,
+/// phrase words, forms, diacritics): the check is made once for all.
+#[derive(Debug, Clone)]
+struct Group {
+    targets: Vec<Target>,
+}
+
+/// A checked hit of a group with query targets, kept until the scan of
+/// every field shows which query lists are worth evaluating.
+#[derive(Debug, Clone, Copy)]
+struct PatternHit {
+    group: usize,
+    field: usize,
+    start: usize,
+    end: usize,
 }
 
 /// What a pattern is to its list.
@@ -102,8 +130,10 @@ pub struct RawHit<'a> {
 #[derive(Debug, Clone)]
 pub struct Matcher {
     automaton: AhoCorasick,
-    /// For each automaton pattern, every (list, term) that folds to it.
-    targets: Vec<Vec<Target>>,
+    /// For each automaton pattern, its range of `groups`: every (list,
+    /// term) that folds to it.
+    pattern_groups: Vec<(usize, usize)>,
+    groups: Vec<Group>,
     lists: Vec<WatchList>,
     /// Lists in an order where every list comes after those it requires.
     order: Vec<usize>,
@@ -123,13 +153,32 @@ pub struct MatchScratch {
     hits_per_list: Vec<usize>,
     excluded: Vec<bool>,
     matched: Vec<bool>,
-    /// Query hits of this item: (list, occurrence).
+    /// Hits of query terms, before it is known which lists they concern.
+    pattern_hits: Vec<PatternHit>,
+    /// Per list: a term of its query hit that can make it hold.
+    candidate: Vec<bool>,
+    /// The lists set in `candidate`.
+    candidates: Vec<usize>,
+    /// Query hits of the candidate lists: (list, occurrence).
     occurrences: Vec<Occurrence>,
     /// For each list, its slice of `occurrences` once they are sorted.
     query_ranges: Vec<(usize, usize)>,
-    /// Byte offsets of the word starts of the field being scanned, made
-    /// when a query hit needs word positions.
-    word_starts: Vec<usize>,
+    /// Per field, byte offsets of its word starts, made when a query hit
+    /// there needs word positions.
+    word_starts: [Option<Vec<usize>>; 3],
+    /// Record the hits of every query, not only of candidates, so that
+    /// [`Matcher::explain_queries`] can show each node's result.
+    explaining: bool,
+}
+
+impl MatchScratch {
+    /// Buffers for [`Matcher::explain_queries`] after each match.
+    pub fn explaining() -> MatchScratch {
+        MatchScratch {
+            explaining: true,
+            ..MatchScratch::default()
+        }
+    }
 }
 
 /// Why a matcher could not be built.
@@ -170,7 +219,15 @@ impl Matcher {
             ] {
                 for (term, config) in configs.iter().enumerate() {
                     let pattern = compiled[term].pattern_of(config.get_ref());
-                    add(pattern, Target { list, term, role });
+                    add(
+                        pattern,
+                        Target {
+                            list,
+                            term,
+                            role,
+                            promotes: false,
+                        },
+                    );
                 }
             }
             let mut query_terms = Vec::new();
@@ -185,6 +242,7 @@ impl Matcher {
                                 list,
                                 term,
                                 role: Role::Query,
+                                promotes: compiled.promoting[query_terms[term].1],
                             },
                         );
                     }
@@ -224,9 +282,28 @@ impl Matcher {
             .build(&patterns)
             .map_err(|e| MatcherError(e.to_string()))?;
         let fields = lists.iter().fold(0, |bits, l| bits | l.fields);
+        let mut groups: Vec<Group> = Vec::new();
+        let mut pattern_groups = Vec::with_capacity(targets.len());
+        for pattern_targets in targets {
+            let first = groups.len();
+            for target in pattern_targets {
+                let term = term_of(&lists, target);
+                match groups[first..]
+                    .iter_mut()
+                    .find(|g| term_of(&lists, g.targets[0]).checks_like(term))
+                {
+                    Some(group) => group.targets.push(target),
+                    None => groups.push(Group {
+                        targets: vec![target],
+                    }),
+                }
+            }
+            pattern_groups.push((first, groups.len()));
+        }
         Ok(Matcher {
             automaton,
-            targets,
+            pattern_groups,
+            groups,
             lists,
             order,
             slots,
@@ -263,65 +340,117 @@ impl Matcher {
             let source = item.field(field);
             let folded = &mut scratch.fields[field.index()];
             folded.fold_from(source);
-            let (first, touched, counts, excluded, occurrences, word_starts) = (
+            let (first, touched, counts, excluded, pattern_hits, candidate, candidates) = (
                 &mut scratch.first,
                 &mut scratch.touched,
                 &mut scratch.hits_per_list,
                 &mut scratch.excluded,
-                &mut scratch.occurrences,
-                &mut scratch.word_starts,
+                &mut scratch.pattern_hits,
+                &mut scratch.candidate,
+                &mut scratch.candidates,
             );
-            word_starts.clear();
-            let text = folded.as_str();
-            self.scan(folded, source, Some(field), |target, start, end| {
-                let list = &self.lists[target.list];
-                match target.role {
-                    Role::Exclude => excluded[target.list] = true,
-                    Role::Term => {
-                        let slot = list.first_slot + target.term;
-                        if first[slot].is_none() {
-                            first[slot] = Some((field, start, end));
-                            touched.push(slot);
-                            counts[target.list] += 1;
+            self.scan(folded, source, |group, start, end| {
+                let mut query_hit = false;
+                for target in &self.groups[group].targets {
+                    let list = &self.lists[target.list];
+                    if !list.searches(field) {
+                        continue;
+                    }
+                    match target.role {
+                        Role::Exclude => excluded[target.list] = true,
+                        Role::Term => {
+                            let slot = list.first_slot + target.term;
+                            if first[slot].is_none() {
+                                first[slot] = Some((field, start, end));
+                                touched.push(slot);
+                                counts[target.list] += 1;
+                            }
+                        }
+                        Role::Query => {
+                            query_hit = true;
+                            if target.promotes
+                                && !candidate[target.list]
+                                && list.query_term_searches(target.term, field)
+                            {
+                                candidate[target.list] = true;
+                                candidates.push(target.list);
+                            }
                         }
                     }
-                    Role::Query => {
-                        let Some(query) = &list.query else { return };
-                        let leaf = list.query_terms[target.term].1;
-                        if query.query.leaves[leaf].fields & (1 << field.index()) == 0 {
-                            return;
-                        }
-                        if word_starts.is_empty() {
-                            word_starts.extend(word_start_offsets(text));
-                        }
-                        let (first, last) = word_span(word_starts, start, end);
-                        occurrences.push(Occurrence {
-                            list: target.list,
-                            leaf,
-                            field: field.index(),
-                            first,
-                            last,
-                            start,
-                            end,
-                        });
-                    }
+                }
+                if query_hit {
+                    pattern_hits.push(PatternHit {
+                        group,
+                        field: field.index(),
+                        start,
+                        end,
+                    });
                 }
             });
         }
-        if scratch.touched.is_empty() && scratch.occurrences.is_empty() {
+        if scratch.explaining {
+            for (index, list) in self.lists.iter().enumerate() {
+                if list.query.is_some() && !scratch.candidate[index] {
+                    scratch.candidate[index] = true;
+                    scratch.candidates.push(index);
+                }
+            }
+        }
+        if scratch.touched.is_empty() && scratch.candidates.is_empty() {
             return Vec::new();
         }
-        // Grouped by list, so each list's hits are one slice.
-        scratch.occurrences.sort_unstable_by_key(|o| o.list);
-        let mut at = 0;
-        while at < scratch.occurrences.len() {
-            let list = scratch.occurrences[at].list;
-            let end = at + scratch.occurrences[at..].partition_point(|o| o.list == list);
-            scratch.query_ranges[list] = (at, end);
-            at = end;
-        }
+        self.record_occurrences(scratch);
         self.decide(item, declared, scratch);
         self.explain(item, scratch)
+    }
+
+    /// Turns the query hits of the candidate lists into occurrences with
+    /// word positions, grouped by list.
+    fn record_occurrences(&self, scratch: &mut MatchScratch) {
+        let MatchScratch {
+            fields,
+            pattern_hits,
+            candidate,
+            occurrences,
+            query_ranges,
+            word_starts,
+            ..
+        } = scratch;
+        for hit in pattern_hits.iter() {
+            for target in &self.groups[hit.group].targets {
+                let list = &self.lists[target.list];
+                if target.role != Role::Query
+                    || !candidate[target.list]
+                    || !list.searches(Field::ALL[hit.field])
+                    || !list.query_term_searches(target.term, Field::ALL[hit.field])
+                {
+                    continue;
+                }
+                let starts = word_starts[hit.field].get_or_insert_with(Vec::new);
+                if starts.is_empty() {
+                    starts.extend(word_start_offsets(fields[hit.field].as_str()));
+                }
+                let (first, last) = word_span(starts, hit.start, hit.end);
+                occurrences.push(Occurrence {
+                    list: target.list,
+                    leaf: list.query_terms[target.term].1,
+                    field: hit.field,
+                    first,
+                    last,
+                    start: hit.start,
+                    end: hit.end,
+                });
+            }
+        }
+        // Grouped by list, so each list's hits are one slice.
+        occurrences.sort_unstable_by_key(|o| o.list);
+        let mut at = 0;
+        while at < occurrences.len() {
+            let list = occurrences[at].list;
+            let end = at + occurrences[at..].partition_point(|o| o.list == list);
+            query_ranges[list] = (at, end);
+            at = end;
+        }
     }
 
     /// Calls `each` with every checked hit (boundaries, diacritics) in
@@ -329,30 +458,25 @@ impl Matcher {
     pub fn for_each_raw_hit<'a>(&'a self, text: &str, mut each: impl FnMut(RawHit<'a>)) {
         let mut folded = Folded::default();
         folded.fold_from(text);
-        self.scan(&folded, text, None, |target, start, end| {
-            let term = self.term(target);
-            each(RawHit {
-                list: &self.lists[target.list].name,
-                term: &term.written,
-                mode: term.mode,
-                exclude: target.role == Role::Exclude,
-                start,
-                end,
-            });
+        self.scan(&folded, text, |group, start, end| {
+            for &target in &self.groups[group].targets {
+                let term = self.term(target);
+                each(RawHit {
+                    list: &self.lists[target.list].name,
+                    term: &term.written,
+                    mode: term.mode,
+                    exclude: target.role == Role::Exclude,
+                    start,
+                    end,
+                });
+            }
         });
     }
 
     /// Runs the automaton over `folded` (the folding of `source`); reports
-    /// targets whose list searches `field` (any list when `None`) and
-    /// whose boundaries, further phrase words and diacritics hold, with
-    /// the whole hit's range.
-    fn scan(
-        &self,
-        folded: &Folded,
-        source: &str,
-        field: Option<Field>,
-        mut each: impl FnMut(Target, usize, usize),
-    ) {
+    /// each group of targets whose boundaries, further phrase words and
+    /// diacritics hold, with the whole hit's range.
+    fn scan(&self, folded: &Folded, source: &str, mut each: impl FnMut(usize, usize, usize)) {
         let text = folded.as_str();
         for found in self.automaton.find_overlapping_iter(text) {
             // One pattern may stand for many terms: its boundaries are
@@ -360,11 +484,9 @@ impl Matcher {
             let (mut left, mut right) = (None, None);
             let mut left_ok = || *left.get_or_insert_with(|| boundary_before(text, found.start()));
             let mut right_ok = || *right.get_or_insert_with(|| boundary_after(text, found.end()));
-            for &target in &self.targets[found.pattern().as_usize()] {
-                if field.is_some_and(|f| !self.lists[target.list].searches(f)) {
-                    continue;
-                }
-                let term = self.term(target);
+            let (from, to) = self.pattern_groups[found.pattern().as_usize()];
+            for group in from..to {
+                let term = self.term(self.groups[group].targets[0]);
                 // A phrase's first word is a whole word; its mode is the last's.
                 let first_mode = if term.forms.is_some() {
                     TermMode::Prefix
@@ -400,19 +522,14 @@ impl Matcher {
                 if !term.marks_hold(folded, source, found.start()..end) {
                     continue;
                 }
-                each(target, found.start(), end);
+                each(group, found.start(), end);
             }
         }
     }
 
     /// The term a pattern leads to.
     fn term(&self, target: Target) -> &Term {
-        let list = &self.lists[target.list];
-        match target.role {
-            Role::Term => &list.terms[target.term],
-            Role::Exclude => &list.excludes[target.term],
-            Role::Query => &list.query_terms[target.term].0,
-        }
+        term_of(&self.lists, target)
     }
 
     fn reset(&self, scratch: &mut MatchScratch) {
@@ -421,8 +538,10 @@ impl Matcher {
             scratch.hits_per_list = vec![0; self.lists.len()];
             scratch.excluded = vec![false; self.lists.len()];
             scratch.matched = vec![false; self.lists.len()];
+            scratch.candidate = vec![false; self.lists.len()];
             scratch.query_ranges = vec![(0, 0); self.lists.len()];
             scratch.occurrences.clear();
+            scratch.candidates.clear();
         }
         for &slot in &scratch.touched {
             scratch.first[slot] = None;
@@ -432,6 +551,14 @@ impl Matcher {
             scratch.query_ranges[occurrence.list] = (0, 0);
         }
         scratch.occurrences.clear();
+        for &list in &scratch.candidates {
+            scratch.candidate[list] = false;
+        }
+        scratch.candidates.clear();
+        scratch.pattern_hits.clear();
+        for starts in scratch.word_starts.iter_mut().flatten() {
+            starts.clear();
+        }
         scratch.hits_per_list.fill(0);
         scratch.excluded.fill(false);
         scratch.matched.fill(false);
@@ -443,13 +570,18 @@ impl Matcher {
         let mut language: Option<Option<String>> = None;
         for &index in &self.order {
             let list = &self.lists[index];
+            let (start, end) = scratch.query_ranges[index];
+            let made_of_requirements = list.terms.is_empty() && list.query.is_none();
+            if scratch.hits_per_list[index] == 0 && start == end && !made_of_requirements {
+                // Nothing of its own hit: it cannot match (matched stays false).
+                continue;
+            }
             let terms_hold = || match list.threshold {
                 Some(threshold) => self.score(index, scratch) >= threshold,
                 None => scratch.hits_per_list[index] >= list.min_hits,
             };
             let mut query_holds = || {
                 list.query.as_ref().is_some_and(|query| {
-                    let (start, end) = scratch.query_ranges[index];
                     let hits = &scratch.occurrences[start..end];
                     if hits.is_empty() {
                         return false;
@@ -479,6 +611,16 @@ impl Matcher {
         self.lists
             .partition_point(|l| l.first_slot + l.terms.len() <= slot)
             .min(self.lists.len().saturating_sub(1))
+    }
+}
+
+/// The term a target leads to.
+fn term_of(lists: &[WatchList], target: Target) -> &Term {
+    let list = &lists[target.list];
+    match target.role {
+        Role::Term => &list.terms[target.term],
+        Role::Exclude => &list.excludes[target.term],
+        Role::Query => &list.query_terms[target.term].0,
     }
 }
 

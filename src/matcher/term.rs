@@ -68,6 +68,15 @@ impl Term {
         (term, first)
     }
 
+    /// Whether a raw match is checked for `other` exactly as for this term
+    /// (so one check serves both).
+    pub(super) fn checks_like(&self, other: &Term) -> bool {
+        self.mode == other.mode
+            && self.marks == other.marks
+            && self.rest == other.rest
+            && self.forms == other.forms
+    }
+
     /// Where a hit whose pattern ends at `end` ends: after the phrase's
     /// further words, if they follow; `None` if they do not.
     pub(super) fn extend(&self, text: &str, end: usize) -> Option<usize> {

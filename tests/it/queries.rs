@@ -324,6 +324,9 @@ const CASES: &[Case] = &[
     // Serbian Latin and Cyrillic together.
     ("\"Severno Kosovo\"", "Северно Косово", "", true),
     ("Srbija NEAR/2 Kosovo", "Србија и Косово", "", true),
+    // A word under two NOTs counts for the query like one under none.
+    ("KFOR OR NOT (NOT troops)", "Troops arrive", "", true),
+    ("KFOR OR NOT (NOT troops)", "Nothing here", "", false),
 ];
 
 fn matcher(query: &str) -> Matcher {
@@ -587,6 +590,7 @@ fn test_explain_prints_each_query_as_a_tree_with_results() {
         "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
          <item><title>NATO sends more troops</title><guid>a</guid></item>\
          <item><title>KFOR football troops win</title><guid>b</guid></item>\
+         <item><title>Football final tonight</title><guid>c</guid></item>\
          </channel></rss>",
     )
     .expect("feed");
@@ -617,6 +621,14 @@ fn test_explain_prints_each_query_as_a_tree_with_results() {
     assert!(text.contains(expected_first), "{text}");
     assert!(text.contains("  -  KFOR football troops win"), "{text}");
     assert!(text.contains("            + title:football"), "{text}");
+    // An item where only an excluded word hits is explained too.
+    let (_, last) = text
+        .split_once("  -  Football final tonight\n")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        last.contains("           - NOT\n             + title:football\n"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -60,17 +60,23 @@ pub fn near(a: &Occurrence, b: &Occurrence, distance: u32, ordered: bool) -> boo
     }
 }
 
-/// The leaves that count towards the match when they hit: those not under
-/// a NOT (what an explanation shows).
-pub fn positive_leaves(node: &Node, into: &mut Vec<usize>) {
+/// The leaves whose hit can turn the query from false to true: those
+/// under an even number of NOTs. A query that matches with no words is
+/// rejected at config time, so while none of these hit it is false.
+pub fn promoting_leaves(node: &Node, into: &mut Vec<usize>) {
+    collect_at_parity(node, true, into);
+}
+
+fn collect_at_parity(node: &Node, even: bool, into: &mut Vec<usize>) {
     match node {
-        Node::Leaf(leaf) => into.push(*leaf),
+        Node::Leaf(leaf) if even => into.push(*leaf),
+        Node::Near { left, right, .. } if even => into.extend(left.iter().chain(right)),
         Node::And(children) | Node::Or(children) => {
             for child in children {
-                positive_leaves(child, into);
+                collect_at_parity(child, even, into);
             }
         }
-        Node::Near { left, right, .. } => into.extend(left.iter().chain(right)),
-        Node::Not(_) | Node::Lang(_) => {}
+        Node::Not(child) => collect_at_parity(child, !even, into),
+        Node::Leaf(_) | Node::Near { .. } | Node::Lang(_) => {}
     }
 }
