@@ -59,7 +59,7 @@ impl Matcher {
         scratch.touched.sort_unstable();
         let mut hits = Vec::new();
         // Many lists may hit at the same place: its snippet is made once.
-        let mut snippets: Vec<(Field, std::ops::Range<usize>, String)> = Vec::new();
+        let mut snippets = Vec::new();
         for &slot in &scratch.touched {
             let Some((field, start, end)) = scratch.first[slot] else {
                 continue;
@@ -70,14 +70,15 @@ impl Matcher {
             }
             let list = &self.lists[list_index];
             let term = &list.terms[slot - list.first_slot].written;
-            hits.push(Self::hit(
+            Self::push_hit(
+                &mut hits,
                 item,
                 scratch,
                 &mut snippets,
                 (&list.name, term),
                 (field, start..end),
                 false,
-            ));
+            );
         }
         // A query list: each leaf that can make it hold and hit, at its
         // first place.
@@ -101,14 +102,15 @@ impl Matcher {
                     {
                         continue;
                     }
-                    hits.push(Self::hit(
+                    Self::push_hit(
+                        &mut hits,
                         item,
                         scratch,
                         &mut snippets,
                         (&list.name, written),
                         (Field::ALL[o.field], o.start..o.end),
                         true,
-                    ));
+                    );
                 }
             }
         }
@@ -131,16 +133,17 @@ impl Matcher {
         hits
     }
 
-    /// One hit of `term` of `list`, with a snippet of the original text
-    /// around where it hit (`folded` in `field`), made once per place.
-    fn hit(
+    /// Pushes one hit of `term` of `list`, with a snippet of the original
+    /// text around where it hit (`folded` in `field`), made once per place.
+    fn push_hit(
+        hits: &mut Vec<Hit>,
         item: &Item,
         scratch: &MatchScratch,
-        snippets: &mut Vec<(Field, std::ops::Range<usize>, String)>,
+        snippets: &mut Vec<Snippet>,
         (list, term): (&str, &str),
         (field, folded): (Field, std::ops::Range<usize>),
         whole_word: bool,
-    ) -> Hit {
+    ) {
         let source = item.field(field);
         // A query's prefix hit is shown as the whole word it starts.
         let text = scratch.fields[field.index()].as_str();
@@ -153,21 +156,30 @@ impl Matcher {
             folded.end
         };
         let place = folded.start..word_end;
-        let made = snippets
-            .iter()
-            .find(|(f, r, _)| *f == field && *r == place)
-            .map(|(_, _, text)| text.clone());
-        let snippet = made.unwrap_or_else(|| {
-            let range = scratch.fields[field.index()].original_range(place.clone(), source);
-            let text = snippet(source, range);
-            snippets.push((field, place, text.clone()));
-            text
-        });
-        Hit {
+        let snippet = match snippets.iter().find(|s| s.field == field && s.place == place) {
+            Some(made) => hits[made.hit].snippet.clone(),
+            None => {
+                snippets.push(Snippet {
+                    field,
+                    place: place.clone(),
+                    hit: hits.len(),
+                });
+                let range = scratch.fields[field.index()].original_range(place, source);
+                snippet(source, range)
+            }
+        };
+        hits.push(Hit {
             list: list.to_string(),
             term: term.to_string(),
             field,
             snippet,
-        }
+        });
     }
+}
+
+/// Where a snippet was made: the hit that carries it.
+struct Snippet {
+    field: Field,
+    place: std::ops::Range<usize>,
+    hit: usize,
 }

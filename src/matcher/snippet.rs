@@ -45,21 +45,32 @@ pub fn snippet(source: &str, hit: std::ops::Range<usize>) -> String {
     if end < source.len() {
         out.push('…');
     }
-    out.trim().to_string()
+    let kept = out.trim_end().len();
+    out.truncate(kept);
+    let leading = out.len() - out.trim_start().len();
+    out.drain(..leading);
+    out
 }
 
+/// Appends `text` with each whitespace run as one space.
 fn push_collapsed(out: &mut String, text: &str) {
     let mut last_space = out.ends_with(' ');
-    for ch in text.chars() {
-        if ch.is_whitespace() {
-            if !last_space {
-                out.push(' ');
-            }
-            last_space = true;
-        } else {
-            out.push(ch);
+    let mut rest = text;
+    while let Some(at) = rest.find(char::is_whitespace) {
+        let (words, tail) = rest.split_at(at);
+        if !words.is_empty() {
+            out.push_str(words);
             last_space = false;
         }
+        if !last_space {
+            out.push(' ');
+            last_space = true;
+        }
+        let space = tail.chars().next().map_or(1, char::len_utf8);
+        rest = &tail[space..];
+    }
+    if !rest.is_empty() {
+        out.push_str(rest);
     }
 }
 
@@ -75,6 +86,16 @@ mod tests {
         assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
         assert!(s.contains("**KFOR**"), "{s}");
         assert!(s.chars().count() < 140, "{s}");
+    }
+
+    #[test]
+    fn whitespace_runs_collapse_to_one_space_and_the_ends_are_trimmed() {
+        let text = " \u{00A0}KFOR\t\u{2003} patrols\n\nnear  Jarinje \u{3000}";
+        let start = text.find("KFOR").expect("present");
+        assert_eq!(
+            snippet(text, start..start + 4),
+            "**KFOR** patrols near Jarinje"
+        );
     }
 
     #[test]
