@@ -1,10 +1,12 @@
 //! Matching: which watch lists an item hits, with which terms, where.
 //!
 //! Every term (and exclude term, query word, phrase, prefix and entity
-//! variant) is folded once at start-up and all of them go into one
-//! aho-corasick automaton. An item's fields are folded into reused buffers
-//! and scanned once; each raw match is then checked against its term's mode
-//! on character boundaries, so "workforce" never hits `kfor` in word mode,
+//! variant) is folded once at start-up into a pattern. When every pattern
+//! can only hit at a word start (no substring terms), they go into a
+//! word-start search (`word_search`), else into one aho-corasick
+//! automaton. An item's fields are folded into reused buffers and scanned
+//! once; each raw match is then checked against its term's mode on
+//! character boundaries, so "workforce" never hits `kfor` in word mode,
 //! and a phrase's further words are checked after its first. List rules
 //! (exclude, min_hits, weights and threshold, fields, require) are applied
 //! to the per-list counts afterwards, and a query (`query/`) is evaluated
@@ -17,6 +19,7 @@ pub mod query;
 mod snippet;
 mod term;
 pub mod watch;
+mod word_search;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
@@ -29,6 +32,7 @@ use query::eval::{self, Occurrence};
 pub use term::on_boundaries;
 use term::{Term, boundary_after, boundary_before, word_span, word_start_offsets};
 use watch::{EntityConfig, TermConfig, TermMode, WatchConfig};
+use word_search::WordSearch;
 
 /// A compiled watch list.
 #[derive(Debug, Clone)]
@@ -126,10 +130,10 @@ pub struct RawHit<'a> {
     pub end: usize,
 }
 
-/// All watch lists, compiled into one automaton. Cheap to share (`Sync`).
+/// All watch lists, compiled into one search. Cheap to share (`Sync`).
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    automaton: AhoCorasick,
+    search: Search,
     /// For each automaton pattern, its range of `groups`: every (list,
     /// term) that folds to it.
     pattern_groups: Vec<(usize, usize)>,
@@ -179,6 +183,16 @@ impl MatchScratch {
             ..MatchScratch::default()
         }
     }
+}
+
+/// How the patterns are found in folded text.
+#[derive(Debug, Clone)]
+enum Search {
+    /// Every pattern can only hit at a word start (no substring terms, none
+    /// that starts with punctuation): only word starts are looked at.
+    WordStarts(WordSearch),
+    /// One automaton pass over every byte.
+    Anywhere(AhoCorasick),
 }
 
 /// Why a matcher could not be built.
@@ -274,13 +288,29 @@ impl Matcher {
             slots += watch.terms.len();
         }
         let order = requirement_order(&lists)?;
-        // A DFA: the largest build cost, the fastest scan; with thousands of
-        // terms it still builds in milliseconds.
-        let automaton = AhoCorasickBuilder::new()
-            .kind(Some(AhoCorasickKind::DFA))
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .map_err(|e| MatcherError(e.to_string()))?;
+        let only_at_word_starts = patterns.iter().zip(&targets).all(|(pattern, targets)| {
+            pattern.chars().next().is_some_and(fold::is_word_char)
+                && targets
+                    .iter()
+                    .all(|&t| term_of(&lists, t).first_mode() != TermMode::Substring)
+        });
+        // With a pattern that may hit inside a word, the automaton reads
+        // every byte anyway: it takes them all, in one pass.
+        let search = if only_at_word_starts {
+            Search::WordStarts(WordSearch::new(
+                patterns.iter().enumerate().map(|(id, p)| (id, p.as_str())),
+            ))
+        } else {
+            // A DFA: the largest build cost, the fastest scan; with
+            // thousands of terms it still builds in milliseconds.
+            Search::Anywhere(
+                AhoCorasickBuilder::new()
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)
+                    .map_err(|e| MatcherError(e.to_string()))?,
+            )
+        };
         let fields = lists.iter().fold(0, |bits, l| bits | l.fields);
         let mut groups: Vec<Group> = Vec::new();
         let mut pattern_groups = Vec::with_capacity(targets.len());
@@ -301,7 +331,7 @@ impl Matcher {
             pattern_groups.push((first, groups.len()));
         }
         Ok(Matcher {
-            automaton,
+            search,
             pattern_groups,
             groups,
             lists,
@@ -473,29 +503,21 @@ impl Matcher {
         });
     }
 
-    /// Runs the automaton over `folded` (the folding of `source`); reports
-    /// each group of targets whose boundaries, further phrase words and
-    /// diacritics hold, with the whole hit's range.
+    /// Searches `folded` (the folding of `source`) for every pattern;
+    /// reports each group of targets whose boundaries, further phrase
+    /// words and diacritics hold, with the whole hit's range.
     fn scan(&self, folded: &Folded, source: &str, mut each: impl FnMut(usize, usize, usize)) {
         let text = folded.as_str();
-        for found in self.automaton.find_overlapping_iter(text) {
+        let mut check = |pattern: usize, start: usize, found_end: usize| {
             // One pattern may stand for many terms: its boundaries are
             // looked at once.
             let (mut left, mut right) = (None, None);
-            let mut left_ok = || *left.get_or_insert_with(|| boundary_before(text, found.start()));
-            let mut right_ok = || *right.get_or_insert_with(|| boundary_after(text, found.end()));
-            let (from, to) = self.pattern_groups[found.pattern().as_usize()];
+            let mut left_ok = || *left.get_or_insert_with(|| boundary_before(text, start));
+            let mut right_ok = || *right.get_or_insert_with(|| boundary_after(text, found_end));
+            let (from, to) = self.pattern_groups[pattern];
             for group in from..to {
                 let term = self.term(self.groups[group].targets[0]);
-                // A phrase's first word is a whole word; its mode is the last's.
-                let first_mode = if term.forms.is_some() {
-                    TermMode::Prefix
-                } else if term.rest.is_empty() {
-                    term.mode
-                } else {
-                    TermMode::Word
-                };
-                let bounded = match first_mode {
+                let bounded = match term.first_mode() {
                     TermMode::Substring => true,
                     TermMode::Prefix => left_ok(),
                     TermMode::Word => left_ok() && right_ok(),
@@ -503,7 +525,7 @@ impl Matcher {
                 if !bounded {
                     continue;
                 }
-                let Some(end) = term.extend(text, found.end()) else {
+                let Some(end) = term.extend(text, found_end) else {
                     continue;
                 };
                 let end = match &term.forms {
@@ -519,10 +541,18 @@ impl Matcher {
                     }
                     None => end,
                 };
-                if !term.marks_hold(folded, source, found.start()..end) {
+                if !term.marks_hold(folded, source, start..end) {
                     continue;
                 }
-                each(group, found.start(), end);
+                each(group, start, end);
+            }
+        };
+        match &self.search {
+            Search::WordStarts(words) => words.for_each_match(text, &mut check),
+            Search::Anywhere(automaton) => {
+                for found in automaton.find_overlapping_iter(text) {
+                    check(found.pattern().as_usize(), found.start(), found.end());
+                }
             }
         }
     }

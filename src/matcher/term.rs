@@ -68,6 +68,19 @@ impl Term {
         (term, first)
     }
 
+    /// How a raw match of its pattern must sit: a phrase's first word is a
+    /// whole word (its mode is the last word's), a stem with forms starts
+    /// a word.
+    pub(super) fn first_mode(&self) -> TermMode {
+        if self.forms.is_some() {
+            TermMode::Prefix
+        } else if self.rest.is_empty() {
+            self.mode
+        } else {
+            TermMode::Word
+        }
+    }
+
     /// Whether a raw match is checked for `other` exactly as for this term
     /// (so one check serves both).
     pub(super) fn checks_like(&self, other: &Term) -> bool {

@@ -271,3 +271,45 @@ fn a_term_with_forms_hits_its_inflections_and_not_look_alikes() {
     );
     assert_eq!(hits[0].snippet, "Na **Kosovu** mirno");
 }
+
+#[test]
+fn the_word_start_search_finds_what_the_automaton_finds() {
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/newswatch.toml"),
+    )
+    .expect("shipped config");
+    let queries = "\n[[entity]]\nname = \"vucic\"\nvariants = [\"Vučić\", \"Vuchich\"]\n\
+        \n[[watch]]\nname = \"q\"\n\
+        query = '(KFOR OR @vucic) NEAR/3 troop* NOT title:football OR \"northern Kosovo\"'\n";
+    let at_word_starts = matcher(&format!("{shipped}{queries}"));
+    // One substring term anywhere makes the matcher read every byte with
+    // the automaton instead.
+    let anywhere = matcher(&format!(
+        "{shipped}{queries}\n[[watch]]\nname = \"zz\"\nterms = [{{ term = \"qqqq\", mode = \"substring\" }}]\n"
+    ));
+    assert!(matches!(at_word_starts.search, Search::WordStarts(_)));
+    assert!(matches!(anywhere.search, Search::Anywhere(_)));
+    let words = [
+        "KFOR", "kfor-a", "workforce", "Kosovo", "Kosova", "Kosovel", "Косово", "Vučić",
+        "Вучић", "troops", "troop", "football", "northern", "Srbija", "Srbije", "(KFOR)",
+        "\"Kosovo\"", "Priština", "Prishtinë", "the", "and", "9", "—", ",", "Mitrovica",
+        "Zubin", "Potok", "ＫＦＯＲ", "ß", "Leposavić",
+    ];
+    let mut rng = fastrand::Rng::with_seed(17);
+    let mut matched = 0;
+    for _ in 0..3000 {
+        let mut pick = || {
+            (0..rng.usize(0..14))
+                .map(|_| words[rng.usize(..words.len())])
+                .collect::<Vec<_>>()
+                .join(if rng.bool() { " " } else { "  " })
+        };
+        let item = item(&pick(), &pick(), "");
+        let mut scratch = MatchScratch::default();
+        let expected = anywhere.find(&item, &mut scratch);
+        let found = at_word_starts.find(&item, &mut scratch);
+        assert_eq!(found, expected, "{:?} / {:?}", item.title, item.summary);
+        matched += usize::from(!found.is_empty());
+    }
+    assert!(matched > 1000, "{matched} of 3000 items matched");
+}
