@@ -142,6 +142,8 @@ pub struct Matcher {
     /// Lists in an order where every list comes after those it requires.
     order: Vec<usize>,
     slots: usize,
+    /// For each term slot, its list.
+    slot_lists: Vec<usize>,
     /// Fields any list searches (bit per field).
     fields: u8,
 }
@@ -330,7 +332,13 @@ impl Matcher {
             }
             pattern_groups.push((first, groups.len()));
         }
+        let slot_lists = lists
+            .iter()
+            .enumerate()
+            .flat_map(|(index, list)| std::iter::repeat_n(index, list.terms.len()))
+            .collect();
         Ok(Matcher {
+            slot_lists,
             search,
             pattern_groups,
             groups,
@@ -477,7 +485,11 @@ impl Matcher {
         let mut at = 0;
         while at < occurrences.len() {
             let list = occurrences[at].list;
-            let end = at + occurrences[at..].partition_point(|o| o.list == list);
+            let end = at
+                + occurrences[at..]
+                    .iter()
+                    .position(|o| o.list != list)
+                    .unwrap_or(occurrences.len() - at);
             query_ranges[list] = (at, end);
             at = end;
         }
@@ -638,9 +650,7 @@ impl Matcher {
     }
 
     fn list_of_slot(&self, slot: usize) -> usize {
-        self.lists
-            .partition_point(|l| l.first_slot + l.terms.len() <= slot)
-            .min(self.lists.len().saturating_sub(1))
+        self.slot_lists[slot]
     }
 }
 

@@ -13,13 +13,15 @@ pub(super) struct WordSearch {
     /// Bit `a * 256 + b`: some pattern starts with the bytes `a`, `b` (a
     /// one-byte pattern `a` sets every `b`).
     pairs: Box<[u64]>,
+    /// The root's children by first byte (0: none), looked up directly.
+    roots: Box<[u32]>,
     /// The patterns as a trie; node 0 is the root.
     nodes: Vec<Node>,
 }
 
 #[derive(Debug, Clone, Default)]
 struct Node {
-    /// (byte, node), sorted by byte.
+    /// (byte, node): few past the first byte, so looked through in turn.
     next: Vec<(u8, u32)>,
     /// The patterns that end here.
     ends: Vec<usize>,
@@ -42,11 +44,11 @@ impl WordSearch {
             }
             let mut node = 0;
             for &byte in bytes {
-                node = match nodes[node].next.binary_search_by_key(&byte, |&(b, _)| b) {
-                    Ok(found) => nodes[node].next[found].1 as usize,
-                    Err(at) => {
+                node = match nodes[node].next.iter().find(|&&(b, _)| b == byte) {
+                    Some(&(_, next)) => next as usize,
+                    None => {
                         let new = nodes.len();
-                        nodes[node].next.insert(at, (byte, new as u32));
+                        nodes[node].next.push((byte, new as u32));
                         nodes.push(Node::default());
                         new
                     }
@@ -54,7 +56,15 @@ impl WordSearch {
             }
             nodes[node].ends.push(id);
         }
-        WordSearch { pairs, nodes }
+        let mut roots = vec![0; 256].into_boxed_slice();
+        for &(byte, node) in &nodes[0].next {
+            roots[usize::from(byte)] = node;
+        }
+        WordSearch {
+            pairs,
+            roots,
+            nodes,
+        }
     }
 
     /// Calls `each(pattern, start, end)` for every pattern that occurs in
@@ -69,12 +79,13 @@ impl WordSearch {
             if self.pairs[pair / 64] & (1 << (pair % 64)) == 0 {
                 return;
             }
-            let mut node = 0;
+            let mut node = self.roots[usize::from(first)] as usize;
             for (length, byte) in bytes[start..].iter().enumerate() {
-                let next = &self.nodes[node].next;
-                match next.binary_search_by_key(byte, |&(b, _)| b) {
-                    Ok(found) => node = next[found].1 as usize,
-                    Err(_) => return,
+                if length > 0 {
+                    match self.nodes[node].next.iter().find(|&&(b, _)| b == *byte) {
+                        Some(&(_, next)) => node = next as usize,
+                        None => return,
+                    }
                 }
                 for &pattern in &self.nodes[node].ends {
                     each(pattern, start, start + length + 1);
