@@ -81,10 +81,7 @@ impl Folded {
                 match COMMON.get((ch as usize).wrapping_sub(COMMON_FROM)) {
                     Some(Folding::Nothing) => {}
                     Some(Folding::Space) => self.push_space(at as u32),
-                    Some(&Folding::Text { len, bytes }) => {
-                        let text = std::str::from_utf8(&bytes[..usize::from(len)]).unwrap_or("");
-                        self.push_folded_str(text, at as u32);
-                    }
+                    Some(Folding::Text(text)) => self.push_folded_str(text, at as u32),
                     Some(Folding::Other) | None => self.push_other(ch, at as u32),
                 }
                 at += ch.len_utf8();
@@ -298,33 +295,25 @@ static COMMON: std::sync::LazyLock<Vec<Folding>> = std::sync::LazyLock::new(|| {
             };
             let mut alone = Folded::default();
             alone.push_other(ch, 0);
-            let text = alone.as_str();
-            let mut bytes = [0; 6];
-            match text {
+            match alone.as_str() {
                 "" => Folding::Nothing,
                 " " => Folding::Space,
-                _ if text.contains(' ') || text.len() > bytes.len() => Folding::Other,
-                _ => {
-                    bytes[..text.len()].copy_from_slice(text.as_bytes());
-                    Folding::Text {
-                        len: text.len() as u8,
-                        bytes,
-                    }
-                }
+                text if text.contains(' ') => Folding::Other,
+                text => Folding::Text(text.into()),
             }
         })
         .collect()
 });
 
 /// What one character folds to, on its own.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Folding {
     /// No letters (a combining mark, a soft hyphen, a hard sign).
     Nothing,
     /// A space (collapsing with its neighbours).
     Space,
-    /// These bytes, which hold no space.
-    Text { len: u8, bytes: [u8; 6] },
+    /// This text, which holds no space.
+    Text(Box<str>),
     /// Worked out each time.
     Other,
 }
