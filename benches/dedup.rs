@@ -150,6 +150,7 @@ async fn run() {
                 .collect(),
             silent: Vec::new(),
             events: Vec::new(),
+            archive: Vec::new(),
             now_ms: now,
             rules: StoryRules::default(),
         })

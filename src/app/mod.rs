@@ -73,7 +73,7 @@ impl App {
     pub fn build(config: Config, store: Store) -> anyhow::Result<App> {
         let matcher = Arc::new(Matcher::new(&config.watches, &config.entities)?);
         let fetcher = Fetcher::new(&config.poll)?;
-        let context = Arc::new(PollContext::new(
+        let mut context = PollContext::new(
             fetcher,
             matcher,
             store.clone(),
@@ -81,7 +81,9 @@ impl App {
             config.poll.clone(),
             config.dedup.clone(),
             signals::story_rules(&config),
-        ));
+        );
+        context.archive = config.archive.enabled();
+        let context = Arc::new(context);
         let feeds = FeedSpec::all(&config);
         Ok(App {
             config: Arc::new(config),
@@ -139,8 +141,11 @@ impl App {
                 None
             }
             Until::Stopped(stop) => {
-                let maintenance =
-                    tokio::spawn(maintain(self.store.clone(), self.config.dedup.retention.0));
+                let maintenance = tokio::spawn(maintain(
+                    self.store.clone(),
+                    self.config.dedup.retention.0,
+                    self.config.archive.retention.0,
+                ));
                 let poller = poller::Poller::start(
                     Arc::clone(&self.context),
                     self.feeds.clone(),
@@ -247,12 +252,18 @@ fn maintenance_period(retention: Duration) -> Duration {
     (retention / 6).clamp(Duration::from_secs(60), MAINTENANCE_EVERY)
 }
 
-/// The maintenance job: prunes what is older than `retention`, a minute
-/// after start and then every [`maintenance_period`].
-async fn maintain(store: Store, retention: Duration) {
+/// The maintenance job: prunes what is older than `retention`, and
+/// archived items older than `archive` (all of them when it is 0), a
+/// minute after start and then every [`maintenance_period`].
+async fn maintain(store: Store, retention: Duration, archive: Duration) {
+    let shortest = if archive.is_zero() {
+        retention
+    } else {
+        retention.min(archive)
+    };
     let mut tick = tokio::time::interval_at(
         tokio::time::Instant::now() + Duration::from_secs(60),
-        maintenance_period(retention),
+        maintenance_period(shortest),
     );
     loop {
         tick.tick().await;
@@ -265,6 +276,12 @@ async fn maintain(store: Store, retention: Duration) {
                 "store pruned"
             ),
             Err(error) => tracing::error!(error = %error, "pruning the store failed"),
+        }
+        let cutoff = crate::clock::now_ms() - archive.as_millis() as i64;
+        match store.prune_archive(cutoff).await {
+            Ok(0) => {}
+            Ok(items) => tracing::info!(items, "archive pruned"),
+            Err(error) => tracing::error!(error = %error, "pruning the archive failed"),
         }
     }
 }

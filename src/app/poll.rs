@@ -20,7 +20,8 @@ use crate::schedule::NextPoll;
 use crate::service::metrics::metrics;
 use crate::sink::SinkConfig;
 use crate::store::{
-    FeedState, FetchedContent, HealthChange, NewAlert, PollFailure, PollRecord, Store, StoryRules,
+    ArchivedItem, FeedState, FetchedContent, HealthChange, NewAlert, PollFailure, PollRecord,
+    Store, StoryRules,
 };
 use items::Matched;
 
@@ -40,6 +41,8 @@ pub struct PollContext {
     pub poll: PollConfig,
     /// Story matching settings.
     pub dedup: DedupConfig,
+    /// Whether every item read goes to the archive (`[archive]`).
+    pub archive: bool,
     /// Story rules every record carries.
     pub rules: StoryRules,
     /// At most `concurrency` fetches at once.
@@ -80,6 +83,8 @@ struct Attempt {
     outcome: PollOutcome,
     alerts: Vec<NewAlert>,
     silent: Vec<(String, Vec<String>)>,
+    /// Every item read, for the archive.
+    archive: Vec<ArchivedItem>,
     /// Retry-After after a failure; max-age after a success.
     server_delay: Option<Duration>,
     /// The health event the feed's state raised, if any.
@@ -97,6 +102,7 @@ impl Attempt {
             outcome,
             alerts: Vec::new(),
             silent: Vec::new(),
+            archive: Vec::new(),
             server_delay,
             health,
         }
@@ -123,6 +129,7 @@ impl PollContext {
             sinks,
             poll,
             dedup,
+            archive: false,
             rules,
         }
     }
@@ -182,6 +189,7 @@ impl PollContext {
                 alerts: attempt.alerts,
                 silent: attempt.silent,
                 events,
+                archive: attempt.archive,
                 now_ms,
                 rules: self.rules,
             },
@@ -269,6 +277,7 @@ impl PollContext {
                 census,
                 alerts,
                 silent,
+                archive,
                 refresh_hint,
             }) => {
                 let content = FetchedContent {
@@ -285,6 +294,7 @@ impl PollContext {
                     outcome: PollOutcome::Fetched,
                     alerts,
                     silent,
+                    archive,
                     server_delay: body.hints.max_age.max(refresh_hint),
                     health,
                 }

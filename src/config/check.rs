@@ -19,6 +19,11 @@ pub(super) fn check(raw: &RawConfig<'_>, findings: &mut Findings<'_>) {
     check.poll(&raw.poll);
     check.daemon(&raw.daemon);
     check.dedup(&raw.dedup);
+    check.in_range(
+        &raw.archive,
+        "[archive]",
+        ranges::archive(&raw.archive.value),
+    );
     let spikes_wanted = raw
         .sinks
         .iter()

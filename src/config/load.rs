@@ -11,8 +11,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{
-    DaemonConfig, DedupConfig, FeedConfig, Findings, HttpConfig, PollConfig, SignalsConfig,
-    StateConfig, WatchConfig,
+    ArchiveConfig, DaemonConfig, DedupConfig, FeedConfig, Findings, HttpConfig, PollConfig,
+    SignalsConfig, StateConfig, WatchConfig,
 };
 use crate::matcher::watch::EntityConfig;
 use crate::sink::SinkConfig;
@@ -20,7 +20,8 @@ use crate::sink::SinkConfig;
 /// The top-level keys a config may have, in the order serde used to name
 /// them when refusing another.
 const SECTIONS: &[&str] = &[
-    "state", "poll", "daemon", "dedup", "signals", "http", "entity", "feed", "watch", "sink",
+    "state", "poll", "daemon", "dedup", "archive", "signals", "http", "entity", "feed", "watch",
+    "sink",
 ];
 
 /// A value read from one table of the document, with that table: the
@@ -81,6 +82,8 @@ pub(super) struct RawConfig<'d> {
     pub(super) daemon: Located<'d, DaemonConfig>,
     /// `[dedup]`.
     pub(super) dedup: Located<'d, DedupConfig>,
+    /// `[archive]`.
+    pub(super) archive: Located<'d, ArchiveConfig>,
     /// `[signals]`.
     pub(super) signals: Located<'d, SignalsConfig>,
     /// `[http]`.
@@ -116,6 +119,7 @@ pub(super) fn read<'d>(root: &'d DeTable<'d>, findings: &mut Findings<'_>) -> Ra
         poll: section(root.get("poll"), findings),
         daemon: section(root.get("daemon"), findings),
         dedup: section(root.get("dedup"), findings),
+        archive: section(root.get("archive"), findings),
         signals: section(root.get("signals"), findings),
         http: section(root.get("http"), findings),
         feeds: elements(root.get("feed"), findings),

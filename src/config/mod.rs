@@ -24,8 +24,8 @@ pub use crate::units::{ByteSize, CronSchedule, HumanDuration, parse_http_url};
 use error::Findings;
 pub use error::{ConfigError, line_column};
 pub use sections::{
-    BacklogMode, DaemonConfig, DedupConfig, HttpConfig, ListenAddress, LogFormat, PollConfig,
-    SignalsConfig, StateConfig,
+    ArchiveConfig, BacklogMode, DaemonConfig, DedupConfig, HttpConfig, ListenAddress, LogFormat,
+    PollConfig, SignalsConfig, StateConfig,
 };
 
 use crate::sink::SinkConfig;
@@ -52,6 +52,8 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// Story recognition and memory.
     pub dedup: DedupConfig,
+    /// The item archive, for back-testing and search.
+    pub archive: ArchiveConfig,
     /// Breaking stories and list spikes.
     pub signals: SignalsConfig,
     /// The metrics and health endpoint.
@@ -157,6 +159,7 @@ impl Config {
             poll: raw.poll.value,
             daemon: raw.daemon.value,
             dedup: raw.dedup.value,
+            archive: raw.archive.value,
             signals: raw.signals.value,
             http: raw.http.value,
             feeds: raw.feeds.into_iter().map(|f| f.value).collect(),

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use super::{DaemonConfig, DedupConfig, FeedConfig, PollConfig, SignalsConfig};
+use super::{ArchiveConfig, DaemonConfig, DedupConfig, FeedConfig, PollConfig, SignalsConfig};
 use crate::sink::SinkConfig;
 use crate::units::human_seconds as human;
 
@@ -79,6 +79,14 @@ pub fn dedup(dedup: &DedupConfig) -> Vec<OutOfRange> {
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// `[archive]`: every key out of its range (0 turns it off).
+pub fn archive(archive: &ArchiveConfig) -> Vec<OutOfRange> {
+    [duration("retention", archive.retention.0, 0, 10 * YEAR)]
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// `[signals]`: every key out of its range.

@@ -199,6 +199,30 @@ impl Default for DedupConfig {
     }
 }
 
+/// `[archive]`: every parsed item is kept this long, for back-testing
+/// and search.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveConfig {
+    /// How long an item stays in the archive; 0 keeps none.
+    pub retention: HumanDuration,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        ArchiveConfig {
+            retention: HumanDuration::secs(30 * 86_400),
+        }
+    }
+}
+
+impl ArchiveConfig {
+    /// Whether items are archived at all.
+    pub fn enabled(&self) -> bool {
+        !self.retention.0.is_zero()
+    }
+}
+
 /// `[signals]`: when a story is breaking and when a list's volume is a
 /// spike. The events go only to sinks that ask for them (`events`).
 #[derive(Debug, Clone, Deserialize)]

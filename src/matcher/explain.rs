@@ -156,7 +156,10 @@ impl Matcher {
             folded.end
         };
         let place = folded.start..word_end;
-        let snippet = match snippets.iter().find(|s| s.field == field && s.place == place) {
+        let snippet = match snippets
+            .iter()
+            .find(|s| s.field == field && s.place == place)
+        {
             Some(made) => hits[made.hit].snippet.clone(),
             None => {
                 snippets.push(Snippet {

@@ -36,15 +36,7 @@ pub(super) async fn insert_rows_then<const N: usize>(
 ) -> Result<Vec<AnyRow>, StoreError> {
     let mut returned = Vec::new();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        // Only numbered placeholders go into the text; the values are bound.
-        let values: Vec<String> = (0..chunk.len())
-            .map(|row| {
-                let first = 2 + row * N;
-                let cells: Vec<String> = (first..first + N).map(|n| format!("${n}")).collect();
-                format!("({}, $1)", cells.join(", "))
-            })
-            .collect();
-        let sql = format!("{insert} VALUES {}{then}", values.join(", "));
+        let sql = format!("{insert} VALUES {}{then}", value_rows(chunk.len(), N, true));
         let mut query = sqlx::query(AssertSqlSafe(sql)).bind(shared);
         for row in chunk {
             for value in row {
@@ -54,4 +46,23 @@ pub(super) async fn insert_rows_then<const N: usize>(
         returned.extend(query.fetch_all(&mut **tx).await?);
     }
     Ok(returned)
+}
+
+/// The placeholders of `rows` rows of `width` values each, numbered from
+/// `$1` on (from `$2` with `shared`, each row ending in `$1`): "($1, $2),
+/// ($3, $4)". Only numbered placeholders go into SQL text; the values are
+/// bound.
+pub(super) fn value_rows(rows: usize, width: usize, shared: bool) -> String {
+    let first = if shared { 2 } else { 1 };
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let from = first + row * width;
+            let mut cells: Vec<String> = (from..from + width).map(|n| format!("${n}")).collect();
+            if shared {
+                cells.push("$1".to_string());
+            }
+            format!("({})", cells.join(", "))
+        })
+        .collect();
+    values.join(", ")
 }

@@ -4,6 +4,7 @@
 //! PostgreSQL (by URL) through sqlx's `Any` driver, with portable SQL,
 //! `$1` placeholders and versioned migrations from `migrations/`.
 
+mod archive;
 mod batch;
 mod dedup;
 mod feeds;
@@ -20,6 +21,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use archive::{ArchiveCursor, ArchiveOrder, ArchivedItem, SUMMARY_BYTES};
 pub use dedup::{NewAlert, NewEvent, PollRecord, Recorded, StoryRules};
 pub use feeds::{
     FeedState, FetchedContent, HealthChange, HealthEventKind, HealthReport, PollFailure,

@@ -554,7 +554,11 @@ mod tests {
             if !word.is_empty() {
                 original_words.push(at..at + word.len());
             }
-            at += word.len() + source[at + word.len()..].chars().next().map_or(0, char::len_utf8);
+            at += word.len()
+                + source[at + word.len()..]
+                    .chars()
+                    .next()
+                    .map_or(0, char::len_utf8);
         }
         let text = folded.as_str();
         let mut folded_at = 0;
@@ -563,15 +567,18 @@ mod tests {
             mapped.push(folded.original_range(folded_at..folded_at + word.len(), source));
             folded_at += word.len() + 1;
         }
-        assert_eq!(text, "predsednik vucic, srbija file djordje kfor's ljubljana licence kosove");
+        assert_eq!(
+            text,
+            "predsednik vucic, srbija file djordje kfor's ljubljana licence kosove"
+        );
         assert_eq!(mapped, original_words);
     }
 
     #[test]
     fn the_plain_text_fast_path_folds_as_character_by_character_does() {
         let alphabet = [
-            'a', 'B', ' ', ' ', '\t', '\n', '\u{0b}', 'č', 'Ж', 'љ', '\u{00AD}', '.', 'ë', 'Ç', 'ǅ',
-            '´', 'ъ', '\u{0301}', '\u{00A0}', 'ß', 'İ', 'Ω', 'ﬁ', '’', '\u{2003}',
+            'a', 'B', ' ', ' ', '\t', '\n', '\u{0b}', 'č', 'Ж', 'љ', '\u{00AD}', '.', 'ë', 'Ç',
+            'ǅ', '´', 'ъ', '\u{0301}', '\u{00A0}', 'ß', 'İ', 'Ω', 'ﬁ', '’', '\u{2003}',
         ];
         let mut rng = fastrand::Rng::with_seed(5);
         for _ in 0..3000 {

@@ -55,6 +55,7 @@ fn poll(feed: &str, now_ms: i64, alerts: Vec<NewAlert>) -> PollRecord {
         alerts,
         silent: Vec::new(),
         events: Vec::new(),
+        archive: Vec::new(),
         now_ms,
         rules: StoryRules::default(),
     }

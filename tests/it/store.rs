@@ -22,6 +22,7 @@ fn record(now_ms: i64, alerts: &[(&str, &str)], sinks: &[&str]) -> PollRecord {
             .collect(),
         silent: Vec::new(),
         events: Vec::new(),
+        archive: Vec::new(),
         now_ms,
         rules: StoryRules::default(),
     }
@@ -248,4 +249,92 @@ async fn a_corrupt_database_says_why_at_once() {
         said.contains("file is not a database") && said.contains("corrupt.db"),
         "{said}"
     );
+}
+
+fn archived(key: &str, title: &str, at_ms: i64) -> newswatch::store::ArchivedItem {
+    newswatch::store::ArchivedItem {
+        item_key: key.to_string(),
+        feed_id: "https://f.example/rss".into(),
+        feed: "F".into(),
+        title: title.to_string(),
+        summary: "A summary.".into(),
+        link: Some(format!("https://f.example/{key}")),
+        published_ms: Some(at_ms - 1000),
+        language: Some("sr".into()),
+        story_id: None,
+        lists: Vec::new(),
+        archived_ms: at_ms,
+    }
+}
+
+#[tokio::test]
+async fn the_archive_keeps_every_item_once_with_the_story_of_those_that_matched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    let now = 1_700_000_000_000;
+    // k1 matches (an alert), k2 and k3 do not; k2 twice in one poll.
+    let mut first = record(now, &[("a1", "k1")], &["out"]);
+    first.alerts[0].alert.lists = vec!["kosovo".into()];
+    first.archive = vec![
+        archived("k1", "KFOR patrols", now),
+        archived("k2", "Weather", now),
+        archived("k2", "Weather again", now),
+        archived("k3", "Football", now),
+    ];
+    store.record_poll(&first).await.expect("record");
+    // The same items read again later, k3 now matching: no new rows, k3's
+    // lists noted, the first text kept.
+    let mut second = record(now + 60_000, &[("a3", "k3")], &["out"]);
+    second.alerts[0].alert.lists = vec!["sport".into()];
+    second.archive = vec![
+        archived("k2", "Weather, edited", now + 60_000),
+        archived("k3", "Football", now + 60_000),
+    ];
+    store.record_poll(&second).await.expect("record again");
+    assert_eq!(store.archive_count().await.expect("count"), 3);
+
+    let mut pages = Vec::new();
+    let mut cursor = None;
+    loop {
+        let (items, next) = store
+            .archive_page(
+                0,
+                newswatch::store::ArchiveOrder::Oldest,
+                cursor.as_ref(),
+                2,
+            )
+            .await
+            .expect("page");
+        pages.push(items);
+        match next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let items: Vec<_> = pages.concat();
+    let keys: Vec<&str> = items.iter().map(|i| i.item_key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["k1", "k2", "k3"],
+        "oldest first, each once, in pages of 2"
+    );
+    assert_eq!(items[0].story_id.as_deref(), Some("a1"), "its story");
+    assert_eq!(items[0].lists, ["kosovo"]);
+    assert_eq!(items[1].title, "Weather", "the first text is kept");
+    assert_eq!(
+        (items[1].story_id.as_deref(), items[1].lists.len()),
+        (None, 0)
+    );
+    assert_eq!(items[2].story_id.as_deref(), Some("a3"), "matched later");
+    assert_eq!(items[2].lists, ["sport"]);
+    assert_eq!(items[1].language.as_deref(), Some("sr"));
+    assert_eq!(items[1].published_ms, Some(now - 1000));
+
+    let (newest, _) = store
+        .archive_page(now + 1, newswatch::store::ArchiveOrder::Newest, None, 10)
+        .await
+        .expect("newest");
+    assert!(newest.is_empty(), "nothing was first read after `now`");
+    assert_eq!(store.prune_archive(now + 1).await.expect("prune"), 3);
+    assert_eq!(store.archive_count().await.expect("count"), 0);
 }

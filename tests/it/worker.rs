@@ -69,6 +69,7 @@ async fn store_with(dir: &tempfile::TempDir, batches: &[(i64, &[&str])]) -> Stor
                 .collect(),
             silent: Vec::new(),
             events: Vec::new(),
+            archive: Vec::new(),
             now_ms: *created_ms,
             rules: StoryRules::default(),
         };

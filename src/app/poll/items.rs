@@ -16,8 +16,9 @@ use crate::parse::{ParsedFeed, newest_first, parse_feed};
 use crate::redact::public_url;
 use crate::service::metrics::metrics;
 use crate::sink::{OnRepeat, SinkConfig};
-use crate::store::NewAlert;
+use crate::store::{ArchivedItem, NewAlert, SUMMARY_BYTES};
 use crate::story::Signature;
+use crate::text::clip::clip_bytes_in_place;
 
 /// What parsing and matching a fetched body produced.
 pub(super) struct Matched {
@@ -26,6 +27,8 @@ pub(super) struct Matched {
     pub alerts: Vec<NewAlert>,
     /// A first poll's old backlog: keys and lists to mark seen quietly.
     pub silent: Vec<(String, Vec<String>)>,
+    /// Every item kept, for the archive (none when it is off).
+    pub archive: Vec<ArchivedItem>,
     /// The feed's own refresh period, if it states one.
     pub refresh_hint: Option<Duration>,
 }
@@ -59,7 +62,11 @@ impl PollContext {
         let detected = Utc::now();
         let mut alerts = Vec::new();
         let mut silent = Vec::new();
+        let mut archive = Vec::new();
         for item in &items {
+            if self.archive {
+                archive.push(archived(item, feed, language.as_deref(), detected));
+            }
             let matching = Matching {
                 matcher: &self.matcher,
                 language: language.as_deref(),
@@ -80,8 +87,34 @@ impl PollContext {
             census,
             alerts,
             silent,
+            archive,
             refresh_hint: parsed.refresh_hint,
         })
+    }
+}
+
+/// An item as the archive keeps it (its story and lists are noted when
+/// the poll is recorded).
+fn archived(
+    item: &Item,
+    feed: &FeedSpec,
+    language: Option<&str>,
+    read: chrono::DateTime<Utc>,
+) -> ArchivedItem {
+    let mut summary = item.summary.clone();
+    clip_bytes_in_place(&mut summary, SUMMARY_BYTES);
+    ArchivedItem {
+        item_key: item.key.to_string(),
+        feed_id: feed.id.clone(),
+        feed: feed.name.clone(),
+        title: item.title.clone(),
+        summary,
+        link: item.link.clone(),
+        published_ms: item.published.map(|p| p.timestamp_millis()),
+        language: language.map(str::to_string),
+        story_id: None,
+        lists: Vec::new(),
+        archived_ms: read.timestamp_millis(),
     }
 }
 

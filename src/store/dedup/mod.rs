@@ -16,12 +16,12 @@ mod decision;
 mod tests;
 mod writes;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use sqlx::Row;
 
 use super::signals::{self, Signals};
-use super::{Store, StoreError, feeds, stories};
+use super::{Store, StoreError, archive, feeds, stories};
 use crate::model::{Alert, FeedHealthEvent, Message};
 use crate::story::Signature;
 use decision::{Facts, StoryWrite};
@@ -98,6 +98,9 @@ pub struct PollRecord {
     pub silent: Vec<(String, Vec<String>)>,
     /// Feed-health events raised by this poll.
     pub events: Vec<NewEvent>,
+    /// Every item the poll read, for the archive (empty when it is off or
+    /// the content did not change).
+    pub archive: Vec<super::ArchivedItem>,
     /// Detection time (ms), for the seen marks and deliveries.
     pub now_ms: i64,
     /// Story matching rules.
@@ -112,6 +115,7 @@ impl PollRecord {
             alerts: Vec::new(),
             silent: Vec::new(),
             events: Vec::new(),
+            archive: Vec::new(),
             now_ms,
             rules: StoryRules::default(),
         }
@@ -204,6 +208,8 @@ async fn write_poll(
     // together at the end, one statement each.
     let mut hits: Vec<[String; 3]> = Vec::new();
     let mut new_claims: Vec<[String; 3]> = Vec::new();
+    // The story each matched item is in, for the archive.
+    let mut story_of: HashMap<&str, String> = HashMap::new();
     for new in &record.alerts {
         let facts = with_new_claims(read_facts(tx, record, new).await?, &new_claims);
         let mut plan = decision::decide(facts, new, record.now_ms, &record.rules);
@@ -212,6 +218,9 @@ async fn write_poll(
             continue;
         };
         let id = &story.story.id;
+        if !record.archive.is_empty() {
+            story_of.insert(&new.alert.item_key, id.clone());
+        }
         for list in &brought {
             hits.push([list.clone(), id.clone(), new.alert.item_key.clone()]);
         }
@@ -249,6 +258,20 @@ async fn write_poll(
     signals::record_hits(tx, &borrowed(&hits), record.now_ms).await?;
     for (key, lists) in &record.silent {
         writes::mark_seen(tx, record, key, None, lists, None).await?;
+    }
+    if !record.archive.is_empty() {
+        let mut matched: archive::Matched<'_> = HashMap::new();
+        for (key, lists) in &record.silent {
+            matched.insert(key, (None, lists));
+        }
+        for new in &record.alerts {
+            let key = new.alert.item_key.as_str();
+            matched.insert(
+                key,
+                (story_of.get(key).map(String::as_str), &new.alert.lists),
+            );
+        }
+        archive::write(tx, &record.archive, &matched).await?;
     }
     for new in &record.events {
         let message = Message::FeedHealth(new.event.clone());
