@@ -39,8 +39,37 @@ impl std::str::FromStr for HumanDuration {
 
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(de::Error::custom)
+        deserializer.deserialize_any(DurationVisitor)
+    }
+}
+
+/// Reads a duration as text ("30days"), or the bare integer 0 (none: the
+/// way "off" is written for a retention).
+struct DurationVisitor;
+
+impl de::Visitor<'_> for DurationVisitor {
+    type Value = HumanDuration;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a duration like \"30s\", \"5min\", \"7days\", or 0")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<HumanDuration, E> {
+        text.parse().map_err(E::custom)
+    }
+
+    fn visit_i64<E: de::Error>(self, number: i64) -> Result<HumanDuration, E> {
+        if number == 0 {
+            Ok(HumanDuration::secs(0))
+        } else {
+            Err(E::custom(format!(
+                "a duration needs a unit: write \"{number}s\", \"{number}min\" or \"{number}days\" (a bare 0 means none)"
+            )))
+        }
+    }
+
+    fn visit_u64<E: de::Error>(self, number: u64) -> Result<HumanDuration, E> {
+        self.visit_i64(i64::try_from(number).unwrap_or(i64::MAX))
     }
 }
 

@@ -1,13 +1,16 @@
 //! The command line: `run`, `once`, `check`, `test`, `feeds`, `alerts`,
-//! `stories`, `redeliver`, `sinks` and `import-opml`, and how each maps onto the
+//! `stories`, `backtest`, `search`, `redeliver`, `sinks` and `import-opml`,
+//! and how each maps onto the
 //! library (and which store access it needs). Exit codes: 0 fine, 78 bad
 //! config (EX_CONFIG), 1 any other failure (clap uses 2 for bad usage).
 
+mod backtest;
 mod check;
 mod feeds;
 mod opml;
 mod outbox;
 mod output;
+mod search;
 mod stories;
 mod test_feed;
 
@@ -95,6 +98,38 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         limit: i64,
         /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the watch lists of the config (typically an edited copy) over
+    /// the item archive and show, per list, what would have alerted, what
+    /// did, and the difference. Writes nothing.
+    Backtest {
+        /// Items read within this long ("7days", "24h").
+        #[arg(long, default_value = "7days")]
+        since: crate::units::HumanDuration,
+        /// Only this watch list.
+        #[arg(long, value_name = "NAME")]
+        watch: Option<String>,
+        /// One JSON object per list per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search the item archive with a query in the watch lists' language
+    /// ('KFOR NEAR/5 troop*', '@vucic NOT title:football'), newest first.
+    Search {
+        /// The query.
+        query: String,
+        /// Items read within this long ("7days", "24h").
+        #[arg(long, default_value = "7days")]
+        since: crate::units::HumanDuration,
+        /// Only items that matched this watch list when they were read.
+        #[arg(long, value_name = "NAME")]
+        list: Option<String>,
+        /// At most this many (the newest).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// One JSON object per item per line.
         #[arg(long)]
         json: bool,
     },
@@ -235,6 +270,29 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
                 stories::run(&store, since.0, limit, json).await
             })
         }
+        Command::Backtest { since, watch, json } => {
+            with_store(&config, Access::ReadOnly, |store| async move {
+                backtest::run(config_ref, &store, since.0, watch.as_deref(), json).await
+            })
+        }
+        Command::Search {
+            query,
+            since,
+            list,
+            limit,
+            json,
+        } => with_store(&config, Access::ReadOnly, |store| async move {
+            search::run(
+                config_ref,
+                &store,
+                &query,
+                since.0,
+                list.as_deref(),
+                limit,
+                json,
+            )
+            .await
+        }),
         Command::Redeliver { ids, dead, sink } => {
             with_store(&config, Access::Edit, |store| async move {
                 outbox::redeliver(&store, &ids, dead, sink.as_deref()).await

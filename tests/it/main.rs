@@ -3,6 +3,7 @@
 
 mod support;
 
+mod archive;
 mod balkan_feeds;
 mod cli;
 mod config_errors;

@@ -1,0 +1,102 @@
+//! `newswatch search QUERY`: the item archive searched with the query
+//! language of the watch lists (and the config's `[[entity]]`s), newest
+//! first, each result with what hit and where. Reads only.
+
+use std::time::Duration;
+
+use super::backtest::{Found, PAGE, item_of, since_ms};
+use super::{Failure, output};
+use crate::config::{Config, WatchConfig};
+use crate::matcher::{MatchScratch, Matcher, query};
+use crate::model::Hit;
+use crate::store::{ArchiveCursor, ArchiveOrder, Store};
+
+/// The list name the query gets (shown in each hit).
+const NAME: &str = "search";
+
+/// Compiles `text` as the query of a list, with the config's entities;
+/// the error says where in the query it is wrong.
+fn compile(config: &Config, text: &str) -> Result<Matcher, Failure> {
+    let problem = |at: usize, message: &str| {
+        Failure::Other(anyhow::anyhow!(
+            "query {text:?}, at character {}: {message}",
+            text[..at.min(text.len())].chars().count() + 1
+        ))
+    };
+    let parsed = query::parse(text).map_err(|e| problem(e.at, &e.message))?;
+    query::check_satisfiable(&parsed).map_err(|e| problem(e.at, &e.message))?;
+    for (name, at) in parsed.entities() {
+        if !config.entities.iter().any(|e| e.name.get_ref() == name) {
+            return Err(problem(
+                at,
+                &format!("there is no [[entity]] named {name:?}"),
+            ));
+        }
+    }
+    let table = format!(
+        "name = {}\nquery = {}\n",
+        toml::Value::String(NAME.into()),
+        toml::Value::String(text.into())
+    );
+    let watch: WatchConfig = toml::from_str(&table).map_err(anyhow::Error::from)?;
+    Ok(Matcher::new(&[watch], &config.entities).map_err(anyhow::Error::from)?)
+}
+
+/// Prints the archived items read within `since` that `text` matches
+/// (only those that matched `list` then, if given), newest first, at most
+/// `limit`.
+pub async fn run(
+    config: &Config,
+    store: &Store,
+    text: &str,
+    since: Duration,
+    list: Option<&str>,
+    limit: usize,
+    json: bool,
+) -> Result<(), Failure> {
+    let matcher = compile(config, text)?;
+    let mut scratch = MatchScratch::default();
+    let mut cursor: Option<ArchiveCursor> = None;
+    let mut shown = 0;
+    let from = since_ms(since);
+    'pages: loop {
+        let (page, next) = store
+            .archive_page(from, ArchiveOrder::Newest, cursor.as_ref(), PAGE)
+            .await
+            .map_err(anyhow::Error::from)?;
+        for archived in &page {
+            if list.is_some_and(|list| !archived.lists.iter().any(|l| l == list)) {
+                continue;
+            }
+            let hits = matcher.find_in(
+                &item_of(archived),
+                archived.language.as_deref(),
+                &mut scratch,
+            );
+            if hits.is_empty() {
+                continue;
+            }
+            let hits: Vec<&Hit> = hits.iter().collect();
+            let found = Found::of(archived, &hits);
+            if json {
+                output::line(&serde_json::to_string(&found).map_err(anyhow::Error::from)?)?;
+            } else {
+                for line in found.lines('*') {
+                    output::line(&line)?;
+                }
+            }
+            shown += 1;
+            if shown >= limit {
+                break 'pages;
+            }
+        }
+        match next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    if !json {
+        output::line(&format!("{shown} items found"))?;
+    }
+    Ok(())
+}
