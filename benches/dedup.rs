@@ -1,12 +1,14 @@
 //! Throughput of the dedup stage (seen check, story search, alert and
 //! delivery rows, one transaction per poll) on a SQLite store already
-//! holding 1,000,000 seen keys and 100,000 stories. Run with
+//! holding 1,000,000 seen keys and 100,000 stories, with and without the
+//! item archive; and the archive's own cost: 100,000 items written to a
+//! fresh store, their time and the file's growth. Run with
 //! `cargo bench --bench dedup`; it prints alerts per second.
 
 use std::time::Instant;
 
 use newswatch::model::{Alert, Item, ItemKey};
-use newswatch::store::{FeedState, NewAlert, PollRecord, Store, StoryRules};
+use newswatch::store::{ArchivedItem, FeedState, NewAlert, PollRecord, Store, StoryRules};
 use newswatch::story::Signature;
 
 const KEYS: usize = 1_000_000;
@@ -126,6 +128,81 @@ async fn fill(store_url: &str) {
     );
 }
 
+/// An archived item like a wire story's: a headline of nine words and a
+/// summary of about 300 bytes.
+fn archived(n: usize, now_ms: i64) -> ArchivedItem {
+    let mut rng = fastrand::Rng::with_seed(n as u64 ^ 0x5eed);
+    let words = |rng: &mut fastrand::Rng, count: usize| {
+        (0..count).map(|_| word(rng)).collect::<Vec<_>>().join(" ")
+    };
+    ArchivedItem {
+        item_key: ItemKey::from_parts("archive", &[&n.to_string()]).to_string(),
+        feed_id: "https://bench.example/feed".into(),
+        feed: "Bench".into(),
+        title: words(&mut rng, 9),
+        summary: words(&mut rng, 40),
+        link: Some(format!("https://bench.example/story/{n}")),
+        published_ms: Some(now_ms - 60_000),
+        language: Some("en".into()),
+        story_id: None,
+        lists: Vec::new(),
+        archived_ms: now_ms,
+    }
+}
+
+/// The SQLite file's size in bytes (its pages).
+async fn file_bytes(url: &str) -> i64 {
+    let pool = sqlx::AnyPool::connect(url).await.expect("connect");
+    let count: (i64,) = sqlx::query_as("PRAGMA page_count")
+        .fetch_one(&pool)
+        .await
+        .expect("page count");
+    let size: (i64,) = sqlx::query_as("PRAGMA page_size")
+        .fetch_one(&pool)
+        .await
+        .expect("page size");
+    pool.close().await;
+    count.0 * size.0
+}
+
+/// Writes 100,000 archived items (50 a poll, none matching) to a fresh
+/// store and prints the time and the file's growth.
+async fn archive_cost() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("archive.db").display()
+    );
+    let store = Store::open(&url).await.expect("store");
+    store.close().await;
+    let before = file_bytes(&url).await;
+    let store = Store::open(&url).await.expect("store");
+    let now = chrono::Utc::now().timestamp_millis();
+    let state = FeedState {
+        feed_id: "https://bench.example/feed".into(),
+        current_url: "https://bench.example/feed".into(),
+        ..FeedState::default()
+    };
+    const ITEMS: usize = 100_000;
+    let started = Instant::now();
+    for poll in 0..ITEMS / PER_POLL {
+        let mut record = PollRecord::state_only(state.clone(), now);
+        record.archive = (0..PER_POLL)
+            .map(|i| archived(poll * PER_POLL + i, now))
+            .collect();
+        store.record_poll(&record).await.expect("record");
+    }
+    let elapsed = started.elapsed();
+    store.close().await;
+    let grown = file_bytes(&url).await - before;
+    println!(
+        "archive:       {ITEMS} items in {elapsed:?}: {:.0} items/s; the store grew {:.1} MB ({} bytes an item)",
+        ITEMS as f64 / elapsed.as_secs_f64(),
+        grown as f64 / 1e6,
+        grown / ITEMS as i64
+    );
+}
+
 async fn run() {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!(
@@ -176,5 +253,41 @@ async fn run() {
         "seen again:    {quiet} items in {elapsed:?}: {:.0} items/s",
         quiet as f64 / elapsed.as_secs_f64()
     );
+    // New items again, each poll also archiving its items (as the daemon
+    // does by default).
+    let archived_records: Vec<PollRecord> = (0..POLLS)
+        .map(|poll| {
+            let alerts: Vec<NewAlert> = (0..PER_POLL)
+                .map(|i| new_alert((POLLS + poll) * PER_POLL + i, now))
+                .collect();
+            let archive = (0..PER_POLL)
+                .map(|i| {
+                    let mut item = archived((POLLS + poll) * PER_POLL + i, now);
+                    item.item_key = alerts[i].alert.item_key.clone();
+                    item
+                })
+                .collect();
+            PollRecord {
+                state: state.clone(),
+                alerts,
+                silent: Vec::new(),
+                events: Vec::new(),
+                archive,
+                now_ms: now,
+                rules: StoryRules::default(),
+            }
+        })
+        .collect();
+    let started = Instant::now();
+    let mut alerted = 0;
+    for record in &archived_records {
+        alerted += store.record_poll(record).await.expect("record").len();
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "new, archived: {alerted} alerts in {elapsed:?}: {:.0} alerts/s",
+        alerted as f64 / elapsed.as_secs_f64()
+    );
     store.close().await;
+    archive_cost().await;
 }
