@@ -4,6 +4,7 @@
 //! PostgreSQL (by URL) through sqlx's `Any` driver, with portable SQL,
 //! `$1` placeholders and versioned migrations from `migrations/`.
 
+mod alert_views;
 mod archive;
 mod batch;
 mod dedup;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use alert_views::{AlertCursor, HourlyCounts};
 pub use archive::{ArchiveCursor, ArchiveOrder, ArchivedItem, SUMMARY_BYTES};
 pub use dedup::{NewAlert, NewEvent, PollRecord, Recorded, StoryRules};
 pub use feeds::{

@@ -64,6 +64,13 @@ impl Store {
         .bind(cutoff_ms)
         .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "DELETE FROM alert_lists WHERE detected_at < $1 \
+             AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.alert_id = alert_lists.alert_id)",
+        )
+        .bind(cutoff_ms)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(Pruned {
             seen,

@@ -338,3 +338,64 @@ async fn the_archive_keeps_every_item_once_with_the_story_of_those_that_matched(
     assert_eq!(store.prune_archive(now + 1).await.expect("prune"), 3);
     assert_eq!(store.archive_count().await.expect("count"), 0);
 }
+
+#[tokio::test]
+async fn alerts_are_read_back_newest_first_by_list_a_page_at_a_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    let hour = 3_600_000;
+    let start = 1_700_000_000_000 / hour * hour;
+    // Three polls an hour apart: kosovo, kosovo+kfor, kfor.
+    for (n, lists) in [vec!["kosovo"], vec!["kfor", "kosovo"], vec!["kfor"]]
+        .into_iter()
+        .enumerate()
+    {
+        let id = format!("0190000{n}-0000-7000-8000-000000000000");
+        let mut poll = record(
+            start + n as i64 * hour,
+            &[(&id, &format!("k{n}"))],
+            &["out"],
+        );
+        poll.alerts[0].alert.lists = lists.iter().map(|l| l.to_string()).collect();
+        poll.alerts[0].signature =
+            newswatch::story::Signature::of(&format!("story {n} {id}"), "", None);
+        assert_eq!(store.record_poll(&poll).await.expect("record").len(), 1);
+    }
+    let keys = |alerts: &[newswatch::model::Alert]| -> Vec<String> {
+        alerts.iter().map(|a| a.item_key.clone()).collect()
+    };
+    let (first, cursor) = store.alerts_page(None, 0, None, 2).await.expect("page");
+    assert_eq!(keys(&first), ["k2", "k1"], "newest first");
+    let cursor = cursor.expect("more");
+    let decoded = newswatch::store::AlertCursor::decode(&cursor.encode()).expect("round trip");
+    assert_eq!(decoded, cursor);
+    let (rest, end) = store
+        .alerts_page(None, 0, Some(&decoded), 2)
+        .await
+        .expect("page");
+    assert_eq!((keys(&rest), end), (vec!["k0".to_string()], None));
+
+    let (kosovo, _) = store
+        .alerts_page(Some("kosovo"), 0, None, 10)
+        .await
+        .expect("list");
+    assert_eq!(keys(&kosovo), ["k1", "k0"]);
+    let (recent, _) = store
+        .alerts_page(Some("kfor"), start + 2 * hour, None, 10)
+        .await
+        .expect("since");
+    assert_eq!(keys(&recent), ["k2"]);
+    assert!(newswatch::store::AlertCursor::decode("x; DROP TABLE alerts").is_none());
+
+    let counts = store.hourly_alert_counts(start).await.expect("counts");
+    let first_hour = start / hour;
+    assert_eq!(
+        counts,
+        [
+            ("kfor".to_string(), first_hour + 1, 1),
+            ("kfor".to_string(), first_hour + 2, 1),
+            ("kosovo".to_string(), first_hour, 1),
+            ("kosovo".to_string(), first_hour + 1, 1),
+        ]
+    );
+}

@@ -6,8 +6,8 @@ use super::decision::{Plan, SeenWrite, StoryPlan, StoryWrite};
 use super::{NewAlert, PollRecord, Transaction};
 use crate::clock::from_millis;
 use crate::model::{Message, StoryBreaking, StoryUpdate, rfc3339};
-use crate::store::StoreError;
 use crate::store::stories::{self, StoredStory};
+use crate::store::{StoreError, batch};
 
 /// Writes what [`super::decision::decide`] planned for one item, in the
 /// order the statements always ran; returns the item's story and verdict.
@@ -203,6 +203,20 @@ pub(in crate::store) async fn queue(
     .bind(message.kind())
     .execute(&mut **tx)
     .await?;
+    if let Message::Alert(alert) = message {
+        let rows: Vec<[&str; 2]> = alert
+            .lists
+            .iter()
+            .map(|list| [alert.id.as_str(), list.as_str()])
+            .collect();
+        batch::insert_rows(
+            tx,
+            "INSERT INTO alert_lists (alert_id, list, detected_at)",
+            &rows,
+            now_ms,
+        )
+        .await?;
+    }
     for sink in sinks {
         sqlx::query(
             "INSERT INTO deliveries (delivery_id, alert_id, sink, state, attempts, due_at, created_at) \
