@@ -28,3 +28,4 @@ pub mod store;
 pub mod story;
 pub mod text;
 pub mod units;
+pub mod web;

@@ -356,8 +356,42 @@ pub fn preflight(config: &Config) -> Result<(), ConfigError> {
                 message: format!("sink {:?}: {problem}", sink.name()),
             })
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut errors = errors;
+    if let Err(message) = endpoint_token(config) {
+        let (line, column) = config.http_place;
+        errors.push(ConfigError::Invalid {
+            path: config.path.clone(),
+            line,
+            column,
+            message,
+        });
+    }
     ConfigError::all(errors)
+}
+
+/// The endpoint's token, read from where `[http]` says; an endpoint on an
+/// address beyond loopback must have one. The error names where the
+/// token was looked for, never what it is.
+pub fn endpoint_token(config: &Config) -> Result<Option<crate::sink::secret::Secret>, String> {
+    let token = config
+        .http
+        .token_source()
+        .load()
+        .map_err(|e| format!("[http] token: {e}"))?;
+    if token.is_none() && config.http.exposed() {
+        let address = config
+            .http
+            .listen
+            .0
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        return Err(format!(
+            "[http] listen = \"{address}\" is not a loopback address: set token_file, \
+             token_env or token_credential so that the endpoint needs a bearer token"
+        ));
+    }
+    Ok(token)
 }
 
 /// Creates the state directory, readable by the owner only.

@@ -2,33 +2,11 @@
 //! it, so an operator sees at a glance which feeds work, which fail and
 //! which are disabled; `--reset URL` forgets one feed's state.
 
-use serde::Serialize;
-
 use super::{Failure, output};
-use crate::clock::from_millis;
 use crate::config::Config;
-use crate::model::rfc3339;
-use crate::store::{FeedState, Store};
+use crate::store::Store;
 use crate::text::clip::clip;
-
-/// One feed's line (text) or object (`--json`).
-#[derive(Serialize)]
-struct FeedLine {
-    name: String,
-    url: String,
-    polled_url: String,
-    last_poll: Option<String>,
-    last_status: Option<String>,
-    etag: bool,
-    next_due: Option<String>,
-    failures: i64,
-    disabled: Option<String>,
-    last_error: Option<String>,
-    /// Items read from the last document parsed.
-    items: Option<i64>,
-    /// Items that document held that could not be read.
-    items_dropped: i64,
-}
+use crate::web::views::FeedView;
 
 /// Lists the feeds, or resets one.
 pub async fn run(
@@ -53,12 +31,12 @@ pub async fn run(
         return output::line(&format!("{url}: {what}"));
     }
     let states = store.feed_states().await.map_err(anyhow::Error::from)?;
-    let lines: Vec<FeedLine> = config
+    let lines: Vec<FeedView> = config
         .feeds
         .iter()
         .map(|feed| {
             let state = states.get(feed.url.as_str());
-            line(feed.display_name(), feed.url.as_str(), state)
+            FeedView::of(feed.display_name(), feed.url.as_str(), state)
         })
         .collect();
     if json {
@@ -104,22 +82,4 @@ pub async fn run(
         ))?;
     }
     Ok(())
-}
-
-fn line(name: String, url: &str, state: Option<&FeedState>) -> FeedLine {
-    let time = |ms: Option<i64>| ms.map(|ms| rfc3339(from_millis(ms)));
-    FeedLine {
-        name,
-        url: url.to_string(),
-        polled_url: state.map_or_else(|| url.to_string(), |s| s.current_url.clone()),
-        last_poll: time(state.and_then(|s| s.last_poll_at)),
-        last_status: state.and_then(|s| s.last_status.clone()),
-        etag: state.is_some_and(|s| s.etag.is_some()),
-        next_due: time(state.and_then(|s| s.next_due_at)),
-        failures: state.map_or(0, |s| s.failures),
-        disabled: state.and_then(|s| s.disabled_reason.clone()),
-        last_error: state.and_then(|s| s.last_error.clone()),
-        items: state.and_then(|s| s.items_found),
-        items_dropped: state.map_or(0, |s| s.items_dropped),
-    }
 }

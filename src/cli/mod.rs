@@ -387,7 +387,10 @@ fn reload_on_hangup(
     let (tx, rx) = tokio::sync::mpsc::channel(1);
     tokio::spawn(async move {
         while hangups.recv().await.is_some() {
-            let reload = Config::load(&path).map_err(anyhow::Error::from);
+            // What keeps the daemon from starting keeps a reload out too.
+            let reload = Config::load(&path)
+                .and_then(|config| crate::app::preflight(&config).map(|()| config))
+                .map_err(anyhow::Error::from);
             if tx.send(reload).await.is_err() {
                 break;
             }

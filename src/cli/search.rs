@@ -6,41 +6,11 @@ use std::time::Duration;
 
 use super::backtest::{Found, PAGE, item_of, since_ms};
 use super::{Failure, output};
-use crate::config::{Config, WatchConfig};
-use crate::matcher::{MatchScratch, Matcher, query};
+use crate::config::Config;
+use crate::matcher::MatchScratch;
+use crate::matcher::search::query_matcher;
 use crate::model::Hit;
 use crate::store::{ArchiveCursor, ArchiveOrder, Store};
-
-/// The list name the query gets (shown in each hit).
-const NAME: &str = "search";
-
-/// Compiles `text` as the query of a list, with the config's entities;
-/// the error says where in the query it is wrong.
-fn compile(config: &Config, text: &str) -> Result<Matcher, Failure> {
-    let problem = |at: usize, message: &str| {
-        Failure::Other(anyhow::anyhow!(
-            "query {text:?}, at character {}: {message}",
-            text[..at.min(text.len())].chars().count() + 1
-        ))
-    };
-    let parsed = query::parse(text).map_err(|e| problem(e.at, &e.message))?;
-    query::check_satisfiable(&parsed).map_err(|e| problem(e.at, &e.message))?;
-    for (name, at) in parsed.entities() {
-        if !config.entities.iter().any(|e| e.name.get_ref() == name) {
-            return Err(problem(
-                at,
-                &format!("there is no [[entity]] named {name:?}"),
-            ));
-        }
-    }
-    let table = format!(
-        "name = {}\nquery = {}\n",
-        toml::Value::String(NAME.into()),
-        toml::Value::String(text.into())
-    );
-    let watch: WatchConfig = toml::from_str(&table).map_err(anyhow::Error::from)?;
-    Ok(Matcher::new(&[watch], &config.entities).map_err(anyhow::Error::from)?)
-}
 
 /// Prints the archived items read within `since` that `text` matches
 /// (only those that matched `list` then, if given), newest first, at most
@@ -54,7 +24,8 @@ pub async fn run(
     limit: usize,
     json: bool,
 ) -> Result<(), Failure> {
-    let matcher = compile(config, text)?;
+    let matcher =
+        query_matcher(text, &config.entities).map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
     let mut scratch = MatchScratch::default();
     let mut cursor: Option<ArchiveCursor> = None;
     let mut shown = 0;

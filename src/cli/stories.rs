@@ -2,47 +2,14 @@
 //! with their times, lists, first and last seen, whether breaking fired),
 //! so an operator sees what the dedup stage made of the news. Reads only.
 
-use serde::Serialize;
-
 use super::{Failure, output};
-use crate::clock::{from_millis, now_ms};
-use crate::model::{SourceSeen, rfc3339};
-use crate::store::{Store, StoryListing};
+use crate::clock::now_ms;
+use crate::store::Store;
 use crate::text::clip::clip;
+use crate::web::views::StoryView;
 
 /// Characters of a headline in the table.
 const TITLE: usize = 100;
-
-/// One story's object (`--json`).
-#[derive(Serialize)]
-struct StoryLine {
-    story: String,
-    title: String,
-    first_seen_at: String,
-    last_seen_at: String,
-    source_count: usize,
-    sources: Vec<SourceSeen>,
-    lists: Vec<String>,
-    sinks: Vec<String>,
-    breaking_at: Option<String>,
-}
-
-impl StoryLine {
-    fn of(listing: &StoryListing) -> StoryLine {
-        let story = &listing.story;
-        StoryLine {
-            story: story.id.clone(),
-            title: story.title.clone(),
-            first_seen_at: rfc3339(from_millis(story.created_at)),
-            last_seen_at: rfc3339(from_millis(listing.last_seen_at)),
-            source_count: story.sources.len(),
-            sources: story.sources_seen(),
-            lists: story.lists.clone(),
-            sinks: story.sinks.clone(),
-            breaking_at: story.breaking_at.map(|at| rfc3339(from_millis(at))),
-        }
-    }
-}
 
 /// Lists the stories seen within `since`, at most `limit`.
 pub async fn run(
@@ -57,7 +24,7 @@ pub async fn run(
         .await
         .map_err(anyhow::Error::from)?;
     for listing in &listed {
-        let line = StoryLine::of(listing);
+        let line = StoryView::of(listing);
         if json {
             output::line(&serde_json::to_string(&line).map_err(anyhow::Error::from)?)?;
             continue;

@@ -97,6 +97,12 @@ impl Checker<'_, '_> {
                 "[http] max_connections must be between 1 and 4096",
             );
         }
+        if located.value.token_source().validate().is_err() {
+            self.report(
+                located.at("token_file"),
+                "[http]: set only one of token_file, token_env and token_credential",
+            );
+        }
     }
 
     fn dedup(&mut self, located: &Located<'_, DedupConfig>) {

@@ -70,6 +70,9 @@ pub struct Config {
     /// is found wrong with a sink after loading (its pre-flight) points at
     /// it like a loading error.
     pub sink_places: Vec<(usize, usize)>,
+    /// Where `[http]` starts (1:1 without one), for what its pre-flight
+    /// finds (a token that cannot be read).
+    pub http_place: (usize, usize),
 }
 
 /// `[[feed]]`: one feed to poll.
@@ -153,7 +156,9 @@ impl Config {
         let raw = load::read(document.get_ref(), &mut findings);
         check::check(&raw, &mut findings);
         findings.finish()?;
+        let http_place = raw.http.start().map_or((1, 1), |at| line_column(text, at));
         Ok(Config {
+            http_place,
             path: path.to_path_buf(),
             state: raw.state.value,
             poll: raw.poll.value,

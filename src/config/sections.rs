@@ -143,6 +143,32 @@ pub struct HttpConfig {
     pub listen: ListenAddress,
     /// Connections served at once (1 to 4,096); more are closed at once.
     pub max_connections: usize,
+    /// A file holding the bearer token every path but `/healthz` needs
+    /// (required when `listen` is not a loopback address).
+    pub token_file: Option<std::path::PathBuf>,
+    /// An environment variable holding the token, instead.
+    pub token_env: Option<String>,
+    /// A systemd credential holding the token (`LoadCredential=NAME:...`),
+    /// instead.
+    pub token_credential: Option<String>,
+}
+
+impl HttpConfig {
+    /// Where the endpoint's token comes from, if anywhere.
+    pub fn token_source(&self) -> crate::sink::secret::SecretSource<'_> {
+        crate::sink::secret::SecretSource {
+            secret_env: self.token_env.as_deref(),
+            secret_file: self.token_file.as_deref(),
+            credential: self.token_credential.as_deref(),
+        }
+    }
+
+    /// Whether the endpoint listens beyond loopback (and so needs a token).
+    pub fn exposed(&self) -> bool {
+        self.listen
+            .0
+            .is_some_and(|address| !address.ip().is_loopback())
+    }
 }
 
 impl Default for HttpConfig {
@@ -150,6 +176,9 @@ impl Default for HttpConfig {
         HttpConfig {
             listen: ListenAddress(Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9464)))),
             max_connections: 64,
+            token_file: None,
+            token_env: None,
+            token_credential: None,
         }
     }
 }

@@ -16,6 +16,7 @@ mod compile;
 mod explain;
 pub mod forms;
 pub mod query;
+pub mod search;
 mod snippet;
 mod term;
 pub mod watch;

@@ -1,7 +1,9 @@
-//! The metrics and health endpoint (`[http] listen`, default
-//! 127.0.0.1:9464): `GET /metrics` in the Prometheus text format,
-//! `GET /healthz` 200 while the pipeline's heartbeat is fresh and the
-//! store answers, 503 otherwise, with a small JSON body saying why.
+//! The daemon's HTTP endpoint (`[http] listen`, default 127.0.0.1:9464):
+//! `GET /metrics` in the Prometheus text format, `GET /healthz` 200 while
+//! the pipeline's heartbeat is fresh and the store answers, 503 otherwise,
+//! with a small JSON body saying why; and the views of what was found
+//! (`crate::web`: the status page, per-list feeds, the API). Beyond
+//! loopback every path but `/healthz` needs the endpoint's token.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -23,6 +25,7 @@ use super::heartbeat::Heartbeat;
 use super::metrics::{StoreGauges, metrics};
 use crate::config::DaemonConfig;
 use crate::store::{DeliveryState, Store};
+use crate::web::{self, Reply, Site};
 
 /// How long the health check waits for the store.
 const STORE_DEADLINE: Duration = Duration::from_secs(2);
@@ -34,6 +37,7 @@ pub struct Probe {
     store: Store,
     heartbeat: Heartbeat,
     in_force: RwLock<Arc<InForce>>,
+    site: RwLock<Arc<Site>>,
 }
 
 /// The parts of the config the probe reads: the feed and sink names, so
@@ -57,6 +61,7 @@ impl Probe {
                 sinks: Vec::new(),
                 stuck_after: DaemonConfig::default().stuck_after.0,
             })),
+            site: RwLock::new(Arc::new(Site::default())),
         })
     }
 
@@ -72,6 +77,20 @@ impl Probe {
             stuck_after: config.daemon.stuck_after.0,
         };
         *self.in_force.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(view);
+        let token = match crate::app::endpoint_token(config) {
+            Ok(token) => token,
+            Err(message) => {
+                // Pre-flight refused such a config already; should the
+                // token vanish since, the one in force stays.
+                tracing::error!("{message}; the endpoint keeps its token");
+                self.site().token.clone()
+            }
+        };
+        *self.site.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(Site::of(config, token));
+    }
+
+    fn site(&self) -> Arc<Site> {
+        Arc::clone(&self.site.read().unwrap_or_else(|p| p.into_inner()))
     }
 
     fn in_force(&self) -> Arc<InForce> {
@@ -283,42 +302,91 @@ async fn respond(
     request: Request<Incoming>,
     probe: Arc<Probe>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    let (status, content_type, body) = match (request.method().as_str(), request.uri().path()) {
-        ("GET", "/metrics") => match probe.gauges().await {
-            Ok(gauges) => (
-                200,
-                "text/plain; version=0.0.4; charset=utf-8",
-                metrics().render(&gauges, probe.heartbeat.age()),
-            ),
-            Err(error) => (
-                503,
-                "text/plain; charset=utf-8",
-                format!("the store does not answer: {error}\n"),
-            ),
-        },
-        ("GET", "/healthz") => match probe.health().await {
-            Ok(age) => (
-                200,
-                "application/json",
-                serde_json::json!({ "status": "ok", "heartbeat_age_seconds": age.as_secs_f64() })
-                    .to_string(),
-            ),
-            Err(reason) => (
-                503,
-                "application/json",
-                serde_json::json!({ "status": "unhealthy", "reason": reason }).to_string(),
-            ),
-        },
-        _ => (
-            404,
-            "text/plain; charset=utf-8",
-            "not found: try /metrics or /healthz\n".to_string(),
-        ),
+    let path = request.uri().path();
+    let query = request.uri().query();
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+    let site = probe.site();
+    let reply = if request.method() != hyper::Method::GET {
+        Reply {
+            status: 405,
+            content_type: "text/plain; charset=utf-8",
+            body: "only GET is served here\n".into(),
+            etag: None,
+        }
+    } else if path != "/healthz"
+        && !web::auth::authorized(site.token.as_ref(), header("authorization"), query)
+    {
+        Reply::unauthorized()
+    } else {
+        match path {
+            "/metrics" => metrics_reply(&probe).await,
+            "/healthz" => health_reply(&probe).await,
+            _ => {
+                let view = web::Request {
+                    path,
+                    query,
+                    if_none_match: header("if-none-match"),
+                };
+                match web::route(&probe.store, &site, view).await {
+                    Some(reply) => reply,
+                    None => Reply::not_found(
+                        "not found: try /, /watch/LIST.atom, /watch/LIST.json, /api/alerts, \
+                         /api/feeds, /api/stories, /metrics or /healthz",
+                    ),
+                }
+            }
+        }
     };
-    let response = Response::builder()
-        .status(status)
-        .header("content-type", content_type)
-        .body(Full::new(Bytes::from(body)))
+    let mut response = Response::builder()
+        .status(reply.status)
+        .header("content-type", reply.content_type)
+        .header("x-content-type-options", "nosniff");
+    if let Some(etag) = &reply.etag {
+        response = response.header("etag", etag.as_str());
+    }
+    if reply.status == 401 {
+        response = response.header("www-authenticate", "Bearer realm=\"newswatch\"");
+    }
+    if reply.content_type.starts_with("text/html") {
+        // The page has no script and loads nothing: say so to the browser.
+        response = response.header(
+            "content-security-policy",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        );
+    }
+    let response = response
+        .body(Full::new(Bytes::from(reply.body)))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())));
     Ok(response)
+}
+
+async fn metrics_reply(probe: &Probe) -> Reply {
+    match probe.gauges().await {
+        Ok(gauges) => Reply {
+            status: 200,
+            content_type: "text/plain; version=0.0.4; charset=utf-8",
+            body: metrics().render(&gauges, probe.heartbeat.age()),
+            etag: None,
+        },
+        Err(error) => Reply {
+            status: 503,
+            content_type: "text/plain; charset=utf-8",
+            body: format!("the store does not answer: {error}\n"),
+            etag: None,
+        },
+    }
+}
+
+async fn health_reply(probe: &Probe) -> Reply {
+    match probe.health().await {
+        Ok(age) => Reply::json(
+            &serde_json::json!({ "status": "ok", "heartbeat_age_seconds": age.as_secs_f64() }),
+        ),
+        Err(reason) => Reply {
+            status: 503,
+            content_type: "application/json",
+            body: serde_json::json!({ "status": "unhealthy", "reason": reason }).to_string(),
+            etag: None,
+        },
+    }
 }

@@ -40,15 +40,16 @@ pub type HourlyCounts = Vec<(String, i64, u64)>;
 
 impl Store {
     /// Up to `limit` alerts detected at or after `since_ms` (of `list`,
-    /// if given), newest first, after `cursor`; with the cursor of the
-    /// page's last alert when there may be more.
+    /// if given), newest first, after `cursor`, each with its own place
+    /// (a cursor that goes on after it); and the cursor of the page's last
+    /// alert when there may be more.
     pub async fn alerts_page(
         &self,
         list: Option<&str>,
         since_ms: i64,
         cursor: Option<&AlertCursor>,
         limit: usize,
-    ) -> Result<(Vec<Alert>, Option<AlertCursor>), StoreError> {
+    ) -> Result<(Vec<(AlertCursor, Alert)>, Option<AlertCursor>), StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         // Placeholders numbered in the order of the binds below; only
         // these constant fragments go into the text.
@@ -93,16 +94,17 @@ impl Store {
             let id: String = row.try_get("alert_id")?;
             let body: String = row.try_get("body")?;
             let alert: Alert = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
-                alert_id: id,
+                alert_id: id.clone(),
                 message: e.to_string(),
             })?;
-            alerts.push(alert);
+            let place = AlertCursor {
+                detected_ms: row.try_get("detected_at")?,
+                alert_id: id,
+            };
+            alerts.push((place, alert));
         }
-        let next = match rows.last() {
-            Some(last) if rows.len() as i64 == limit => Some(AlertCursor {
-                detected_ms: last.try_get("detected_at")?,
-                alert_id: last.try_get("alert_id")?,
-            }),
+        let next = match alerts.last() {
+            Some((place, _)) if alerts.len() as i64 == limit => Some(place.clone()),
             _ => None,
         };
         Ok((alerts, next))

@@ -361,9 +361,10 @@ async fn alerts_are_read_back_newest_first_by_list_a_page_at_a_time() {
             newswatch::story::Signature::of(&format!("story {n} {id}"), "", None);
         assert_eq!(store.record_poll(&poll).await.expect("record").len(), 1);
     }
-    let keys = |alerts: &[newswatch::model::Alert]| -> Vec<String> {
-        alerts.iter().map(|a| a.item_key.clone()).collect()
-    };
+    let keys =
+        |alerts: &[(newswatch::store::AlertCursor, newswatch::model::Alert)]| -> Vec<String> {
+            alerts.iter().map(|(_, a)| a.item_key.clone()).collect()
+        };
     let (first, cursor) = store.alerts_page(None, 0, None, 2).await.expect("page");
     assert_eq!(keys(&first), ["k2", "k1"], "newest first");
     let cursor = cursor.expect("more");
