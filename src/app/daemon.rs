@@ -137,7 +137,7 @@ async fn start_endpoint(config: &Config, probe: &Arc<Probe>) -> anyhow::Result<C
         let bound = serve(address, limits, Arc::clone(probe), stop.clone())
             .await
             .with_context(|| format!("cannot listen on {address} ([http] listen)"))?;
-        tracing::info!(address = %bound, "metrics on /metrics, health on /healthz");
+        tracing::info!(address = %bound, "endpoint listening: status page on /, feeds on /watch/, API on /api/, metrics on /metrics, health on /healthz");
     }
     Ok(stop)
 }

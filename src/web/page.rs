@@ -96,7 +96,7 @@ fn chart(page: &mut String, lists: &[String], counts: &[(String, i64, u64)], hou
         }
     }
     let peak = series.values().flatten().copied().max().unwrap_or(0).max(1);
-    let (width, height, left, bottom) = (720.0, 200.0, 34.0, 18.0);
+    let (width, height, left, bottom) = (720.0, 240.0, 48.0, 26.0);
     let x = |hour: usize| left + (width - left - 4.0) * hour as f64 / (HOURS - 1) as f64;
     let y = |count: u64| 6.0 + (height - bottom - 6.0) * (1.0 - count as f64 / peak as f64);
     let _ = write!(
@@ -105,14 +105,16 @@ fn chart(page: &mut String, lists: &[String], counts: &[(String, i64, u64)], hou
          aria-label=\"Alerts per list per hour over the last 7 days\">\
          <line class=\"axis\" x1=\"{left}\" y1=\"{}\" x2=\"{width}\" y2=\"{}\"/>\
          <line class=\"axis\" x1=\"{left}\" y1=\"6\" x2=\"{left}\" y2=\"{}\"/>\
-         <text x=\"2\" y=\"14\">{peak}</text><text x=\"2\" y=\"{}\">0</text>\
-         <text x=\"{left}\" y=\"{height}\">7 days ago</text>\
-         <text x=\"{}\" y=\"{height}\" text-anchor=\"end\">now</text>",
+         <text x=\"2\" y=\"22\">{peak}</text><text x=\"2\" y=\"{}\">0</text>\
+         <text x=\"{left}\" y=\"{}\">7 days ago</text>\
+         <text x=\"{}\" y=\"{}\" text-anchor=\"end\">now</text>",
         height - bottom,
         height - bottom,
         height - bottom,
         height - bottom,
-        width - 4.0
+        height - 4.0,
+        width - 4.0,
+        height - 4.0
     );
     for (n, (list, values)) in series.iter().enumerate() {
         let points: Vec<String> = values

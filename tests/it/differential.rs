@@ -27,7 +27,7 @@ use newswatch::parse::html::to_plain_text;
 use newswatch::parse::{MAX_TITLE_CHARS, parse_feed};
 use newswatch::text::plain::collapse_whitespace;
 
-use crate::support::service_missing;
+use crate::support::feedparser_python;
 
 const BASE: &str = "https://corpus.example/feed/";
 
@@ -52,39 +52,6 @@ struct ReferenceEntry {
 struct Excuse {
     what: String,
     reason: String,
-}
-
-fn python() -> Option<Command> {
-    let path = std::env::var("NEWSWATCH_FEEDPARSER_PYTHONPATH").unwrap_or_default();
-    let mut probe = Command::new("python3");
-    probe.args(["-c", "import feedparser"]);
-    if !path.is_empty() {
-        probe.env("PYTHONPATH", &path);
-    }
-    let why = match probe.output() {
-        Ok(out) if out.status.success() => {
-            let mut command = Command::new("python3");
-            if !path.is_empty() {
-                command.env("PYTHONPATH", &path);
-            }
-            return Some(command);
-        }
-        Ok(out) => format!(
-            "python3 cannot import feedparser: {}",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .trim()
-        ),
-        Err(error) => format!("python3 cannot run: {error}"),
-    };
-    service_missing(
-        &format!("differential test against feedparser ({why})"),
-        "apt-get install -y python3-pip; python3 -m pip install --target DIR \
-         feedparser==6.0.14, then NEWSWATCH_FEEDPARSER_PYTHONPATH=DIR",
-    );
-    None
 }
 
 /// Every corpus document (not the provenance or disagreement lists),
@@ -176,7 +143,7 @@ struct Tally {
 
 #[test]
 fn newswatch_finds_every_item_feedparser_finds() {
-    let Some(python) = python() else {
+    let Some(python) = feedparser_python("differential test against feedparser") else {
         return;
     };
     let dir = corpus();

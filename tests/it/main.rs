@@ -45,4 +45,5 @@ mod store_writes_fail;
 mod stories;
 mod story_grouping;
 mod systemd_unit;
+mod web;
 mod worker;

@@ -675,3 +675,39 @@ pub fn write_config_file(
     std::fs::write(&path, text).expect("write the test config");
     path.to_string_lossy().into_owned()
 }
+
+/// `python3` able to import Python's feedparser (from
+/// `NEWSWATCH_FEEDPARSER_PYTHONPATH`, as `.ci/run` installs it), or `None`
+/// with `what` recorded as skipped (a failure under CI=true).
+pub fn feedparser_python(what: &str) -> Option<Command> {
+    let path = std::env::var("NEWSWATCH_FEEDPARSER_PYTHONPATH").unwrap_or_default();
+    let mut probe = Command::new("python3");
+    probe.args(["-c", "import feedparser"]);
+    if !path.is_empty() {
+        probe.env("PYTHONPATH", &path);
+    }
+    let why = match probe.output() {
+        Ok(out) if out.status.success() => {
+            let mut command = Command::new("python3");
+            if !path.is_empty() {
+                command.env("PYTHONPATH", &path);
+            }
+            return Some(command);
+        }
+        Ok(out) => format!(
+            "python3 cannot import feedparser: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+        ),
+        Err(error) => format!("python3 cannot run: {error}"),
+    };
+    service_missing(
+        &format!("{what} ({why})"),
+        "apt-get install -y python3-pip; python3 -m pip install --target DIR \
+         feedparser==6.0.14, then NEWSWATCH_FEEDPARSER_PYTHONPATH=DIR",
+    );
+    None
+}
