@@ -57,20 +57,18 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-        sqlx::query(
+        // Old alerts no delivery needs, then the lists of alerts gone.
+        for statement in [
             "DELETE FROM alerts WHERE detected_at < $1 \
              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.alert_id)",
-        )
-        .bind(cutoff_ms)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
             "DELETE FROM alert_lists WHERE detected_at < $1 \
              AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.alert_id = alert_lists.alert_id)",
-        )
-        .bind(cutoff_ms)
-        .execute(&mut *tx)
-        .await?;
+        ] {
+            sqlx::query(statement)
+                .bind(cutoff_ms)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(Pruned {
             seen,
