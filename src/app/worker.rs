@@ -344,6 +344,9 @@ impl Worker {
                 }
                 // Counted once recorded, so the pending gauge already agrees.
                 metrics().delivery(&sink, DeliveryKind::Delivered, ids.len() as u64);
+                for waited in ids.iter().filter_map(|id| queued_for(id, now)) {
+                    metrics().delivered_after(&sink, waited);
+                }
                 if failed {
                     tracing::error!(sink, delivery = %delivery.id, "cannot record the delivery; it will be sent again");
                 }
@@ -409,6 +412,18 @@ fn until(at_ms: i64, now_ms: i64) -> Duration {
     Duration::from_millis((at_ms - now_ms).max(0) as u64)
 }
 
+/// How long ago the delivery `delivery_id` was queued, as of `now_ms`: the
+/// id is a time-ordered UUID made as the delivery was queued (`None` for
+/// an id that is not one).
+fn queued_for(delivery_id: &str, now_ms: i64) -> Option<Duration> {
+    let (seconds, nanos) = uuid::Uuid::parse_str(delivery_id)
+        .ok()?
+        .get_timestamp()?
+        .to_unix();
+    let queued_ms = i64::try_from(seconds).ok()?.checked_mul(1000)? + i64::from(nanos / 1_000_000);
+    Some(until(now_ms, queued_ms))
+}
+
 /// Adds up to 10 % random delay, so retries of many deliveries spread out.
 fn with_jitter(delay: Duration) -> Duration {
     delay.mul_f64(1.0 + fastrand::f64() * 0.1)
@@ -436,5 +451,22 @@ mod tests {
             assert_eq!(unlimited.delay(at(second)), Duration::ZERO);
             unlimited.record(at(second));
         }
+    }
+
+    #[test]
+    fn a_delivery_id_says_when_it_was_queued() {
+        let id = uuid::Uuid::now_v7().to_string();
+        let waited = queued_for(&id, now_ms() + 90_000).expect("a v7 id");
+        assert!(
+            (Duration::from_secs(89)..=Duration::from_secs(91)).contains(&waited),
+            "{waited:?}"
+        );
+        assert_eq!(queued_for(&id, 0), Some(Duration::ZERO), "never negative");
+        assert_eq!(queued_for("not-a-uuid", now_ms()), None);
+        // A random (version 4) UUID carries no time.
+        assert_eq!(
+            queued_for("0f8fad5b-d9cb-469f-a165-70867728950e", now_ms()),
+            None
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The daemon's counters, and their Prometheus text
-//! form. A small registry of our own: ten families, bounded labels (list
-//! and sink names come from the config; no per-feed labels), no background
-//! upkeep.
+//! form. A small registry of our own: twelve families, bounded labels
+//! (list and sink names come from the config; no per-feed labels), no
+//! background upkeep.
 
 use crate::clock::now_ms;
 use std::collections::BTreeMap;
@@ -14,6 +14,13 @@ use std::time::Duration;
 /// Upper bounds of the fetch latency histogram, in seconds.
 const LATENCY_BUCKETS: [f64; 10] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
 
+/// Upper bounds of the delivery latency histogram, in seconds: from a sink
+/// that takes an alert at once to one that got it after hours of retries
+/// (the default schedule reaches 10 h).
+const DELIVERY_BUCKETS: [f64; 12] = [
+    0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0, 60.0, 300.0, 1800.0, 7200.0, 36000.0,
+];
+
 /// The process's metrics.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -25,8 +32,20 @@ pub struct Metrics {
     deliveries: Mutex<BTreeMap<(String, &'static str), u64>>,
     latency_counts: [AtomicU64; LATENCY_BUCKETS.len() + 1],
     latency_sum_micros: AtomicU64,
+    /// Time from queueing to confirmed delivery, by sink: how far behind a
+    /// sink runs, which the pending gauge (a count) does not say.
+    delivery_latency: Mutex<BTreeMap<String, DeliveryLatency>>,
     /// Since when the pipeline's store writes fail, and the last reason.
     write_failure: Mutex<Option<(i64, String)>>,
+}
+
+/// One sink's delivery latency histogram.
+#[derive(Debug, Default)]
+struct DeliveryLatency {
+    /// Deliveries per bucket of [`DELIVERY_BUCKETS`], the last one past
+    /// them all (not cumulative).
+    counts: [u64; DELIVERY_BUCKETS.len() + 1],
+    sum_seconds: f64,
 }
 
 /// How a poll ended, as counted.
@@ -118,6 +137,20 @@ impl Metrics {
         *lock(&self.deliveries)
             .entry((sink.to_string(), outcome))
             .or_default() += count;
+    }
+
+    /// Records how long a delivery to `sink` waited, from being queued to
+    /// being confirmed (retries included).
+    pub fn delivered_after(&self, sink: &str, waited: Duration) {
+        let seconds = waited.as_secs_f64();
+        let bucket = DELIVERY_BUCKETS
+            .iter()
+            .position(|b| seconds <= *b)
+            .unwrap_or(DELIVERY_BUCKETS.len());
+        let mut latency = lock(&self.delivery_latency);
+        let sink = latency.entry(sink.to_string()).or_default();
+        sink.counts[bucket] += 1;
+        sink.sum_seconds += seconds;
     }
 
     /// How the pipeline's last store write went: a failure is kept (with
@@ -262,6 +295,31 @@ impl Metrics {
         let _ = writeln!(out, "newswatch_fetch_duration_seconds_count {cumulative}");
         family(
             &mut out,
+            "newswatch_delivery_latency_seconds",
+            "histogram",
+            "Time from queueing to confirmed delivery, by sink.",
+        );
+        for (sink, latency) in lock(&self.delivery_latency).iter() {
+            let sink = escape(sink);
+            let mut cumulative = 0;
+            for (index, bound) in DELIVERY_BUCKETS.iter().enumerate() {
+                cumulative += latency.counts[index];
+                let _ = writeln!(
+                    out,
+                    "newswatch_delivery_latency_seconds_bucket{{sink=\"{sink}\",le=\"{bound}\"}} {cumulative}"
+                );
+            }
+            cumulative += latency.counts[DELIVERY_BUCKETS.len()];
+            let _ = writeln!(
+                out,
+                "newswatch_delivery_latency_seconds_bucket{{sink=\"{sink}\",le=\"+Inf\"}} {cumulative}\n\
+                 newswatch_delivery_latency_seconds_sum{{sink=\"{sink}\"}} {}\n\
+                 newswatch_delivery_latency_seconds_count{{sink=\"{sink}\"}} {cumulative}",
+                latency.sum_seconds
+            );
+        }
+        family(
+            &mut out,
             "newswatch_heartbeat_age_seconds",
             "gauge",
             "Seconds since the pipeline last showed it is alive.",
@@ -321,6 +379,28 @@ mod tests {
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let value = line.rsplit(' ').next().expect("value");
             assert!(value.parse::<f64>().is_ok(), "{line}");
+        }
+    }
+
+    #[test]
+    fn delivery_latency_is_a_histogram_per_sink() {
+        let metrics = Metrics::default();
+        metrics.delivered_after("file", Duration::from_millis(200));
+        metrics.delivered_after("file", Duration::from_secs(40));
+        metrics.delivered_after("hook", Duration::from_secs(86_400));
+        let text = metrics.render(&StoreGauges::default(), None);
+        for expected in [
+            "# TYPE newswatch_delivery_latency_seconds histogram\n",
+            "newswatch_delivery_latency_seconds_bucket{sink=\"file\",le=\"0.1\"} 0\n",
+            "newswatch_delivery_latency_seconds_bucket{sink=\"file\",le=\"0.25\"} 1\n",
+            "newswatch_delivery_latency_seconds_bucket{sink=\"file\",le=\"60\"} 2\n",
+            "newswatch_delivery_latency_seconds_bucket{sink=\"file\",le=\"+Inf\"} 2\n",
+            "newswatch_delivery_latency_seconds_sum{sink=\"file\"} 40.2\n",
+            "newswatch_delivery_latency_seconds_count{sink=\"file\"} 2\n",
+            "newswatch_delivery_latency_seconds_bucket{sink=\"hook\",le=\"36000\"} 0\n",
+            "newswatch_delivery_latency_seconds_bucket{sink=\"hook\",le=\"+Inf\"} 1\n",
+        ] {
+            assert!(text.contains(expected), "missing {expected}{text}");
         }
     }
 }
