@@ -1,11 +1,12 @@
 //! The daemon's counters, and their Prometheus text
-//! form. A small registry of our own: twelve families, bounded labels
+//! form. A small registry of our own: thirteen families, bounded labels
 //! (list and sink names come from the config; no per-feed labels), no
 //! background upkeep.
 
 use crate::clock::now_ms;
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +36,9 @@ pub struct Metrics {
     /// Time from queueing to confirmed delivery, by sink: how far behind a
     /// sink runs, which the pending gauge (a count) does not say.
     delivery_latency: Mutex<BTreeMap<String, DeliveryLatency>>,
+    /// The SQLite database file, when the store is one: its size is read
+    /// at scrape time, so a growing state shows before the disk is full.
+    store_file: Mutex<Option<PathBuf>>,
     /// Since when the pipeline's store writes fail, and the last reason.
     write_failure: Mutex<Option<(i64, String)>>,
 }
@@ -151,6 +155,22 @@ impl Metrics {
         let sink = latency.entry(sink.to_string()).or_default();
         sink.counts[bucket] += 1;
         sink.sum_seconds += seconds;
+    }
+
+    /// The SQLite file the store lives in (`None` for another database),
+    /// whose size the metrics report.
+    pub fn store_file(&self, file: Option<PathBuf>) {
+        *lock(&self.store_file) = file;
+    }
+
+    /// Bytes the SQLite store takes on disk, its write-ahead log included;
+    /// `None` when the store is no SQLite file or it cannot be read.
+    fn store_size(&self) -> Option<u64> {
+        let file = lock(&self.store_file).clone()?;
+        let database = std::fs::metadata(&file).ok()?.len();
+        let mut wal = file.into_os_string();
+        wal.push("-wal");
+        Some(database + std::fs::metadata(&wal).map_or(0, |m| m.len()))
     }
 
     /// How the pipeline's last store write went: a failure is kept (with
@@ -320,6 +340,15 @@ impl Metrics {
         }
         family(
             &mut out,
+            "newswatch_store_size_bytes",
+            "gauge",
+            "Bytes the SQLite store takes on disk, its write-ahead log included.",
+        );
+        if let Some(size) = self.store_size() {
+            let _ = writeln!(out, "newswatch_store_size_bytes {size}");
+        }
+        family(
+            &mut out,
             "newswatch_heartbeat_age_seconds",
             "gauge",
             "Seconds since the pipeline last showed it is alive.",
@@ -376,6 +405,11 @@ mod tests {
         assert!(text.contains("newswatch_fetch_duration_seconds_bucket{le=\"+Inf\"} 2\n"));
         assert!(text.contains("newswatch_feeds{health=\"ok\"} 5\n"));
         assert!(text.contains("newswatch_heartbeat_age_seconds -1\n"));
+        assert!(text.contains("# TYPE newswatch_store_size_bytes gauge\n"));
+        assert!(
+            !text.contains("\nnewswatch_store_size_bytes "),
+            "no size without a store file"
+        );
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let value = line.rsplit(' ').next().expect("value");
             assert!(value.parse::<f64>().is_ok(), "{line}");
@@ -402,5 +436,25 @@ mod tests {
         ] {
             assert!(text.contains(expected), "missing {expected}{text}");
         }
+    }
+
+    #[test]
+    fn the_store_size_counts_the_database_and_its_log() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("newswatch.db");
+        std::fs::write(&file, [0u8; 4096]).expect("database");
+        let metrics = Metrics::default();
+        metrics.store_file(Some(file.clone()));
+        let size = |m: &Metrics| {
+            m.render(&StoreGauges::default(), None)
+                .lines()
+                .find_map(|l| l.strip_prefix("newswatch_store_size_bytes "))
+                .map(str::to_string)
+        };
+        assert_eq!(size(&metrics).as_deref(), Some("4096"));
+        std::fs::write(dir.path().join("newswatch.db-wal"), [0u8; 1000]).expect("log");
+        assert_eq!(size(&metrics).as_deref(), Some("5096"));
+        std::fs::remove_file(&file).expect("remove");
+        assert_eq!(size(&metrics), None, "no file, no sample");
     }
 }
