@@ -16,6 +16,7 @@ use super::{App, RunReport, Until, check_sinks};
 use crate::config::Config;
 use crate::service::heartbeat::Heartbeat;
 use crate::service::http::{Probe, serve};
+use crate::service::metrics::metrics;
 use crate::service::notify;
 use crate::store::{DeliveryState, Store};
 
@@ -50,6 +51,8 @@ pub async fn run(
     let mut config = config;
     let mut total = RunReport::default();
     loop {
+        // Every list in force shows on /metrics, at 0 until it alerts.
+        metrics().lists(config.watches.iter().map(|w| w.name.get_ref().as_str()));
         let app = App::build(config.clone(), store.clone())?;
         let stop = CancellationToken::new();
         let (started_tx, started_rx) = tokio::sync::oneshot::channel();

@@ -123,6 +123,16 @@ impl Metrics {
             .fetch_add(dropped as u64, Ordering::Relaxed);
     }
 
+    /// Starts the alert counts of these lists at 0, so a list's first
+    /// alert after a start shows in `increase()` and a list that never
+    /// alerts shows as 0 rather than as no series.
+    pub fn lists<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
+        let mut alerts = lock(&self.alerts);
+        for name in names {
+            alerts.entry(name.to_string()).or_default();
+        }
+    }
+
     /// Counts an alert under each of its lists.
     pub fn alert(&self, lists: &[String]) {
         let mut alerts = lock(&self.alerts);
@@ -414,6 +424,22 @@ mod tests {
             let value = line.rsplit(' ').next().expect("value");
             assert!(value.parse::<f64>().is_ok(), "{line}");
         }
+    }
+
+    #[test]
+    fn lists_start_at_zero_and_keep_their_counts() {
+        let metrics = Metrics::default();
+        metrics.alert(&["kfor".into()]);
+        metrics.lists(["kfor", "serbia"]);
+        let text = metrics.render(&StoreGauges::default(), None);
+        assert!(
+            text.contains("newswatch_alerts_total{list=\"kfor\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("newswatch_alerts_total{list=\"serbia\"} 0\n"),
+            "{text}"
+        );
     }
 
     #[test]
