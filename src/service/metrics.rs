@@ -1,7 +1,8 @@
 //! The daemon's counters, and their Prometheus text
 //! form. A small registry of our own: thirteen families, bounded labels
 //! (list and sink names come from the config; no per-feed labels), no
-//! background upkeep.
+//! background upkeep. `contrib/` holds a Grafana dashboard and Prometheus
+//! rules over them.
 
 use crate::clock::now_ms;
 use std::collections::BTreeMap;

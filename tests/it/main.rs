@@ -8,6 +8,7 @@ mod balkan_feeds;
 mod cli;
 mod config_errors;
 mod config_ranges;
+mod contrib;
 mod crash;
 mod cron_activations;
 mod daemon;
