@@ -25,7 +25,11 @@ fn main() {
 
 fn words(rng: &mut fastrand::Rng, count: usize) -> String {
     (0..count)
-        .map(|_| (0..rng.usize(3..9)).map(|_| rng.lowercase()).collect::<String>())
+        .map(|_| {
+            (0..rng.usize(3..9))
+                .map(|_| rng.lowercase())
+                .collect::<String>()
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -111,7 +115,12 @@ async fn run() {
     let site = Site {
         lists: LISTS.iter().map(|l| l.to_string()).collect(),
         feeds: (0..100)
-            .map(|f| (format!("Feed {f}"), format!("https://bench.example/feed/{f}")))
+            .map(|f| {
+                (
+                    format!("Feed {f}"),
+                    format!("https://bench.example/feed/{f}"),
+                )
+            })
             .collect(),
         sinks: vec!["out".into()],
         ..Site::default()

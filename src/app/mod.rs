@@ -325,19 +325,9 @@ pub async fn open_store(config: &Config, access: Access) -> anyhow::Result<Store
     let url = config.database_url(&state_dir);
     let store = Store::open_for(&url, access).await?;
     if access == Access::Daemon {
-        crate::service::metrics::metrics().store_file(sqlite_file(&url));
+        crate::service::metrics::metrics().store_file(crate::store::sqlite_file(&url));
     }
     Ok(store)
-}
-
-/// The file of a SQLite database URL, read as sqlx reads it; `None` for
-/// another kind of database.
-fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    if !url.starts_with("sqlite:") {
-        return None;
-    }
-    let options: sqlx::sqlite::SqliteConnectOptions = url.parse().ok()?;
-    Some(options.get_filename().to_path_buf())
 }
 
 /// Builds every sink of a config and checks its health, then drops them:
@@ -437,18 +427,5 @@ mod tests {
             maintenance_period(Duration::from_secs(10)),
             Duration::from_secs(60)
         );
-    }
-
-    #[test]
-    fn the_store_file_is_that_of_a_sqlite_url() {
-        assert_eq!(
-            sqlite_file("sqlite:///var/lib/newswatch/newswatch.db?mode=rwc"),
-            Some(std::path::PathBuf::from("/var/lib/newswatch/newswatch.db"))
-        );
-        assert_eq!(
-            sqlite_file("sqlite:state.db"),
-            Some(std::path::PathBuf::from("state.db"))
-        );
-        assert_eq!(sqlite_file("postgres://newswatch@db/newswatch"), None);
     }
 }

@@ -89,12 +89,15 @@ fn lock_path(database: &Path) -> PathBuf {
 
 /// The file of a SQLite URL (`sqlite://PATH?...`, `sqlite:PATH`); `None`
 /// for an in-memory database or another kind of URL.
+/// Read as sqlx reads it (escapes and all), so the lock and the size on
+/// disk are those of the file sqlx opens.
 pub fn sqlite_file(url: &str) -> Option<PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or_default();
-    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    if !url.starts_with("sqlite:") || url.contains(":memory:") {
+        return None;
+    }
+    let options: sqlx::sqlite::SqliteConnectOptions = url.parse().ok()?;
+    let path = options.get_filename();
+    (!path.as_os_str().is_empty()).then(|| path.to_path_buf())
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub use dedup::{NewAlert, NewEvent, PollRecord, Recorded, StoryRules};
 pub use feeds::{
     FeedState, FetchedContent, HealthChange, HealthEventKind, HealthReport, PollFailure,
 };
-pub use lock::{LockError, StateLock};
+pub use lock::{LockError, StateLock, sqlite_file};
 pub use outbox::{ClaimedDelivery, DeliveryRow, DeliveryState, QueueHead};
 pub use retention::Pruned;
 pub use signals::{SignalRoute, Signals, SpikeRule};
