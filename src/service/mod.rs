@@ -14,14 +14,27 @@ pub use notify::notify;
 /// The log filter when `RUST_LOG` is unset: our info lines, and only
 /// warnings from sqlx, which logs PostgreSQL notices (migrations raise
 /// them) and failed idle pings at info.
-const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn";
+const DEFAULT_LOG_FILTER: &str = "warn,newswatch=info";
 
-/// Sets up logging to stderr, filtered by `RUST_LOG` (default `info`).
+/// The log filter for a `RUST_LOG` value: a bare level ("debug") applies
+/// to newswatch only, while the libraries stay at `warn` (sqlx at debug
+/// prints every statement and the schema); a value naming targets
+/// (`sqlx=debug`, `newswatch=trace,hyper=info`) is taken as written.
+pub fn log_filter(rust_log: Option<&str>) -> String {
+    match rust_log.map(str::trim).filter(|v| !v.is_empty()) {
+        None => DEFAULT_LOG_FILTER.to_string(),
+        Some(value) if value.contains('=') || value.contains(',') => value.to_string(),
+        Some(level) => format!("warn,newswatch={level}"),
+    }
+}
+
+/// Sets up logging to stderr, filtered by `RUST_LOG` (see [`log_filter`]).
 /// `json`: one JSON object per line. Otherwise, under journald
 /// (`JOURNAL_STREAM` set) lines carry no timestamp or colour: the journal
 /// adds its own.
 pub fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    let wanted = log_filter(std::env::var("RUST_LOG").ok().as_deref());
+    let filter = tracing_subscriber::EnvFilter::try_new(&wanted)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
     let under_journald = std::env::var_os("JOURNAL_STREAM").is_some();
     let builder = tracing_subscriber::fmt()
@@ -62,4 +75,21 @@ pub fn shutdown_on_signals() -> std::io::Result<CancellationToken> {
 /// SIGHUP, as a stream of signals.
 pub fn hangups() -> std::io::Result<tokio::signal::unix::Signal> {
     tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_level_is_newswatch_only_and_named_targets_are_taken_as_written() {
+        assert_eq!(log_filter(None), "warn,newswatch=info");
+        assert_eq!(log_filter(Some("")), "warn,newswatch=info");
+        assert_eq!(log_filter(Some("debug")), "warn,newswatch=debug");
+        assert_eq!(log_filter(Some("sqlx=debug")), "sqlx=debug");
+        assert_eq!(
+            log_filter(Some("newswatch=trace,hyper=info")),
+            "newswatch=trace,hyper=info"
+        );
+    }
 }

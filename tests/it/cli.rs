@@ -317,3 +317,40 @@ fn feeds_lists_never_polled_feeds() {
     ]);
     assert_eq!(reset.status.code(), Some(1), "{}", describe(&reset));
 }
+
+#[test]
+fn rust_log_debug_shows_newswatch_and_not_the_database_library() {
+    let server = crate::support::TestServer::start();
+    server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = crate::support::write_test_config(
+        dir.path(),
+        "startup_spread = \"0s\"\nbacklog = \"all\"",
+        &[server.url("/rss2.xml")],
+        &format!(
+            "[[sink]]\ntype = \"file\"\npath = {:?}\n",
+            dir.path().join("alerts.jsonl")
+        ),
+    );
+    let run = |rust_log: &str| {
+        let output = newswatch_command(&["once", "--config", &config])
+            .env("RUST_LOG", rust_log)
+            .output()
+            .expect("once");
+        assert!(output.status.success(), "{}", describe(&output));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let debug = run("debug");
+    assert!(
+        debug.contains("DEBUG"),
+        "newswatch's own debug lines: {debug}"
+    );
+    assert!(
+        !debug.contains("sqlx"),
+        "no statements from the database library: {debug}"
+    );
+    assert!(!debug.contains("CREATE TABLE"), "{debug}");
+    // Named explicitly, a library speaks.
+    let named = run("newswatch=info,sqlx=debug");
+    assert!(named.contains("sqlx"), "{named}");
+}
