@@ -1,8 +1,9 @@
 //! The command line: `run`, `once`, `check`, `test`, `feeds`, `alerts`,
 //! `stories`, `backtest`, `search`, `redeliver`, `sinks` and `import-opml`,
-//! and how each maps onto the
-//! library (and which store access it needs). Exit codes: 0 fine, 78 bad
-//! config (EX_CONFIG), 1 any other failure (clap uses 2 for bad usage).
+//! and how each maps onto the library (and which store access it needs).
+//! Exit codes: 0 fine, 78 bad config (EX_CONFIG), 75 `once` done in part
+//! (EX_TEMPFAIL: feeds failed or deliveries pending), 1 any other failure
+//! (clap uses 2 for bad usage).
 
 mod backtest;
 mod check;
@@ -28,6 +29,10 @@ use crate::store::Access;
 /// Exit code for a bad config (sysexits' EX_CONFIG); systemd is told not to
 /// restart on it.
 pub const EXIT_CONFIG: u8 = 78;
+
+/// Exit code of `once` when some feeds failed or deliveries stay pending
+/// (sysexits' EX_TEMPFAIL): a cron job or script can tell it from success.
+pub const EXIT_TEMPFAIL: u8 = 75;
 
 /// newswatch watches news feeds, matches items against watch lists and
 /// reports every story once, to stdout, files or webhooks.
@@ -204,6 +209,10 @@ pub enum Failure {
     Other(anyhow::Error),
     /// Whoever read our output went away (a closed pipe): stop quietly.
     OutputClosed,
+    /// The work was done in part: some feeds failed, or deliveries are
+    /// still pending (said on stderr already). Trying again later may do
+    /// the rest.
+    Partial,
 }
 
 impl From<ConfigError> for Failure {
@@ -234,6 +243,7 @@ impl Failure {
                 ExitCode::FAILURE
             }
             Failure::OutputClosed => ExitCode::SUCCESS,
+            Failure::Partial => ExitCode::from(EXIT_TEMPFAIL),
         }
     }
 }
@@ -356,6 +366,9 @@ async fn once(config: Config) -> Result<(), Failure> {
          {} delivered, {} dead, {} pending",
         p.fetched, p.unchanged, p.failed, p.alerts, d.delivered, d.dead, report.pending
     );
+    if p.failed > 0 || report.pending > 0 {
+        return Err(Failure::Partial);
+    }
     Ok(())
 }
 

@@ -74,7 +74,12 @@ fn a_restart_keeps_a_feeds_backoff() {
     );
     // One poll: /busy asks for an hour's pause.
     let output = support::newswatch(&["once", "--config", &config_path]);
-    assert!(output.status.success(), "{}", support::describe(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(75),
+        "a feed failed: {}",
+        support::describe(&output)
+    );
     assert_eq!(server.requests("/busy").len(), 1);
 
     // The daemon starts, polls the other feed again and again, and leaves

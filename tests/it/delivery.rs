@@ -32,9 +32,21 @@ fn setup(script: &[u16], then: u16, retry: &str) -> (TestServer, tempfile::TempD
 }
 
 fn run_once(config: &str) -> String {
+    once_exit(config).1
+}
+
+/// Runs `once` to its end; its exit code and its stderr.
+fn once_exit(config: &str) -> (Option<i32>, String) {
     let output = newswatch(&["once", "--config", config]);
-    assert!(output.status.success(), "{}", describe(&output));
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    assert!(
+        crate::support::once_finished(&output),
+        "{}",
+        describe(&output)
+    );
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 async fn count(dir: &Path, state: DeliveryState) -> i64 {
@@ -118,10 +130,11 @@ async fn a_retry_due_later_waits_for_the_next_run_and_is_then_delivered() {
     // behind it overtakes it.
     server.hook("/hook", &[503, 503], 200);
     let config_again = config.clone();
-    let stderr = tokio::task::spawn_blocking(move || run_once(&config))
+    let (code, stderr) = tokio::task::spawn_blocking(move || once_exit(&config))
         .await
         .expect("run");
     assert!(stderr.contains(&format!("{MATCHING} pending")), "{stderr}");
+    assert_eq!(code, Some(75), "deliveries stay pending: {stderr}");
     assert_eq!(server.requests("/hook").len(), 2);
     assert_eq!(
         count(dir.path(), DeliveryState::Pending).await,
@@ -141,9 +154,10 @@ async fn a_retry_due_later_waits_for_the_next_run_and_is_then_delivered() {
         .await
         .expect("reschedule");
     pool.close().await;
-    tokio::task::spawn_blocking(move || run_once(&config_again))
+    let (code, _) = tokio::task::spawn_blocking(move || once_exit(&config_again))
         .await
-        .expect("run");
+        .expect("run again");
+    assert_eq!(code, Some(0), "all delivered");
     let calls = server.requests("/hook");
     assert_eq!(calls.len(), 4);
     assert_eq!(calls[2].status, 200);

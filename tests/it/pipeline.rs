@@ -202,7 +202,12 @@ fn an_unreachable_feed_is_reported_and_does_not_stop_the_others() {
     std::fs::write(&config, format!("{dead_feed}{text}")).expect("config");
 
     let output = newswatch(&["once", "--config", &config]);
-    assert!(output.status.success(), "{}", describe(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(75),
+        "a feed failed: {}",
+        describe(&output)
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Dead Wire"), "{stderr}");
     assert!(stderr.contains("1 failed"), "{stderr}");

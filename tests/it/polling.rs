@@ -52,7 +52,11 @@ impl Setup {
 
     fn once(&self, config: &str) -> String {
         let output = newswatch(&["once", "--config", config]);
-        assert!(output.status.success(), "{}", describe(&output));
+        assert!(
+            crate::support::once_finished(&output),
+            "{}",
+            describe(&output)
+        );
         String::from_utf8_lossy(&output.stderr).into_owned()
     }
 

@@ -346,6 +346,12 @@ pub fn describe(output: &Output) -> String {
     )
 }
 
+/// Whether `once` ran to its end: 0 (all went well) or 75 (some feeds
+/// failed or deliveries stay pending), as the tests of failures expect.
+pub fn once_finished(output: &Output) -> bool {
+    matches!(output.status.code(), Some(0 | 75))
+}
+
 /// Waits until `condition` holds, checking every 20 ms, failing the test
 /// with `what` after `limit`.
 pub fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
