@@ -12,6 +12,7 @@ mod opml;
 mod outbox;
 mod output;
 mod search;
+mod secret;
 mod stories;
 mod test_feed;
 
@@ -138,6 +139,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a fresh webhook signing secret (`whsec_...`) for a sink's
+    /// secret_env, secret_file or credential. Needs no config.
+    Secret,
     /// Put deliveries back in the queue (dead letters, or any by id).
     Redeliver {
         /// Delivery ids, as `newswatch alerts` shows them.
@@ -250,6 +254,9 @@ impl Failure {
 
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<(), Failure> {
+    if matches!(cli.command, Command::Secret) {
+        return secret::run();
+    }
     let path = locate(cli.config.as_deref())?;
     let config = Config::load(&path)?;
     service::init_logging(config.daemon.log_format == crate::config::LogFormat::Json);
@@ -314,6 +321,7 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             })
         }
         Command::ImportOpml { file, write } => opml::run(&config, &file, write),
+        Command::Secret => secret::run(),
         Command::Run => runtime()?.block_on(daemon(&path, config)),
     }
 }

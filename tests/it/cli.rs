@@ -354,3 +354,27 @@ fn rust_log_debug_shows_newswatch_and_not_the_database_library() {
     let named = run("newswatch=info,sqlx=debug");
     assert!(named.contains("sqlx"), "{named}");
 }
+
+#[test]
+fn secret_prints_a_fresh_signing_secret_without_a_config() {
+    let secrets: Vec<String> = (0..2)
+        .map(|_| {
+            let output = newswatch_command(&["secret", "--config", "/nonexistent/newswatch.toml"])
+                .output()
+                .expect("secret");
+            assert!(output.status.success(), "{}", describe(&output));
+            String::from_utf8_lossy(&output.stdout).trim().to_string()
+        })
+        .collect();
+    assert_ne!(secrets[0], secrets[1], "each is fresh");
+    for secret in &secrets {
+        let encoded = secret.strip_prefix("whsec_").expect("whsec_ form");
+        use base64::Engine;
+        let key = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .expect("base64");
+        assert_eq!(key.len(), 32);
+        // An independent implementation takes it as a signing key.
+        assert!(standardwebhooks::Webhook::new(secret).is_ok(), "{secret}");
+    }
+}
