@@ -100,6 +100,32 @@ pub(crate) struct Findings<'a> {
     blamed: HashSet<usize>,
 }
 
+/// Most edits between an unknown key and one it may have meant.
+const SUGGEST_DISTANCE: usize = 2;
+
+/// An "unknown field `X`, expected one of `a`, `b`" message with "did
+/// you mean `b`?" appended when one expected key is a small edit away
+/// (`ulr` for `url`, `per_hots` for `per_host`); other messages as they are.
+fn with_suggestion(message: String) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message;
+    };
+    let Some((unknown, expected)) = rest.split_once('`') else {
+        return message;
+    };
+    let closest = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|known| (strsim::damerau_levenshtein(unknown, known), known))
+        .filter(|(distance, _)| *distance <= SUGGEST_DISTANCE)
+        .min_by_key(|(distance, _)| *distance);
+    match closest {
+        Some((_, known)) => format!("{message}; did you mean `{known}`?"),
+        None => message,
+    }
+}
+
 impl<'a> Findings<'a> {
     /// No errors yet, in the config at `path` whose text is `text`.
     pub(crate) fn new(path: &'a Path, text: &'a str) -> Self {
@@ -118,6 +144,7 @@ impl<'a> Findings<'a> {
         if span.is_some() && !self.blamed.insert(offset) {
             return;
         }
+        let message = with_suggestion(message.into());
         let error = ConfigError::at(self.path, self.text, span, message);
         self.found.push((offset, error));
     }
@@ -158,6 +185,23 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_key_a_small_edit_away_gets_a_suggestion() {
+        assert_eq!(
+            with_suggestion(
+                "unknown field `ulr`, expected one of `name`, `url`, `interval`".into()
+            ),
+            "unknown field `ulr`, expected one of `name`, `url`, `interval`; did you mean `url`?"
+        );
+        assert_eq!(
+            with_suggestion("unknown field `per_hots`, expected `per_host` or `interval`".into()),
+            "unknown field `per_hots`, expected `per_host` or `interval`; did you mean `per_host`?"
+        );
+        let far = "unknown field `colour`, expected one of `name`, `url`";
+        assert_eq!(with_suggestion(far.into()), far);
+        assert_eq!(with_suggestion("invalid type".into()), "invalid type");
+    }
 
     #[test]
     fn line_and_column_count_characters() {

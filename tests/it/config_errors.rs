@@ -138,3 +138,37 @@ fn out_of_range_values_in_one_section_are_all_reported() {
         );
     }
 }
+
+#[test]
+fn a_mistyped_key_gets_the_one_it_was_probably_meant_to_be() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!(
+        "[state]\ndirectory = {:?}\n\n[poll]\nper_hots = 2\n\n\
+         [[feed]]\nulr = \"https://feeds.example/rss\"\n\n\
+         [[watch]]\nname = \"kfor\"\nterms = [\"KFOR\"]\ncolour = \"red\"\n",
+        dir.path().join("state").display().to_string()
+    );
+    let path = dir.path().join("newswatch.toml");
+    std::fs::write(&path, &text).expect("config");
+    let path = path.to_string_lossy().into_owned();
+    let output = newswatch(&["check", "--config", &path]);
+    let said = support::expect_config_error(&output, &path, 5, "check");
+    assert!(
+        said.contains("unknown field `per_hots`") && said.contains("did you mean `per_host`?"),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("{path}:8:1: unknown field `ulr`")),
+        "{said}"
+    );
+    assert!(said.contains("did you mean `url`?"), "{said}");
+    // Nothing close: no guess.
+    let colour = said
+        .lines()
+        .find(|l| l.contains("`colour`"))
+        .unwrap_or_default();
+    assert!(
+        !colour.is_empty() && !colour.contains("did you mean"),
+        "{said}"
+    );
+}
