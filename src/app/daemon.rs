@@ -139,7 +139,13 @@ async fn start_endpoint(config: &Config, probe: &Arc<Probe>) -> anyhow::Result<C
         let limits = crate::service::http::Limits::with_connections(config.http.max_connections);
         let bound = serve(address, limits, Arc::clone(probe), stop.clone())
             .await
-            .with_context(|| format!("cannot listen on {address} ([http] listen)"))?;
+            .with_context(|| {
+                format!(
+                    "cannot listen on {address} ([http] listen); if another process (a second \
+                     newswatch?) has it, set [http] listen to another address, or \"\" to turn \
+                     the endpoint off"
+                )
+            })?;
         tracing::info!(address = %bound, "endpoint listening: status page on /, feeds on /watch/, API on /api/, metrics on /metrics, health on /healthz");
     }
     Ok(stop)

@@ -378,3 +378,29 @@ fn secret_prints_a_fresh_signing_secret_without_a_config() {
         assert!(standardwebhooks::Webhook::new(secret).is_ok(), "{secret}");
     }
 }
+
+#[test]
+fn a_taken_endpoint_port_says_how_to_change_it_or_turn_it_off() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = crate::support::write_config_file(
+        dir.path(),
+        &format!("127.0.0.1:{port}"),
+        "",
+        &[],
+        crate::support::TEST_LISTS,
+        "",
+    );
+    let output = newswatch(&["run", "--config", &config]);
+    assert!(!output.status.success(), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("set [http] listen to another address, or \"\" to turn the endpoint off"),
+        "{stderr}"
+    );
+}
