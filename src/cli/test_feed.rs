@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{Failure, output};
 use crate::config::Config;
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
-use crate::matcher::{MatchScratch, Matcher};
+use crate::matcher::{MatchScratch, Matcher, Veto};
 use crate::model::{Hit, Item, ListScore, rfc3339};
 use crate::parse::parse_feed;
 
@@ -23,6 +23,8 @@ struct ItemLine<'a> {
     hits: &'a [Hit],
     /// Score and threshold of the matching lists with weighted terms.
     scores: &'a [ListScore],
+    /// Lists it matched but for one of their exclude terms.
+    vetoed: &'a [Veto],
 }
 
 /// Runs the test command on a URL or a file.
@@ -47,13 +49,20 @@ pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Re
     for item in &parsed.items {
         let hits = matcher.find_in(item, parsed.language.as_deref(), &mut scratch);
         let scores = matcher.scores(&scratch);
+        let vetoed = matcher.vetoes(&scratch);
         if !hits.is_empty() {
             matching += 1;
         }
         if json {
-            output::line(&json_line(item, &hits, &scores))?;
+            output::line(&json_line(item, &hits, &scores, &vetoed))?;
         } else {
             print_item(item, &hits)?;
+            for veto in &vetoed {
+                output::line(&format!(
+                    "       {}: vetoed by exclude {:?}",
+                    veto.list, veto.exclude
+                ))?;
+            }
             for score in &scores {
                 output::line(&format!(
                     "       {}: score {} of threshold {}",
@@ -76,7 +85,7 @@ pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Re
     Ok(())
 }
 
-fn json_line(item: &Item, hits: &[Hit], scores: &[ListScore]) -> String {
+fn json_line(item: &Item, hits: &[Hit], scores: &[ListScore], vetoed: &[Veto]) -> String {
     let mut lists: Vec<&str> = hits.iter().map(|h| h.list.as_str()).collect();
     lists.sort_unstable();
     lists.dedup();
@@ -99,6 +108,7 @@ fn json_line(item: &Item, hits: &[Hit], scores: &[ListScore]) -> String {
         terms,
         hits,
         scores,
+        vetoed,
     };
     // Serialising plain strings cannot fail; fall back to an empty object.
     serde_json::to_string(&line).unwrap_or_else(|_| "{}".to_string())

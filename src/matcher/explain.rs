@@ -8,6 +8,15 @@ use super::{MatchScratch, Matcher, snippet};
 use crate::model::{Field, Hit, Item, ListScore};
 use crate::text::fold;
 
+/// A list an item matched but for one of its exclude terms.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Veto {
+    /// The list.
+    pub list: String,
+    /// The exclude term that hit, as written.
+    pub exclude: String,
+}
+
 impl Matcher {
     /// The summed weights of the different terms of list `index` that hit.
     pub(super) fn score(&self, index: usize, scratch: &MatchScratch) -> f64 {
@@ -32,6 +41,20 @@ impl Matcher {
                     score: self.score(index, scratch),
                     threshold: list.threshold?,
                 })
+            })
+            .collect()
+    }
+
+    /// After [`Matcher::find`] on `scratch`: the lists the item would have
+    /// matched but for one of their exclude terms, with the term (what
+    /// `newswatch test` shows of an excluded item).
+    pub fn vetoes(&self, scratch: &MatchScratch) -> Vec<Veto> {
+        scratch
+            .vetoes
+            .iter()
+            .map(|&(list, term)| Veto {
+                list: self.lists[list].name.clone(),
+                exclude: self.lists[list].excludes[term].written.clone(),
             })
             .collect()
     }

@@ -14,6 +14,7 @@
 
 mod compile;
 mod explain;
+pub use explain::Veto;
 pub mod forms;
 pub mod query;
 pub mod search;
@@ -158,7 +159,10 @@ pub struct MatchScratch {
     first: Vec<Option<(Field, usize, usize)>>,
     touched: Vec<usize>,
     hits_per_list: Vec<usize>,
-    excluded: Vec<bool>,
+    /// Per list: the first of its exclude terms that hit, if any.
+    excluded: Vec<Option<usize>>,
+    /// (list, exclude term) of the lists that matched but for an exclude.
+    vetoes: Vec<(usize, usize)>,
     matched: Vec<bool>,
     /// Hits of query terms, before it is known which lists they concern.
     pattern_hits: Vec<PatternHit>,
@@ -396,7 +400,9 @@ impl Matcher {
                         continue;
                     }
                     match target.role {
-                        Role::Exclude => excluded[target.list] = true,
+                        Role::Exclude => {
+                            excluded[target.list].get_or_insert(target.term);
+                        }
                         Role::Term => {
                             let slot = list.first_slot + target.term;
                             if first[slot].is_none() {
@@ -579,7 +585,7 @@ impl Matcher {
         if scratch.first.len() != self.slots || scratch.matched.len() != self.lists.len() {
             scratch.first = vec![None; self.slots];
             scratch.hits_per_list = vec![0; self.lists.len()];
-            scratch.excluded = vec![false; self.lists.len()];
+            scratch.excluded = vec![None; self.lists.len()];
             scratch.matched = vec![false; self.lists.len()];
             scratch.candidate = vec![false; self.lists.len()];
             scratch.query_ranges = vec![(0, 0); self.lists.len()];
@@ -603,7 +609,8 @@ impl Matcher {
             starts.clear();
         }
         scratch.hits_per_list.fill(0);
-        scratch.excluded.fill(false);
+        scratch.excluded.fill(None);
+        scratch.vetoes.clear();
         scratch.matched.fill(false);
     }
 
@@ -646,7 +653,10 @@ impl Matcher {
                 (false, true) => terms_hold() || query_holds(),
             };
             let required = list.require.iter().all(|&r| scratch.matched[r]);
-            scratch.matched[index] = own && required && !scratch.excluded[index];
+            scratch.matched[index] = own && required && scratch.excluded[index].is_none();
+            if let (true, true, Some(term)) = (own, required, scratch.excluded[index]) {
+                scratch.vetoes.push((index, term));
+            }
         }
     }
 

@@ -404,3 +404,52 @@ fn a_taken_endpoint_port_says_how_to_change_it_or_turn_it_off() {
         "{stderr}"
     );
 }
+
+#[test]
+fn test_says_which_exclude_term_vetoed_which_list() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("newswatch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[state]\ndirectory = {:?}\n\n[[watch]]\nname = \"kfor\"\nterms = [\"KFOR\"]\n\
+             exclude = [\"KFOR-TV\", \"Oklahoma\"]\n\n[[watch]]\nname = \"oklahoma\"\nterms = [\"Oklahoma\"]\n",
+            dir.path().join("state")
+        ),
+    )
+    .expect("config");
+    let feed = dir.path().join("feed.xml");
+    std::fs::write(
+        &feed,
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
+         <item><title>KFOR-TV weather for Oklahoma City</title><guid>a</guid></item>\
+         <item><title>KFOR troops in Zvecan</title><guid>b</guid></item>\
+         </channel></rss>",
+    )
+    .expect("feed");
+    let config = config.to_string_lossy();
+    let feed = feed.to_string_lossy();
+    let text = newswatch(&["test", &feed, "--config", &config]);
+    assert!(text.status.success(), "{}", describe(&text));
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        stdout.contains("  +  [oklahoma] KFOR-TV weather for Oklahoma City\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("       kfor: vetoed by exclude \"KFOR-TV\"\n"),
+        "the first exclude that hit: {stdout}"
+    );
+    assert_eq!(stdout.matches("vetoed").count(), 1, "{stdout}");
+
+    let json = newswatch(&["test", &feed, "--json", "--config", &config]);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(
+        lines[0]["vetoed"],
+        serde_json::json!([{ "list": "kfor", "exclude": "KFOR-TV" }])
+    );
+    assert_eq!(lines[1]["vetoed"], serde_json::json!([]));
+}
