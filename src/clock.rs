@@ -7,6 +7,13 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// The time `ago` before now, in milliseconds since the Unix epoch (the
+/// epoch's start for a span longer than the clock has run): "since 7
+/// days" for commands, the API and pruning.
+pub fn ms_ago(ago: std::time::Duration) -> i64 {
+    now_ms().saturating_sub(i64::try_from(ago.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// The UTC time for stored milliseconds (the epoch for an impossible one).
 pub fn from_millis(ms: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()

@@ -267,7 +267,7 @@ async fn maintain(store: Store, retention: Duration, archive: Duration) {
     );
     loop {
         tick.tick().await;
-        let cutoff = crate::clock::now_ms() - retention.as_millis() as i64;
+        let cutoff = crate::clock::ms_ago(retention);
         match store.prune(cutoff).await {
             Ok(pruned) => tracing::info!(
                 seen = pruned.seen,
@@ -277,7 +277,7 @@ async fn maintain(store: Store, retention: Duration, archive: Duration) {
             ),
             Err(error) => tracing::error!(error = %error, "pruning the store failed"),
         }
-        let cutoff = crate::clock::now_ms() - archive.as_millis() as i64;
+        let cutoff = crate::clock::ms_ago(archive);
         match store.prune_archive(cutoff).await {
             Ok(0) => {}
             Ok(items) => tracing::info!(items, "archive pruned"),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{Failure, output};
-use crate::clock::{from_millis, now_ms};
+use crate::clock::{from_millis, ms_ago};
 use crate::config::Config;
 use crate::matcher::{MatchScratch, Matcher};
 use crate::model::{Hit, Item, ItemKey, rfc3339};
@@ -121,11 +121,6 @@ pub(super) fn item_of(archived: &ArchivedItem) -> Item {
     }
 }
 
-/// The milliseconds `since` before now.
-pub(super) fn since_ms(since: Duration) -> i64 {
-    now_ms().saturating_sub(i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
-}
-
 /// Runs `config`'s lists (or only `watch`) over what the archive read
 /// within `since`, and prints the comparison.
 pub async fn run(
@@ -161,7 +156,7 @@ pub async fn run(
     let mut scratch = MatchScratch::default();
     let mut cursor: Option<ArchiveCursor> = None;
     let mut items = 0u64;
-    let from = since_ms(since);
+    let from = ms_ago(since);
     loop {
         let (page, next) = store
             .archive_page(from, ArchiveOrder::Oldest, cursor.as_ref(), PAGE)

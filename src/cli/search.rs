@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use super::backtest::{Found, PAGE, item_of, since_ms};
+use super::backtest::{Found, PAGE, item_of};
 use super::{Failure, output};
+use crate::clock::ms_ago;
 use crate::config::Config;
 use crate::matcher::MatchScratch;
 use crate::matcher::search::query_matcher;
@@ -29,7 +30,7 @@ pub async fn run(
     let mut scratch = MatchScratch::default();
     let mut cursor: Option<ArchiveCursor> = None;
     let mut shown = 0;
-    let from = since_ms(since);
+    let from = ms_ago(since);
     'pages: loop {
         let (page, next) = store
             .archive_page(from, ArchiveOrder::Newest, cursor.as_ref(), PAGE)

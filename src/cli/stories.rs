@@ -3,7 +3,7 @@
 //! so an operator sees what the dedup stage made of the news. Reads only.
 
 use super::{Failure, output};
-use crate::clock::now_ms;
+use crate::clock::ms_ago;
 use crate::store::Store;
 use crate::text::clip::clip;
 use crate::web::views::StoryView;
@@ -18,7 +18,7 @@ pub async fn run(
     limit: i64,
     json: bool,
 ) -> Result<(), Failure> {
-    let since_ms = now_ms().saturating_sub(i64::try_from(since.as_millis()).unwrap_or(i64::MAX));
+    let since_ms = ms_ago(since);
     let listed = store
         .recent_stories(since_ms, limit)
         .await

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::views::{FeedView, StoryView};
 use super::{Reply, Site};
-use crate::clock::now_ms;
+use crate::clock::ms_ago;
 use crate::matcher::MatchScratch;
 use crate::matcher::search::query_matcher;
 use crate::model::{Alert, Item, ItemKey};
@@ -31,7 +31,7 @@ pub type Params = HashMap<String, String>;
 fn since_ms(params: &Params, default: &str) -> Result<i64, String> {
     let text = params.get("since").map_or(default, String::as_str);
     let since: HumanDuration = text.parse().map_err(|e| format!("since={text:?}: {e}"))?;
-    Ok(now_ms().saturating_sub(i64::try_from(since.0.as_millis()).unwrap_or(i64::MAX)))
+    Ok(ms_ago(since.0))
 }
 
 /// `GET /api/alerts`.

@@ -110,9 +110,12 @@ impl Reply {
         )
     }
 
-    /// The body with its validator; 304 with no body when the client's
-    /// `If-None-Match` names it.
+    /// A successful body with its validator; 304 with no body when the
+    /// client's `If-None-Match` names it. Errors go as they are.
     fn validated(mut self, if_none_match: Option<&str>) -> Reply {
+        if self.status != 200 {
+            return self;
+        }
         let etag = feeds::etag(self.body.as_bytes());
         if feeds::not_modified(if_none_match, &etag) {
             self.status = 304;
@@ -165,18 +168,7 @@ pub async fn route(store: &Store, site: &Site, request: Request<'_>) -> Option<R
             list_feed(store, &list, atom).await
         }
     };
-    Some(reply.validated_if(request.if_none_match))
-}
-
-impl Reply {
-    /// Feeds and pages get a validator when they succeed.
-    fn validated_if(self, if_none_match: Option<&str>) -> Reply {
-        if self.status == 200 {
-            self.validated(if_none_match)
-        } else {
-            self
-        }
-    }
+    Some(reply.validated(request.if_none_match))
 }
 
 /// A path segment with its `%XX` escapes decoded (list names may hold
