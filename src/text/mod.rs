@@ -5,4 +5,5 @@
 pub mod clip;
 pub mod fold;
 pub mod lang;
+mod letters;
 pub mod plain;
