@@ -12,28 +12,30 @@
 //! to the per-list counts afterwards, and a query (`query/`) is evaluated
 //! only for lists where one of its words hit.
 
+mod build;
 mod compile;
 mod explain;
 pub use explain::Veto;
 pub mod forms;
 pub mod query;
+mod rules;
 pub mod search;
 mod snippet;
 mod term;
 pub mod watch;
 mod word_search;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::AhoCorasick;
 
 pub use crate::text::fold::{self, Folded, fold};
 pub use snippet::snippet;
 
 use crate::model::{Field, Hit, Item};
-use compile::{CompiledQuery, QueryTerms, compile_query};
-use query::eval::{self, Occurrence};
+use compile::{CompiledQuery, QueryTerms};
+use query::eval::Occurrence;
 pub use term::on_boundaries;
-use term::{Term, boundary_after, boundary_before, word_span, word_start_offsets};
-use watch::{EntityConfig, TermConfig, TermMode, WatchConfig};
+use term::{Term, boundary_after, boundary_before};
+use watch::TermMode;
 use word_search::WordSearch;
 
 /// A compiled watch list.
@@ -208,152 +210,6 @@ enum Search {
 pub struct MatcherError(String);
 
 impl Matcher {
-    /// Compiles validated watch lists and the entities their queries name.
-    pub fn new(
-        watches: &[WatchConfig],
-        entities: &[EntityConfig],
-    ) -> Result<Matcher, MatcherError> {
-        let mut patterns: Vec<String> = Vec::new();
-        let mut targets: Vec<Vec<Target>> = Vec::new();
-        let mut add =
-            |folded: String, target: Target| match patterns.iter().position(|p| *p == folded) {
-                Some(existing) => targets[existing].push(target),
-                None => {
-                    patterns.push(folded);
-                    targets.push(vec![target]);
-                }
-            };
-        let mut lists = Vec::with_capacity(watches.len());
-        let mut slots = 0;
-        for (list, watch) in watches.iter().enumerate() {
-            let compile = |terms: &[toml::Spanned<TermConfig>]| -> Vec<Term> {
-                terms
-                    .iter()
-                    .map(|t| Term::of(t.get_ref(), watch.mode))
-                    .collect()
-            };
-            let terms = compile(&watch.terms);
-            let excludes = compile(&watch.exclude);
-            for (role, configs, compiled) in [
-                (Role::Term, &watch.terms, &terms),
-                (Role::Exclude, &watch.exclude, &excludes),
-            ] {
-                for (term, config) in configs.iter().enumerate() {
-                    let pattern = compiled[term].pattern_of(config.get_ref());
-                    add(
-                        pattern,
-                        Target {
-                            list,
-                            term,
-                            role,
-                            promotes: false,
-                        },
-                    );
-                }
-            }
-            let mut query_terms = Vec::new();
-            let query = match &watch.query {
-                Some(text) => {
-                    let (compiled, terms, patterns) = compile_query(text.get_ref(), entities)?;
-                    query_terms = terms;
-                    for (term, pattern) in patterns.into_iter().enumerate() {
-                        add(
-                            pattern,
-                            Target {
-                                list,
-                                term,
-                                role: Role::Query,
-                                promotes: compiled.promoting[query_terms[term].1],
-                            },
-                        );
-                    }
-                    Some(compiled)
-                }
-                None => None,
-            };
-            let require = watch
-                .require
-                .iter()
-                .filter_map(|r| watches.iter().position(|w| w.name.get_ref() == r.get_ref()))
-                .collect();
-            lists.push(WatchList {
-                name: watch.name.get_ref().clone(),
-                fields: watch
-                    .fields()
-                    .iter()
-                    .fold(0, |bits, f| bits | 1 << f.index()),
-                min_hits: watch.min_hits(),
-                require,
-                first_slot: slots,
-                weights: watch.terms.iter().map(|t| t.get_ref().weight()).collect(),
-                threshold: watch.threshold.as_ref().map(|t| *t.get_ref()),
-                terms,
-                excludes,
-                query,
-                query_terms,
-            });
-            slots += watch.terms.len();
-        }
-        let order = requirement_order(&lists)?;
-        let only_at_word_starts = patterns.iter().zip(&targets).all(|(pattern, targets)| {
-            pattern.chars().next().is_some_and(fold::is_word_char)
-                && targets
-                    .iter()
-                    .all(|&t| term_of(&lists, t).first_mode() != TermMode::Substring)
-        });
-        // With a pattern that may hit inside a word, the automaton reads
-        // every byte anyway: it takes them all, in one pass.
-        let search = if only_at_word_starts {
-            Search::WordStarts(WordSearch::new(
-                patterns.iter().enumerate().map(|(id, p)| (id, p.as_str())),
-            ))
-        } else {
-            // A DFA: the largest build cost, the fastest scan; with
-            // thousands of terms it still builds in milliseconds.
-            Search::Anywhere(
-                AhoCorasickBuilder::new()
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .match_kind(MatchKind::Standard)
-                    .build(&patterns)
-                    .map_err(|e| MatcherError(e.to_string()))?,
-            )
-        };
-        let fields = lists.iter().fold(0, |bits, l| bits | l.fields);
-        let mut groups: Vec<Group> = Vec::new();
-        let mut pattern_groups = Vec::with_capacity(targets.len());
-        for pattern_targets in targets {
-            let first = groups.len();
-            for target in pattern_targets {
-                let term = term_of(&lists, target);
-                match groups[first..]
-                    .iter_mut()
-                    .find(|g| term_of(&lists, g.targets[0]).checks_like(term))
-                {
-                    Some(group) => group.targets.push(target),
-                    None => groups.push(Group {
-                        targets: vec![target],
-                    }),
-                }
-            }
-            pattern_groups.push((first, groups.len()));
-        }
-        let slot_lists = lists
-            .iter()
-            .enumerate()
-            .flat_map(|(index, list)| std::iter::repeat_n(index, list.terms.len()))
-            .collect();
-        Ok(Matcher {
-            slot_lists,
-            search,
-            pattern_groups,
-            groups,
-            lists,
-            order,
-            slots,
-            fields,
-        })
-    }
-
     /// The compiled lists, in config order.
     pub fn lists(&self) -> &[WatchList] {
         &self.lists
@@ -447,59 +303,6 @@ impl Matcher {
         self.record_occurrences(scratch);
         self.decide(item, declared, scratch);
         self.explain(item, scratch)
-    }
-
-    /// Turns the query hits of the candidate lists into occurrences with
-    /// word positions, grouped by list.
-    fn record_occurrences(&self, scratch: &mut MatchScratch) {
-        let MatchScratch {
-            fields,
-            pattern_hits,
-            candidate,
-            occurrences,
-            query_ranges,
-            word_starts,
-            ..
-        } = scratch;
-        for hit in pattern_hits.iter() {
-            for target in &self.groups[hit.group].targets {
-                let list = &self.lists[target.list];
-                if target.role != Role::Query
-                    || !candidate[target.list]
-                    || !list.searches(Field::ALL[hit.field])
-                    || !list.query_term_searches(target.term, Field::ALL[hit.field])
-                {
-                    continue;
-                }
-                let starts = word_starts[hit.field].get_or_insert_with(Vec::new);
-                if starts.is_empty() {
-                    starts.extend(word_start_offsets(fields[hit.field].as_str()));
-                }
-                let (first, last) = word_span(starts, hit.start, hit.end);
-                occurrences.push(Occurrence {
-                    list: target.list,
-                    leaf: list.query_terms[target.term].1,
-                    field: hit.field,
-                    first,
-                    last,
-                    start: hit.start,
-                    end: hit.end,
-                });
-            }
-        }
-        // Grouped by list, so each list's hits are one slice.
-        occurrences.sort_unstable_by_key(|o| o.list);
-        let mut at = 0;
-        while at < occurrences.len() {
-            let list = occurrences[at].list;
-            let end = at
-                + occurrences[at..]
-                    .iter()
-                    .position(|o| o.list != list)
-                    .unwrap_or(occurrences.len() - at);
-            query_ranges[list] = (at, end);
-            at = end;
-        }
     }
 
     /// Calls `each` with every checked hit (boundaries, diacritics) in
@@ -614,52 +417,6 @@ impl Matcher {
         scratch.matched.fill(false);
     }
 
-    /// Applies the list rules, requirements first.
-    fn decide(&self, item: &Item, declared: Option<&str>, scratch: &mut MatchScratch) {
-        // The language, found once and only if a query with a hit asks.
-        let mut language: Option<Option<String>> = None;
-        for &index in &self.order {
-            let list = &self.lists[index];
-            let (start, end) = scratch.query_ranges[index];
-            let made_of_requirements = list.terms.is_empty() && list.query.is_none();
-            if scratch.hits_per_list[index] == 0 && start == end && !made_of_requirements {
-                // Nothing of its own hit: it cannot match (matched stays false).
-                continue;
-            }
-            let terms_hold = || match list.threshold {
-                Some(threshold) => self.score(index, scratch) >= threshold,
-                None => scratch.hits_per_list[index] >= list.min_hits,
-            };
-            let mut query_holds = || {
-                list.query.as_ref().is_some_and(|query| {
-                    let hits = &scratch.occurrences[start..end];
-                    if hits.is_empty() {
-                        return false;
-                    }
-                    let lang = if query.uses_lang {
-                        language
-                            .get_or_insert_with(|| item_language(item, declared))
-                            .as_deref()
-                    } else {
-                        None
-                    };
-                    eval::holds(&query.query.root, hits, lang)
-                })
-            };
-            let own = match (list.terms.is_empty(), list.query.is_some()) {
-                (true, false) => true,
-                (false, false) => terms_hold(),
-                (true, true) => query_holds(),
-                (false, true) => terms_hold() || query_holds(),
-            };
-            let required = list.require.iter().all(|&r| scratch.matched[r]);
-            scratch.matched[index] = own && required && scratch.excluded[index].is_none();
-            if let (true, true, Some(term)) = (own, required, scratch.excluded[index]) {
-                scratch.vetoes.push((index, term));
-            }
-        }
-    }
-
     fn list_of_slot(&self, slot: usize) -> usize {
         self.slot_lists[slot]
     }
@@ -673,37 +430,6 @@ fn term_of(lists: &[WatchList], target: Target) -> &Term {
         Role::Exclude => &list.excludes[target.term],
         Role::Query => &list.query_terms[target.term].0,
     }
-}
-
-/// The item's language: the declared one, else detected from its
-/// headline and summary.
-fn item_language(item: &Item, declared: Option<&str>) -> Option<String> {
-    if let Some(declared) = declared {
-        return Some(declared.to_string());
-    }
-    let text = format!("{} {}", item.title, item.summary);
-    crate::text::lang::detect(&text).map(str::to_string)
-}
-
-/// Orders lists so that each follows the lists it requires.
-fn requirement_order(lists: &[WatchList]) -> Result<Vec<usize>, MatcherError> {
-    let mut order = Vec::with_capacity(lists.len());
-    let mut placed = vec![false; lists.len()];
-    while order.len() < lists.len() {
-        let before = order.len();
-        for (index, list) in lists.iter().enumerate() {
-            if !placed[index] && list.require.iter().all(|&r| placed[r]) {
-                placed[index] = true;
-                order.push(index);
-            }
-        }
-        if order.len() == before {
-            return Err(MatcherError(
-                "watch lists require each other in a cycle".into(),
-            ));
-        }
-    }
-    Ok(order)
 }
 
 #[cfg(test)]
