@@ -408,27 +408,13 @@ fn a_taken_endpoint_port_says_how_to_change_it_or_turn_it_off() {
 #[test]
 fn test_says_which_exclude_term_vetoed_which_list() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("newswatch.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[state]\ndirectory = {:?}\n\n[[watch]]\nname = \"kfor\"\nterms = [\"KFOR\"]\n\
-             exclude = [\"KFOR-TV\", \"Oklahoma\"]\n\n[[watch]]\nname = \"oklahoma\"\nterms = [\"Oklahoma\"]\n",
-            dir.path().join("state")
-        ),
-    )
-    .expect("config");
-    let feed = dir.path().join("feed.xml");
-    std::fs::write(
-        &feed,
-        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
-         <item><title>KFOR-TV weather for Oklahoma City</title><guid>a</guid></item>\
-         <item><title>KFOR troops in Zvecan</title><guid>b</guid></item>\
-         </channel></rss>",
-    )
-    .expect("feed");
-    let config = config.to_string_lossy();
-    let feed = feed.to_string_lossy();
+    let (config, feed) = crate::support::test_config_and_feed(
+        dir.path(),
+        "\n[[watch]]\nname = \"kfor\"\nterms = [\"KFOR\"]\n\
+         exclude = [\"KFOR-TV\", \"Oklahoma\"]\n\n[[watch]]\nname = \"oklahoma\"\nterms = [\"Oklahoma\"]\n",
+        "<item><title>KFOR-TV weather for Oklahoma City</title><guid>a</guid></item>\
+         <item><title>KFOR troops in Zvecan</title><guid>b</guid></item>",
+    );
     let text = newswatch(&["test", &feed, "--config", &config]);
     assert!(text.status.success(), "{}", describe(&text));
     let stdout = String::from_utf8_lossy(&text.stdout);

@@ -574,33 +574,17 @@ proptest::proptest! {
 #[test]
 fn test_explain_prints_each_query_as_a_tree_with_results() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("newswatch.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[state]\ndirectory = {:?}\n{ENTITIES}\n[[watch]]\nname = \"troops\"\n\
-             query = '(KFOR OR NATO) NEAR/3 troop* NOT title:football'\n",
-            dir.path().join("state")
+    let (config, feed) = crate::support::test_config_and_feed(
+        dir.path(),
+        &format!(
+            "{ENTITIES}\n[[watch]]\nname = \"troops\"\n\
+             query = '(KFOR OR NATO) NEAR/3 troop* NOT title:football'\n"
         ),
-    )
-    .expect("config");
-    let feed = dir.path().join("feed.xml");
-    std::fs::write(
-        &feed,
-        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
-         <item><title>NATO sends more troops</title><guid>a</guid></item>\
+        "<item><title>NATO sends more troops</title><guid>a</guid></item>\
          <item><title>KFOR football troops win</title><guid>b</guid></item>\
-         <item><title>Football final tonight</title><guid>c</guid></item>\
-         </channel></rss>",
-    )
-    .expect("feed");
-    let output = crate::support::newswatch(&[
-        "test",
-        &feed.to_string_lossy(),
-        "--explain",
-        "--config",
-        &config.to_string_lossy(),
-    ]);
+         <item><title>Football final tonight</title><guid>c</guid></item>",
+    );
+    let output = crate::support::newswatch(&["test", &feed, "--explain", "--config", &config]);
     assert!(
         output.status.success(),
         "{}",

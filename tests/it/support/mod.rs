@@ -346,6 +346,30 @@ pub fn describe(output: &Output) -> String {
     )
 }
 
+/// A config in `dir` (state there, then `lists`) and an RSS file whose
+/// channel holds `items` (`<item>` elements): what `newswatch test`
+/// tests read. Returns their paths.
+pub fn test_config_and_feed(dir: &Path, lists: &str, items: &str) -> (String, String) {
+    let config = dir.join("newswatch.toml");
+    std::fs::write(
+        &config,
+        format!("[state]\ndirectory = {:?}\n{lists}", dir.join("state")),
+    )
+    .expect("config");
+    let feed = dir.join("feed.xml");
+    std::fs::write(
+        &feed,
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>{items}</channel></rss>"
+        ),
+    )
+    .expect("feed");
+    (
+        config.to_string_lossy().into_owned(),
+        feed.to_string_lossy().into_owned(),
+    )
+}
+
 /// Whether `once` ran to its end: 0 (all went well) or 75 (some feeds
 /// failed or deliveries stay pending), as the tests of failures expect.
 pub fn once_finished(output: &Output) -> bool {
