@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::support::skip::command_available;
-use crate::support::{self, Daemon, TEST_LISTS, TestServer, free_port, wait_until};
+use crate::support::{self, Daemon, TestServer, wait_until};
 
 /// Labels Prometheus adds to every scraped series: not on /metrics.
 const TARGET_LABELS: [&str; 2] = ["instance", "job"];
@@ -170,13 +170,10 @@ fn scrape_a_busy_daemon() -> Exposition {
     let server = TestServer::start();
     server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
     let dir = tempfile::tempdir().expect("tempdir");
-    let port = free_port();
-    let config = support::write_config_file(
+    let (config, port) = support::endpoint_config(
         dir.path(),
-        &format!("127.0.0.1:{port}"),
         "interval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"",
         &[server.url("/rss2.xml")],
-        TEST_LISTS,
         &format!(
             "[[sink]]\ntype = \"file\"\npath = {:?}\n",
             dir.path().join("alerts.jsonl")

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::support::{Daemon, TestServer, free_port, http_get, newswatch_command, wait_until};
+use crate::support::{Daemon, TestServer, http_get, newswatch_command, wait_until};
 
 /// File descriptors the daemon may have: fewer than the idle clients.
 const FD_LIMIT: libc::rlim_t = 96;
@@ -34,13 +34,10 @@ fn idle_connections_neither_block_health_checks_nor_spin_the_daemon() {
     let server = TestServer::start();
     server.serve_fixture("/rss2.xml", "rss2.xml", "application/rss+xml");
     let dir = tempfile::tempdir().expect("tempdir");
-    let port = free_port();
-    let config = support::write_config_file(
+    let (config, port) = support::endpoint_config(
         dir.path(),
-        &format!("127.0.0.1:{port}"),
         "interval = \"1h\"\nstartup_spread = \"0s\"",
         &[server.url("/rss2.xml")],
-        support::TEST_LISTS,
         "",
     );
     let mut command = newswatch_command(&["run", "--config", &config]);

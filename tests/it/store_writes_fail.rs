@@ -8,7 +8,7 @@ use crate::support;
 use std::time::Duration;
 
 use crate::support::{
-    Daemon, TestServer, describe, free_port, http_get, newswatch, newswatch_command, wait_until,
+    Daemon, TestServer, describe, http_get, newswatch, newswatch_command, wait_until,
 };
 
 #[test]
@@ -16,13 +16,10 @@ fn healthz_turns_503_while_store_writes_fail() {
     let server = TestServer::start();
     server.serve_feed("/feed", support::bulletin_feed(1), "application/rss+xml");
     let dir = tempfile::tempdir().expect("tempdir");
-    let port = free_port();
-    let config = support::write_config_file(
+    let (config, port) = support::endpoint_config(
         dir.path(),
-        &format!("127.0.0.1:{port}"),
         "interval = \"1s\"\nstartup_spread = \"0s\"\nbacklog = \"all\"",
         &[server.url("/feed")],
-        support::TEST_LISTS,
         "",
     );
     // The state made, then the disk "full" just past it.

@@ -680,6 +680,15 @@ pub fn write_test_config(dir: &Path, poll: &str, feeds: &[String], tail: &str) -
     write_config_file(dir, "", poll, feeds, TEST_LISTS, tail)
 }
 
+/// [`write_config_file`] with the endpoint on a free loopback port and
+/// the test lists; returns the config's path and the port.
+pub fn endpoint_config(dir: &Path, poll: &str, feeds: &[String], tail: &str) -> (String, u16) {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let config = write_config_file(dir, &listen, poll, feeds, TEST_LISTS, tail);
+    (config, port)
+}
+
 /// Writes `dir/newswatch.toml` and returns its path: state in `dir/state`,
 /// `[http] listen` as given, the `[poll]` lines, one `[[feed]]` per URL,
 /// then `lists` and `tail`.
