@@ -34,6 +34,9 @@ pub struct PipelineReport {
     pub failed: u64,
     /// New alerts recorded.
     pub alerts: u64,
+    /// Matching items of first polls taken as backlog: marked seen
+    /// without an alert, being older than the feed's backlog window.
+    pub backlog: u64,
 }
 
 impl std::ops::AddAssign for PipelineReport {
@@ -42,6 +45,7 @@ impl std::ops::AddAssign for PipelineReport {
         self.unchanged += other.unchanged;
         self.failed += other.failed;
         self.alerts += other.alerts;
+        self.backlog += other.backlog;
     }
 }
 
@@ -88,6 +92,7 @@ pub async fn run(
             Ok(recorded) => {
                 for (record, fresh) in records.iter().zip(recorded.alerts) {
                     announce(&mut report, &fresh);
+                    report.backlog += record.silent.len() as u64;
                     wake_sinks(record, &wakers);
                 }
                 wake(recorded.signalled.iter(), &wakers);

@@ -1,5 +1,6 @@
 //! What `run` would fail on is a config error `check` finds first: a bad
-//! `whsec_` secret, a missing secret or template file, a file sink whose
+//! `whsec_` secret, an unset secret variable, a credential outside
+//! systemd, a missing secret or template file, a file sink whose
 //! path is a directory, a command that does not exist. `check`, `once` and
 //! `run` all exit 78 on them (the unit's RestartPreventExitStatus), naming
 //! the file, the line of the sink's table and the problem.
@@ -19,6 +20,16 @@ fn sinks_that_cannot_work_are_config_errors_for_check_and_run() {
             "a bad secret",
             "type = \"webhook\"\nurl = \"https://hooks.example/in\"\nsecret_env = \"NW_PREFLIGHT_SECRET\"\n",
             "whsec",
+        ),
+        (
+            "an unset secret variable",
+            "type = \"webhook\"\nurl = \"https://hooks.example/in\"\nsecret_env = \"NW_PREFLIGHT_UNSET\"\n",
+            "NW_PREFLIGHT_UNSET is not set",
+        ),
+        (
+            "a credential outside systemd",
+            "type = \"webhook\"\nurl = \"https://hooks.example/in\"\ncredential = \"hook\"\n",
+            "$CREDENTIALS_DIRECTORY is not set",
         ),
         (
             "a missing secret file",
@@ -59,7 +70,10 @@ fn sinks_that_cannot_work_are_config_errors_for_check_and_run() {
         let config = config.to_string_lossy().into_owned();
         for command in ["check", "once", "run"] {
             let mut child = support::newswatch_command(&[command, "--config", &config]);
-            child.env("NW_PREFLIGHT_SECRET", "whsec_not-base64!");
+            child
+                .env("NW_PREFLIGHT_SECRET", "whsec_not-base64!")
+                .env_remove("NW_PREFLIGHT_UNSET")
+                .env_remove("CREDENTIALS_DIRECTORY");
             let output = child.output().expect("run newswatch");
             let said =
                 support::expect_config_error(&output, &config, line, &format!("{what}, {command}"));
