@@ -116,10 +116,10 @@ async fn run() {
         lists: LISTS.iter().map(|l| l.to_string()).collect(),
         feeds: (0..100)
             .map(|f| {
-                (
-                    format!("Feed {f}"),
-                    format!("https://bench.example/feed/{f}"),
-                )
+                toml::from_str(&format!(
+                    "name = \"Feed {f}\"\nurl = \"https://bench.example/feed/{f}\""
+                ))
+                .expect("a feed table")
             })
             .collect(),
         sinks: vec!["out".into()],

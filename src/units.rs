@@ -165,9 +165,17 @@ impl CronSchedule {
                 ));
             }
         };
-        let parsed = cron_parser()
-            .parse(&expression)
-            .map_err(|e| format!("invalid cron schedule {text:?}: {e}"))?;
+        if let Some(problem) = crate::schedule::cron_words::problem(&expression) {
+            return Err(format!("invalid cron schedule {text:?}: {problem}"));
+        }
+        let parsed = cron_parser().parse(&expression).map_err(|e| {
+            format!(
+                "invalid cron schedule {text:?}: {} (fields: second minute hour \
+                 day-of-month month weekday; each a number, a range a-b, a list a,b, \
+                 * or a step */n)",
+                e.to_string().trim_start_matches("Component error: ")
+            )
+        })?;
         Ok(CronSchedule {
             expression,
             parsed: Box::new(parsed),

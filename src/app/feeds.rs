@@ -1,9 +1,10 @@
 //! Feeds as the poller knows them: the config's `[[feed]]` tables with the
 //! `[poll]` defaults applied.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::config::{BacklogMode, Config, CronSchedule};
+use crate::config::{BacklogMode, Config, CronSchedule, feed_title};
 use crate::schedule::Cadence;
 
 /// What a feed's first poll alerts.
@@ -23,8 +24,11 @@ pub struct FeedSpec {
     pub index: usize,
     /// The configured URL: the feed's identity in the store.
     pub id: String,
-    /// Display name.
+    /// Display name: the configured one, else the feed's own title once
+    /// known (see [`FeedSpec::titled`]), else the URL's host and path.
     pub name: String,
+    /// Whether the config names the feed (its title then never does).
+    pub named: bool,
     /// Poll interval (for interval-driven feeds; also the base of backoff).
     pub interval: Duration,
     /// Cron schedule, for cron-driven feeds.
@@ -33,6 +37,12 @@ pub struct FeedSpec {
     pub backlog: Backlog,
     /// Items processed per poll at most, newest first.
     pub max_items: usize,
+    /// Watch lists whose `feeds`/`tags` leave this feed out: its items
+    /// never match them.
+    pub unwatched: Vec<String>,
+    /// Sinks whose `feeds`/`tags` leave this feed out: its alerts never
+    /// reach them.
+    pub unrouted: Vec<String>,
 }
 
 impl FeedSpec {
@@ -49,6 +59,7 @@ impl FeedSpec {
                     index,
                     id: feed.url.as_str().to_string(),
                     name: feed.display_name(),
+                    named: feed.name.is_some(),
                     interval: config.interval_of(feed),
                     schedule: feed.schedule.clone(),
                     backlog: match mode {
@@ -56,9 +67,33 @@ impl FeedSpec {
                         BacklogMode::Window => Backlog::Within(window),
                     },
                     max_items: feed.max_items.unwrap_or(config.poll.max_items),
+                    unwatched: config
+                        .watches
+                        .iter()
+                        .filter(|w| !w.feed_filter().admits(feed))
+                        .map(|w| w.name.get_ref().clone())
+                        .collect(),
+                    unrouted: config
+                        .sinks
+                        .iter()
+                        .filter(|s| !s.feed_filter().admits(feed))
+                        .map(|s| s.name().to_string())
+                        .collect(),
                 }
             })
             .collect()
+    }
+
+    /// The feed as called by its own `title` (from its document or its
+    /// stored state) when the config gives it no name.
+    pub fn titled(&self, title: Option<&str>) -> Cow<'_, FeedSpec> {
+        match title.filter(|_| !self.named).and_then(feed_title) {
+            Some(name) if name != self.name => Cow::Owned(FeedSpec {
+                name,
+                ..self.clone()
+            }),
+            _ => Cow::Borrowed(self),
+        }
     }
 
     /// How the scheduling engine times this feed: by its cron schedule if

@@ -150,6 +150,8 @@ impl PollContext {
             Some(state) => state,
             None => self.load_state(feed).await,
         };
+        let titled = feed.titled(state.title.as_deref());
+        let feed = titled.as_ref();
         // Host slot first, then a global one: a task waiting for its host
         // never holds a global slot that another host could use.
         let _permits = self.acquire(&state.current_url).await;
@@ -279,6 +281,7 @@ impl PollContext {
                 silent,
                 archive,
                 refresh_hint,
+                title,
             }) => {
                 let content = FetchedContent {
                     status: body.status,
@@ -288,6 +291,7 @@ impl PollContext {
                     items_found: census.found,
                     items_dropped: census.dropped,
                     refresh_hint,
+                    title,
                 };
                 let health = state.on_fetched(content, now_ms);
                 Attempt {

@@ -36,7 +36,7 @@ pub async fn run(
         .iter()
         .map(|feed| {
             let state = states.get(feed.url.as_str());
-            FeedView::of(feed.display_name(), feed.url.as_str(), state)
+            FeedView::of(feed, state)
         })
         .collect();
     if json {

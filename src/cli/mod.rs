@@ -7,6 +7,8 @@
 
 mod backtest;
 mod check;
+mod demo;
+mod demo_feed;
 mod feeds;
 mod opml;
 mod outbox;
@@ -168,6 +170,23 @@ pub enum Command {
         #[arg(long)]
         write: bool,
     },
+    /// Try newswatch in a minute: serve a made-up news wire on loopback
+    /// and run the daemon on a demo config (written to DIR, kept between
+    /// runs) that watches it and prints alerts.
+    Demo {
+        /// Where the demo's config and state live.
+        #[arg(long, default_value = "newswatch-demo", value_name = "DIR")]
+        dir: PathBuf,
+        /// The loopback port of the demo wire (when the config is written).
+        #[arg(long, default_value_t = 9480)]
+        port: u16,
+        /// How often a new headline appears on the wire.
+        #[arg(long, default_value = "20s", value_name = "DURATION")]
+        every: crate::units::HumanDuration,
+    },
+    /// Print the configured feeds as an OPML document (to import into a
+    /// feed reader); each feed sits in the folders its tags name.
+    ExportOpml,
     /// Fetch or read one feed and show which items match which lists and
     /// why. Stores and delivers nothing.
     Test {
@@ -254,8 +273,10 @@ impl Failure {
 
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<(), Failure> {
-    if matches!(cli.command, Command::Secret) {
-        return secret::run();
+    match &cli.command {
+        Command::Secret => return secret::run(),
+        Command::Demo { dir, port, every } => return demo::run(dir, *port, every.0),
+        _ => {}
     }
     let path = locate(cli.config.as_deref())?;
     let config = Config::load(&path)?;
@@ -321,7 +342,9 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             })
         }
         Command::ImportOpml { file, write } => opml::run(&config, &file, write),
+        Command::ExportOpml => opml::export(&config),
         Command::Secret => secret::run(),
+        Command::Demo { dir, port, every } => demo::run(&dir, port, every.0),
         Command::Run => runtime()?.block_on(daemon(&path, config)),
     }
 }
@@ -370,10 +393,17 @@ async fn once(config: Config) -> Result<(), Failure> {
     let p = report.pipeline;
     let d = report.deliveries;
     eprintln!(
-        "polled {feeds} feeds: {} fetched, {} unchanged, {} failed; {} new alerts; \
-         {} delivered, {} dead, {} pending",
-        p.fetched, p.unchanged, p.failed, p.alerts, d.delivered, d.dead, report.pending
+        "polled {feeds} feeds: {} fetched, {} unchanged, {} failed; {} new alerts, \
+         {} taken as backlog; {} delivered, {} dead, {} pending",
+        p.fetched, p.unchanged, p.failed, p.alerts, p.backlog, d.delivered, d.dead, report.pending
     );
+    if p.backlog > 0 {
+        eprintln!(
+            "{} matching items were older than the backlog window on a feed's first poll \
+             and were marked seen without an alert; backlog = \"all\" on a feed alerts them",
+            p.backlog
+        );
+    }
     if p.failed > 0 || report.pending > 0 {
         return Err(Failure::Partial);
     }

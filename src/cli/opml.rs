@@ -1,7 +1,10 @@
 //! `newswatch import-opml FILE [--write]`: every feed reader exports its
-//! subscriptions as OPML; this turns them into `[[feed]]` entries, skipping
-//! feeds the config already has, and with `--write` appends them to the
-//! config after checking the result is still a valid config.
+//! subscriptions as OPML; this turns them into `[[feed]]` entries (the
+//! folders a feed sits in become its `tags`), skipping feeds the config
+//! already has and names already taken, and with `--write` appends them to
+//! the config after checking the result is still a valid config.
+//! `newswatch export-opml` writes the configured feeds back as OPML, tags
+//! as folders.
 
 use std::path::Path;
 
@@ -19,25 +22,53 @@ pub struct Subscription {
     pub name: Option<String>,
     /// The feed's URL (`xmlUrl`).
     pub url: String,
+    /// The folders it sits in, outermost first (its `tags`).
+    pub tags: Vec<String>,
 }
 
 /// Runs the command.
 pub fn run(config: &Config, file: &Path, write: bool) -> Result<(), Failure> {
     let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let found = subscriptions(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    let mut fresh = Vec::new();
+    let mut fresh: Vec<Subscription> = Vec::new();
     for sub in found {
-        match parse_http_url(&sub.url) {
-            Err(problem) => eprintln!("skipped: {problem}"),
-            Ok(url) if config.feeds.iter().any(|f| f.url.0 == url) => {
-                eprintln!("skipped: {url} is already in {}", config.path.display());
+        let url = match parse_http_url(&sub.url) {
+            Err(problem) => {
+                eprintln!("skipped: {problem}");
+                continue;
             }
-            Ok(url) if fresh.iter().any(|s: &Subscription| s.url == url.as_str()) => {}
-            Ok(url) => fresh.push(Subscription {
-                name: sub.name,
-                url: url.to_string(),
-            }),
+            Ok(url) => url,
+        };
+        if config.feeds.iter().any(|f| f.url.0 == url) {
+            eprintln!("skipped: {url} is already in {}", config.path.display());
+            continue;
         }
+        if fresh.iter().any(|s| s.url == url.as_str()) {
+            continue;
+        }
+        // Names pick feeds for watch lists and sinks, so one name is one
+        // feed: a second feed of the same name is left for the operator.
+        let taken = sub.name.as_deref().and_then(|name| {
+            let configured = config
+                .feeds
+                .iter()
+                .find(|f| f.name.as_deref() == Some(name));
+            let imported = fresh.iter().find(|s| s.name.as_deref() == Some(name));
+            configured
+                .map(|f| f.url.as_str().to_string())
+                .or_else(|| imported.map(|s| s.url.clone()))
+        });
+        if let (Some(name), Some(owner)) = (&sub.name, taken) {
+            eprintln!(
+                "skipped: {url}: the name {name:?} is already used by {owner}; \
+                 add it by hand with a name of its own"
+            );
+            continue;
+        }
+        fresh.push(Subscription {
+            url: url.to_string(),
+            ..sub
+        });
     }
     if !write {
         for line in toml_entries(&fresh, file)?.lines() {
@@ -55,13 +86,20 @@ pub fn subscriptions(bytes: &[u8]) -> Result<Vec<Subscription>, String> {
     let text = to_utf8(bytes, None).text;
     let mut reader = quick_xml::Reader::from_str(&text);
     let mut found = Vec::new();
+    // The open `<outline>` elements: a folder's name, or `None` for one
+    // that is a feed (or has no name).
+    let mut open: Vec<Option<String>> = Vec::new();
     loop {
         let event = reader.read_event().map_err(|e| {
             let (line, column) =
                 crate::config::line_column(&text, reader.error_position() as usize);
             format!("{line}:{column}: not valid OPML: {e}")
         })?;
+        let opens = matches!(event, Event::Start(_));
         match event {
+            Event::End(tag) if tag.name().as_ref().eq_ignore_ascii_case("outline") => {
+                open.pop();
+            }
             Event::Start(tag) | Event::Empty(tag)
                 if tag.name().as_ref().eq_ignore_ascii_case("outline") =>
             {
@@ -79,13 +117,22 @@ pub fn subscriptions(bytes: &[u8]) -> Result<Vec<Subscription>, String> {
                         _ => {}
                     }
                 }
-                if let Some(url) = url.filter(|u| !u.is_empty()) {
-                    // A title is one line of text, whatever the file says.
-                    let name = title
-                        .or(label)
-                        .map(|n| crate::text::plain::collapse_whitespace(&n))
-                        .filter(|n| !n.is_empty());
-                    found.push(Subscription { name, url });
+                // A title is one line of text, whatever the file says.
+                let name = title
+                    .or(label)
+                    .map(|n| crate::text::plain::collapse_whitespace(&n))
+                    .filter(|n| !n.is_empty());
+                let url = url.filter(|u| !u.is_empty());
+                if let Some(url) = &url {
+                    let tags = open.iter().flatten().cloned().collect();
+                    found.push(Subscription {
+                        name: name.clone(),
+                        url: url.clone(),
+                        tags,
+                    });
+                }
+                if opens {
+                    open.push(if url.is_some() { None } else { name });
                 }
             }
             Event::Eof => break,
@@ -114,6 +161,10 @@ fn add_feeds(
             table.insert("name", value(name.as_str()));
         }
         table.insert("url", value(sub.url.as_str()));
+        if !sub.tags.is_empty() {
+            let tags: toml_edit::Array = sub.tags.iter().map(String::as_str).collect();
+            table.insert("tags", value(tags));
+        }
         if index == 0 {
             // The file's name, made one line whatever it holds.
             let from = crate::text::plain::collapse_whitespace(&file.display().to_string());
@@ -131,6 +182,67 @@ fn toml_entries(subscriptions: &[Subscription], file: &Path) -> Result<String, F
     let mut document = DocumentMut::new();
     add_feeds(&mut document, subscriptions, file)?;
     Ok(document.to_string())
+}
+
+/// `newswatch export-opml`: the configured feeds as an OPML 2.0 document
+/// on stdout, each feed inside the folders its tags name (nested in
+/// order, as `import-opml` reads them back).
+pub fn export(config: &Config) -> Result<(), Failure> {
+    output::line(export_document(config).trim_end())
+}
+
+/// The OPML document of `config`'s feeds.
+fn export_document(config: &Config) -> String {
+    use std::fmt::Write;
+    let attribute = |text: &str| {
+        let line = crate::text::plain::collapse_whitespace(text);
+        quick_xml::escape::escape(line.as_str()).into_owned()
+    };
+    let mut out =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n");
+    let _ = writeln!(
+        out,
+        "  <head><title>newswatch feeds ({})</title></head>\n  <body>",
+        attribute(&config.path.display().to_string())
+    );
+    // Folders open now, outermost first.
+    let mut open: Vec<&str> = Vec::new();
+    let mut feeds: Vec<&crate::config::FeedConfig> = config.feeds.iter().collect();
+    // Feeds of one folder together; within it, config order.
+    feeds.sort_by(|a, b| a.tags.cmp(&b.tags));
+    for feed in feeds {
+        let shared = open
+            .iter()
+            .zip(&feed.tags)
+            .take_while(|(open, tag)| **open == tag.as_str())
+            .count();
+        while open.len() > shared {
+            open.pop();
+            let _ = writeln!(out, "{}</outline>", "  ".repeat(open.len() + 2));
+        }
+        for tag in &feed.tags[shared..] {
+            let shown = attribute(tag);
+            let _ = writeln!(
+                out,
+                "{}<outline text=\"{shown}\" title=\"{shown}\">",
+                "  ".repeat(open.len() + 2)
+            );
+            open.push(tag);
+        }
+        let name = attribute(&feed.display_name());
+        let _ = writeln!(
+            out,
+            "{}<outline type=\"rss\" text=\"{name}\" title=\"{name}\" xmlUrl=\"{}\"/>",
+            "  ".repeat(open.len() + 2),
+            attribute(feed.url.as_str())
+        );
+    }
+    while !open.is_empty() {
+        open.pop();
+        let _ = writeln!(out, "{}</outline>", "  ".repeat(open.len() + 2));
+    }
+    out.push_str("  </body>\n</opml>\n");
+    out
 }
 
 /// Adds the feeds to the config file, but only if the result is a valid
@@ -211,14 +323,101 @@ mod tests {
             vec![
                 Subscription {
                     name: Some("Balkan Insight & more".into()),
-                    url: "https://balkaninsight.com/feed/".into()
+                    url: "https://balkaninsight.com/feed/".into(),
+                    tags: vec!["Balkans".into()],
                 },
                 Subscription {
                     name: Some("N1".into()),
-                    url: "https://n1info.rs/feed/".into()
+                    url: "https://n1info.rs/feed/".into(),
+                    tags: vec!["Balkans".into()],
                 },
             ]
         );
+    }
+
+    #[test]
+    fn nested_folders_become_tags_outermost_first() {
+        let opml = r#"<opml version="2.0"><body>
+            <outline text="News"><outline title="Balkans">
+              <outline text="RTS" xmlUrl="https://rts.example/rss"></outline>
+              <outline text="N1" xmlUrl="https://n1.example/rss"/>
+            </outline><outline text="Wire" xmlUrl="https://wire.example/rss"/></outline>
+            <outline text="Loose" xmlUrl="https://loose.example/rss"/></body></opml>"#;
+        let tags: Vec<(String, Vec<String>)> = subscriptions(opml.as_bytes())
+            .expect("valid OPML")
+            .into_iter()
+            .map(|s| (s.url, s.tags))
+            .collect();
+        let expect = |url: &str, tags: &[&str]| {
+            (
+                url.to_string(),
+                tags.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(
+            tags,
+            vec![
+                expect("https://rts.example/rss", &["News", "Balkans"]),
+                expect("https://n1.example/rss", &["News", "Balkans"]),
+                expect("https://wire.example/rss", &["News"]),
+                expect("https://loose.example/rss", &[]),
+            ]
+        );
+    }
+
+    #[test]
+    fn export_nests_tags_as_folders_and_reads_back_the_same() {
+        let config = Config::parse(
+            r#"
+[[feed]]
+url = "https://loose.example/rss"
+
+[[feed]]
+url = "https://rts.example/rss?a=1&b=2"
+name = 'RTS <"vesti"> & co'
+tags = ["News", "Balkans"]
+
+[[feed]]
+url = "https://wire.example/rss"
+name = "Wire"
+tags = ["News"]
+
+[[feed]]
+url = "https://n1.example/rss"
+name = "N1"
+tags = ["News", "Balkans"]
+"#,
+            Path::new("feeds.toml"),
+        )
+        .expect("valid config");
+        let document = export_document(&config);
+        let mut back: Vec<(Option<String>, String, Vec<String>)> =
+            subscriptions(document.as_bytes())
+                .expect("our OPML reads back")
+                .into_iter()
+                .map(|s| (s.name, s.url, s.tags))
+                .collect();
+        back.sort();
+        let mut configured: Vec<(Option<String>, String, Vec<String>)> = config
+            .feeds
+            .iter()
+            .map(|f| {
+                (
+                    Some(f.display_name()),
+                    f.url.as_str().to_string(),
+                    f.tags.clone(),
+                )
+            })
+            .collect();
+        configured.sort();
+        assert_eq!(back, configured, "{document}");
+        // One Balkans folder, inside one News folder.
+        assert_eq!(
+            document.matches("text=\"Balkans\"").count(),
+            1,
+            "{document}"
+        );
+        assert_eq!(document.matches("text=\"News\"").count(), 1, "{document}");
     }
 
     #[test]

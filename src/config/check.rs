@@ -6,10 +6,11 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
+use super::error::closest;
 use super::load::{Located, RawConfig};
 use super::{
-    DaemonConfig, DedupConfig, FeedConfig, Findings, HttpConfig, MIN_STUCK_AFTER, PollConfig,
-    SignalsConfig, ranges,
+    DaemonConfig, DedupConfig, FeedConfig, FeedFilter, Findings, HttpConfig, MIN_STUCK_AFTER,
+    PollConfig, SignalsConfig, ranges,
 };
 use crate::sink::SinkConfig;
 
@@ -34,6 +35,38 @@ pub(super) fn check(raw: &RawConfig<'_>, findings: &mut Findings<'_>) {
     let entities = check.entities(&raw.entities);
     let list_names = check.watches(&raw.watches, &raw.unread_watch_names, &entities);
     check.sinks(&raw.sinks, &list_names);
+    let feeds = FeedNames::of(&raw.feeds);
+    for watch in &raw.watches {
+        let what = format!("watch list {:?}", watch.value.name.get_ref());
+        check.feed_filter(watch, &what, watch.value.feed_filter(), &feeds);
+    }
+    for sink in &raw.sinks {
+        let what = format!("sink {:?}", sink.value.name());
+        check.feed_filter(sink, &what, sink.value.feed_filter(), &feeds);
+    }
+}
+
+/// What `feeds = [...]` and `tags = [...]` may name: each feed's name and
+/// URL, and every tag some feed carries.
+struct FeedNames {
+    names: Vec<String>,
+    tags: Vec<String>,
+}
+
+impl FeedNames {
+    fn of(feeds: &[Located<'_, FeedConfig>]) -> FeedNames {
+        let mut names = Vec::new();
+        let mut tags = Vec::new();
+        for feed in feeds {
+            let feed = &feed.value;
+            names.extend(feed.name.clone());
+            names.push(feed.url.as_str().to_string());
+            tags.extend(feed.tags.iter().cloned());
+        }
+        tags.sort();
+        tags.dedup();
+        FeedNames { names, tags }
+    }
 }
 
 /// The checks, writing what they find into the findings.
@@ -155,6 +188,7 @@ impl Checker<'_, '_> {
 
     fn feeds(&mut self, feeds: &[Located<'_, FeedConfig>]) {
         let mut seen = HashSet::new();
+        let mut names = HashSet::new();
         for located in feeds {
             let feed = &located.value;
             let url = feed.url.as_str();
@@ -179,10 +213,64 @@ impl Checker<'_, '_> {
                     format!("feed {url}: max_items must be at least 1"),
                 );
             }
-            if feed.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-                self.report(located.at("name"), format!("feed {url}: name is empty"));
+            match feed.name.as_deref() {
+                Some(name) if name.trim().is_empty() => {
+                    self.report(located.at("name"), format!("feed {url}: name is empty"));
+                }
+                Some(name) if !names.insert(name) => {
+                    self.report(
+                        located.at("name"),
+                        format!(
+                            "feed {url}: another feed is already named {name:?}; \
+                             names pick feeds for watch lists and sinks, so each must be unique"
+                        ),
+                    );
+                }
+                _ => {}
+            }
+            if feed.tags.iter().any(|t| t.trim().is_empty()) {
+                self.report(located.at("tags"), format!("feed {url}: a tag is empty"));
             }
             self.in_range(located, &format!("feed {url}:"), ranges::feed(feed));
+        }
+    }
+
+    /// Every feed and tag a watch list or sink names exists: a misspelt
+    /// one would silently match nothing.
+    fn feed_filter<T>(
+        &mut self,
+        located: &Located<'_, T>,
+        what: &str,
+        filter: FeedFilter<'_>,
+        known: &FeedNames,
+    ) {
+        let keys = [
+            ("feeds", filter.feeds, &known.names, "feed"),
+            ("tags", filter.tags, &known.tags, "tag"),
+        ];
+        for (key, named, known, noun) in keys {
+            if named.is_some_and(<[String]>::is_empty) {
+                self.report(
+                    located.at(key),
+                    format!("{what}: {key} is empty, so it would match nothing; remove it"),
+                );
+            }
+            for name in named.unwrap_or_default() {
+                if known.contains(name) {
+                    continue;
+                }
+                let hint = match closest(name, known.iter().map(String::as_str)) {
+                    Some(near) => format!("; did you mean {near:?}?"),
+                    None if noun == "feed" => {
+                        " (a feed is named by its name = \"...\" or its url)".to_string()
+                    }
+                    None => " (no [[feed]] has that tag)".to_string(),
+                };
+                self.report(
+                    located.element(key, name),
+                    format!("{what}: {key} names unknown {noun} {name:?}{hint}"),
+                );
+            }
         }
     }
 

@@ -103,27 +103,38 @@ pub(crate) struct Findings<'a> {
 /// Most edits between an unknown key and one it may have meant.
 const SUGGEST_DISTANCE: usize = 2;
 
-/// An "unknown field `X`, expected one of `a`, `b`" message with "did
-/// you mean `b`?" appended when one expected key is a small edit away
+/// An "unknown field `X`, expected one of `a`, `b`" message (or "unknown
+/// variant", for a value such as a sink's `type`) with "did you mean
+/// `b`?" appended when one expected key is a small edit away
 /// (`ulr` for `url`, `per_hots` for `per_host`); other messages as they are.
 fn with_suggestion(message: String) -> String {
-    let Some(rest) = message.strip_prefix("unknown field `") else {
+    let Some(rest) = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))
+    else {
         return message;
     };
     let Some((unknown, expected)) = rest.split_once('`') else {
         return message;
     };
-    let closest = expected
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|known| (strsim::damerau_levenshtein(unknown, known), known))
-        .filter(|(distance, _)| *distance <= SUGGEST_DISTANCE)
-        .min_by_key(|(distance, _)| *distance);
-    match closest {
-        Some((_, known)) => format!("{message}; did you mean `{known}`?"),
+    match closest(unknown, expected.split('`').skip(1).step_by(2)) {
+        Some(known) => format!("{message}; did you mean `{known}`?"),
         None => message,
     }
+}
+
+/// The known name a small edit away from `unknown`, if any: what a "did
+/// you mean" suggests.
+pub(crate) fn closest<'k>(
+    unknown: &str,
+    known: impl IntoIterator<Item = &'k str>,
+) -> Option<&'k str> {
+    known
+        .into_iter()
+        .map(|known| (strsim::damerau_levenshtein(unknown, known), known))
+        .filter(|(distance, _)| *distance <= SUGGEST_DISTANCE)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, known)| known)
 }
 
 impl<'a> Findings<'a> {

@@ -195,6 +195,28 @@ enum Read<T> {
     Failed,
 }
 
+/// Where an error without a place is about, from its message: an unknown
+/// field at that key, an unknown variant (a sink's `type`) at `type`.
+fn unplaced_key(message: &str, table: &DeValue<'_>) -> Option<Range<usize>> {
+    let key = if let Some(rest) = message.trim().strip_prefix("unknown field `") {
+        rest.split('`').next()?
+    } else if message.trim().starts_with("unknown variant `") {
+        "type"
+    } else {
+        return None;
+    };
+    let DeValue::Table(items) = table else {
+        return None;
+    };
+    let (name, value) = items.iter().find(|(name, _)| name.get_ref() == key)?;
+    // The key itself for an unknown key, the value for a bad one.
+    Some(if key == "type" {
+        value.span()
+    } else {
+        name.span()
+    })
+}
+
 /// The most bad keys reported for one table: each costs another reading
 /// of it, and past a screenful the operator has enough to go on.
 const MOST_BAD_KEYS: usize = 64;
@@ -224,8 +246,12 @@ fn table<'d, T: Deserialize<'d>>(
             return Read::Failed;
         }
         // An error serde could not place (a type that reads its table
-        // itself, like a sink's) is the table's.
-        let span = error.span().unwrap_or_else(|| value.span());
+        // itself, like a sink's) is put at the key it names, else at the
+        // table.
+        let span = error
+            .span()
+            .or_else(|| unplaced_key(error.message(), current.get_ref()))
+            .unwrap_or_else(|| value.span());
         findings.add(Some(span.clone()), error.message().trim());
         let DeValue::Table(items) = current.get_mut() else {
             return Read::Failed;

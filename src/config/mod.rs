@@ -8,6 +8,7 @@
 
 mod check;
 mod error;
+mod feed_filter;
 mod load;
 mod ranges;
 mod sections;
@@ -23,6 +24,7 @@ pub use crate::matcher::watch::{
 pub use crate::units::{ByteSize, CronSchedule, HumanDuration, parse_http_url};
 use error::Findings;
 pub use error::{ConfigError, line_column};
+pub use feed_filter::FeedFilter;
 pub use sections::{
     ArchiveConfig, BacklogMode, DaemonConfig, DedupConfig, HttpConfig, ListenAddress, LogFormat,
     PollConfig, SignalsConfig, StateConfig,
@@ -99,19 +101,42 @@ pub struct FeedConfig {
     /// Overrides `[poll] max_items` for this feed.
     #[serde(default)]
     pub max_items: Option<usize>,
+    /// Labels (OPML folders on import) that watch lists and sinks select
+    /// feeds by (`tags = [...]`).
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 impl FeedConfig {
-    /// The name shown in logs and alerts.
+    /// The name shown in logs and alerts before the feed was fetched.
     pub fn display_name(&self) -> String {
-        match &self.name {
-            Some(name) => name.clone(),
-            None => {
-                let url = &self.url.0;
-                format!("{}{}", url.host_str().unwrap_or(""), url.path())
-            }
-        }
+        self.name_with_title(None)
     }
+
+    /// The name shown in logs, alerts and listings: the configured name;
+    /// else the feed's own title (`title`, from its document), cleaned to
+    /// one short line; else the URL's host and path.
+    pub fn name_with_title(&self, title: Option<&str>) -> String {
+        if let Some(name) = &self.name {
+            return name.clone();
+        }
+        if let Some(title) = title.and_then(feed_title) {
+            return title;
+        }
+        let url = &self.url.0;
+        format!("{}{}", url.host_str().unwrap_or(""), url.path())
+    }
+}
+
+/// Longest feed title used as a feed's name, in characters.
+const FEED_TITLE_CHARS: usize = 80;
+
+/// A feed document's title as a name: one line, no control characters,
+/// capped; `None` when nothing is left.
+pub fn feed_title(title: &str) -> Option<String> {
+    let line = crate::text::plain::collapse_whitespace(title);
+    let line = crate::text::clip::clip(&line, FEED_TITLE_CHARS);
+    (!line.is_empty()).then_some(line)
 }
 
 /// An http(s) URL, checked when read.
@@ -294,6 +319,28 @@ type = "stdout"
         let (line, _, message) =
             error_position("[[feed]]\nurl = \"https://a.example/\"\nschedule = \"0 61 * * * *\"\n");
         assert_eq!(line, 3, "{message}");
+    }
+
+    #[test]
+    fn an_unknown_sink_type_points_at_its_type_line_with_a_guess() {
+        let text =
+            "[[sink]]\nname = \"chat\"\ntype = \"webhok\"\nurl = \"https://hooks.example/\"\n";
+        let (line, column, message) = error_position(text);
+        assert_eq!((line, column), (3, 8), "{message}");
+        assert!(message.contains("unknown variant `webhok`"), "{message}");
+        assert!(message.contains("did you mean `webhook`?"), "{message}");
+    }
+
+    #[test]
+    fn a_bad_cron_schedule_says_what_is_wrong_in_words() {
+        let (line, _, message) =
+            error_position("[[feed]]\nurl = \"https://a.example/\"\nschedule = \"0 61 * * * *\"\n");
+        assert_eq!(line, 3, "{message}");
+        assert!(
+            message.contains("the minute field \"61\" has 61, but minutes run 0-59"),
+            "{message}"
+        );
+        assert!(!message.contains("Component error"), "{message}");
     }
 
     #[test]

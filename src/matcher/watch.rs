@@ -68,6 +68,12 @@ pub struct WatchConfig {
     /// different terms that hit add up to this.
     #[serde(default)]
     pub threshold: Option<Spanned<f64>>,
+    /// Only items of these feeds (by name or URL) match the list.
+    #[serde(default)]
+    pub feeds: Option<Vec<String>>,
+    /// Only items of feeds with one of these tags match the list.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
 }
 
 /// `[[entity]]`: a name a query refers to as `@name`, and every way it is
@@ -83,6 +89,14 @@ pub struct EntityConfig {
 }
 
 impl WatchConfig {
+    /// The feeds the list applies to.
+    pub fn feed_filter(&self) -> crate::config::FeedFilter<'_> {
+        crate::config::FeedFilter {
+            feeds: self.feeds.as_deref(),
+            tags: self.tags.as_deref(),
+        }
+    }
+
     /// The minimum number of distinct terms that must hit.
     pub fn min_hits(&self) -> usize {
         self.min_hits.as_ref().map_or(1, |m| *m.get_ref())

@@ -5,6 +5,7 @@
 //! exponentially, servers' delays are a floor, and the due time a poll
 //! computes is stored, so a restart keeps it.
 
+pub mod cron_words;
 mod engine;
 
 use std::time::Duration;

@@ -63,6 +63,10 @@ pub struct SinkConfig {
     pub name: Option<String>,
     /// Only alerts of these watch lists; default all.
     pub lists: Option<Vec<String>>,
+    /// Only alerts of items from these feeds (by name or URL); default all.
+    pub feeds: Option<Vec<String>>,
+    /// Only alerts of items from feeds with one of these tags.
+    pub tags: Option<Vec<String>>,
     /// Events besides alerts this sink receives (`feed_health`).
     pub events: Vec<EventKind>,
     /// Retry delays after failures; default the Standard Webhooks schedule.
@@ -86,6 +90,10 @@ struct CommonSettings {
     name: Option<String>,
     #[serde(default)]
     lists: Option<Vec<String>>,
+    #[serde(default)]
+    feeds: Option<Vec<String>>,
+    #[serde(default)]
+    tags: Option<Vec<String>>,
     #[serde(default)]
     events: Vec<EventKind>,
     #[serde(default)]
@@ -126,6 +134,8 @@ impl<'de> Deserialize<'de> for SinkConfig {
         Ok(SinkConfig {
             name: common.name,
             lists: common.lists,
+            feeds: common.feeds,
+            tags: common.tags,
             events: common.events,
             retry: common.retry,
             max_per_minute: common.max_per_minute,
@@ -205,6 +215,14 @@ impl SinkConfig {
         match self.lists() {
             None => true,
             Some(lists) => alert_lists.iter().any(|l| lists.contains(l)),
+        }
+    }
+
+    /// The feeds whose alerts this sink takes.
+    pub fn feed_filter(&self) -> crate::config::FeedFilter<'_> {
+        crate::config::FeedFilter {
+            feeds: self.feeds.as_deref(),
+            tags: self.tags.as_deref(),
         }
     }
 

@@ -136,7 +136,7 @@ pub async fn feeds(store: &Store, site: &Site) -> Reply {
             let views: Vec<FeedView> = site
                 .feeds
                 .iter()
-                .map(|(name, url)| FeedView::of(name.clone(), url, states.get(url)))
+                .map(|feed| FeedView::of(feed, states.get(feed.url.as_str())))
                 .collect();
             Reply::json(&json!({ "feeds": views }))
         }

@@ -10,7 +10,7 @@ pub mod feeds;
 pub mod page;
 pub mod views;
 
-use crate::config::{Config, EntityConfig};
+use crate::config::{Config, EntityConfig, FeedConfig};
 use crate::sink::secret::Secret;
 use crate::store::Store;
 
@@ -19,8 +19,8 @@ use crate::store::Store;
 pub struct Site {
     /// The watch lists' names, in config order.
     pub lists: Vec<String>,
-    /// The feeds: (display name, configured URL).
-    pub feeds: Vec<(String, String)>,
+    /// The configured feeds (their names follow their titles once fetched).
+    pub feeds: Vec<FeedConfig>,
     /// The sinks' names.
     pub sinks: Vec<String>,
     /// The entities a `q` query may name.
@@ -38,11 +38,7 @@ impl Site {
                 .iter()
                 .map(|w| w.name.get_ref().clone())
                 .collect(),
-            feeds: config
-                .feeds
-                .iter()
-                .map(|f| (f.display_name(), f.url.as_str().to_string()))
-                .collect(),
+            feeds: config.feeds.clone(),
             sinks: config.sinks.iter().map(|s| s.name().to_string()).collect(),
             entities: config.entities.clone(),
             token,

@@ -52,7 +52,7 @@ async fn render(store: &Store, site: &Site) -> Result<String, crate::store::Stor
     let troubled: Vec<FeedView> = site
         .feeds
         .iter()
-        .map(|(name, url)| FeedView::of(name.clone(), url, states.get(url)))
+        .map(|feed| FeedView::of(feed, states.get(feed.url.as_str())))
         .filter(|feed| feed.failures > 0 || feed.disabled.is_some())
         .collect();
     let mut page = String::with_capacity(16 * 1024);

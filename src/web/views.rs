@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::clock::from_millis;
+use crate::config::FeedConfig;
 use crate::model::{SourceSeen, rfc3339};
 use crate::store::{FeedState, StoryListing};
 
@@ -38,11 +39,13 @@ pub struct FeedView {
 }
 
 impl FeedView {
-    /// The feed named `name` at `url`, with its stored `state` if any.
-    pub fn of(name: String, url: &str, state: Option<&FeedState>) -> FeedView {
+    /// The configured `feed`, with its stored `state` if any; an unnamed
+    /// feed is called by its own title once it has been fetched.
+    pub fn of(feed: &FeedConfig, state: Option<&FeedState>) -> FeedView {
         let time = |ms: Option<i64>| ms.map(|ms| rfc3339(from_millis(ms)));
+        let url = feed.url.as_str();
         FeedView {
-            name,
+            name: feed.name_with_title(state.and_then(|s| s.title.as_deref())),
             url: url.to_string(),
             polled_url: state.map_or_else(|| url.to_string(), |s| s.current_url.clone()),
             last_poll: time(state.and_then(|s| s.last_poll_at)),

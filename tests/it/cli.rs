@@ -439,3 +439,278 @@ fn test_says_which_exclude_term_vetoed_which_list() {
     );
     assert_eq!(lines[1]["vetoed"], serde_json::json!([]));
 }
+
+#[test]
+fn a_first_polls_old_matches_are_counted_as_backlog_and_explained() {
+    let server = crate::support::TestServer::start();
+    let recent = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let feed = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wire</title>\
+         <item><title>KFOR patrol 2019</title><guid>old-1</guid><pubDate>Mon, 07 Jan 2019 10:00:00 GMT</pubDate></item>\
+         <item><title>Kosovo talks 2019</title><guid>old-2</guid><pubDate>Tue, 08 Jan 2019 10:00:00 GMT</pubDate></item>\
+         <item><title>Weather 2019</title><guid>old-3</guid><pubDate>Tue, 08 Jan 2019 11:00:00 GMT</pubDate></item>\
+         <item><title>KFOR patrol today</title><guid>new-1</guid><pubDate>{}</pubDate></item>\
+         </channel></rss>",
+        recent.to_rfc2822()
+    );
+    server.serve_feed("/wire.xml", feed.into_bytes(), "application/rss+xml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = crate::support::write_test_config(
+        dir.path(),
+        "startup_spread = \"0s\"",
+        &[server.url("/wire.xml")],
+        &format!(
+            "[[sink]]\ntype = \"file\"\npath = {:?}\n",
+            dir.path().join("alerts.jsonl")
+        ),
+    );
+    let output = newswatch(&["once", "--config", &config]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("1 new alerts, 2 taken as backlog"),
+        "the summary counts the backlog: {stderr}"
+    );
+    assert!(
+        stderr.contains("2 matching items published before the backlog window")
+            && stderr.contains("backlog = \"all\""),
+        "the feed's log line says how to get them: {stderr}"
+    );
+    // A second run has no first poll, so no backlog.
+    let again = newswatch(&["once", "--config", &config]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("0 taken as backlog"), "{stderr}");
+    assert!(!stderr.contains("before the backlog window"), "{stderr}");
+}
+
+#[test]
+fn an_unnamed_feed_is_called_by_its_own_title_and_a_configured_name_wins() {
+    let server = crate::support::TestServer::start();
+    let recent = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc2822();
+    for path in ["/unnamed.xml", "/named.xml"] {
+        let feed = format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel>\
+             <title>  Balkan\n Wire\u{1b}  </title>\
+             <item><title>KFOR patrol {path}</title><guid>{path}</guid><pubDate>{recent}</pubDate></item>\
+             </channel></rss>"
+        );
+        server.serve_feed(path, feed.into_bytes(), "application/rss+xml");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let alerts = dir.path().join("alerts.jsonl");
+    let config = crate::support::write_test_config(
+        dir.path(),
+        "startup_spread = \"0s\"",
+        &[server.url("/unnamed.xml")],
+        &format!(
+            "[[feed]]\nurl = {:?}\nname = \"Desk\"\n\n[[sink]]\ntype = \"file\"\npath = {alerts:?}\n",
+            server.url("/named.xml")
+        ),
+    );
+    let output = newswatch(&["once", "--config", &config]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let mut feeds: Vec<String> = crate::support::read_json_lines(&alerts)
+        .iter()
+        .map(|a| a["feed"].as_str().unwrap_or_default().to_string())
+        .collect();
+    feeds.sort();
+    assert_eq!(feeds, ["Balkan Wire", "Desk"], "names in the alerts");
+    let listing = newswatch(&["feeds", "--config", &config]);
+    let text = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        text.contains("Balkan Wire") && text.contains("Desk"),
+        "names in the listing: {text}"
+    );
+    assert!(!text.contains('\u{1b}'), "no control characters: {text:?}");
+}
+
+#[test]
+fn import_opml_keeps_folders_as_tags_refuses_taken_names_and_export_reads_back() {
+    let (dir, config, _) = opml_setup();
+    // The config's feed has a name an OPML entry also uses.
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(
+        &config,
+        text.replace(
+            "url = \"https://example.org/rss\"",
+            "url = \"https://example.org/rss\"\nname = \"Desk\"",
+        ),
+    )
+    .expect("config");
+    let opml = dir.path().join("folders.opml");
+    std::fs::write(
+        &opml,
+        r#"<opml version="2.0"><body>
+  <outline text="Balkans"><outline text="Serbia">
+    <outline type="rss" text="RTS" xmlUrl="https://rts.example/rss"/>
+  </outline>
+    <outline type="rss" text="Desk" xmlUrl="https://desk.example/rss"/>
+    <outline type="rss" text="RTS" xmlUrl="https://rts-copy.example/rss"/>
+  </outline>
+  <outline type="rss" text="Loose" xmlUrl="https://loose.example/rss"/>
+</body></opml>"#,
+    )
+    .expect("opml");
+    let output = newswatch(&[
+        "import-opml",
+        "--write",
+        "--config",
+        &config,
+        &opml.to_string_lossy(),
+    ]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "https://desk.example/rss: the name \"Desk\" is already used by https://example.org/rss"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the name \"RTS\" is already used by https://rts.example/rss"),
+        "{stderr}"
+    );
+    let written: toml::Table =
+        toml::from_str(&std::fs::read_to_string(&config).expect("config")).expect("TOML");
+    let feeds = written["feed"].as_array().expect("feeds");
+    let urls: Vec<&str> = feeds.iter().filter_map(|f| f["url"].as_str()).collect();
+    assert_eq!(
+        urls,
+        [
+            "https://example.org/rss",
+            "https://rts.example/rss",
+            "https://loose.example/rss"
+        ]
+    );
+    let tags = |url: &str| -> Vec<String> {
+        feeds
+            .iter()
+            .find(|f| f["url"].as_str() == Some(url))
+            .and_then(|f| f.get("tags"))
+            .and_then(|t| t.as_array())
+            .map(|t| {
+                t.iter()
+                    .filter_map(|t| t.as_str())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(tags("https://rts.example/rss"), ["Balkans", "Serbia"]);
+    assert!(tags("https://loose.example/rss").is_empty());
+
+    // Exported, the folders come back.
+    let export = newswatch(&["export-opml", "--config", &config]);
+    assert!(export.status.success(), "{}", describe(&export));
+    let document = String::from_utf8_lossy(&export.stdout);
+    let exported = dir.path().join("exported.opml");
+    std::fs::write(&exported, document.as_bytes()).expect("write");
+    let other = dir.path().join("other.toml");
+    std::fs::write(&other, "").expect("empty config");
+    let again = newswatch(&[
+        "import-opml",
+        "--config",
+        &other.to_string_lossy(),
+        &exported.to_string_lossy(),
+    ]);
+    assert!(again.status.success(), "{}", describe(&again));
+    let reread: toml::Table =
+        toml::from_str(&String::from_utf8_lossy(&again.stdout)).expect("TOML");
+    let reread = reread["feed"].as_array().expect("feeds");
+    assert_eq!(reread.len(), 3, "{document}");
+    assert!(
+        reread
+            .iter()
+            .any(|f| f["url"].as_str() == Some("https://rts.example/rss")
+                && f["tags"].as_array().is_some_and(|t| t.len() == 2)),
+        "{document}"
+    );
+}
+
+#[test]
+fn watch_lists_and_sinks_take_only_the_feeds_and_tags_they_name() {
+    let server = crate::support::TestServer::start();
+    let recent = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc2822();
+    for (path, title) in [
+        ("/rts.xml", "KFOR patrol seen by RTS"),
+        ("/wire.xml", "KFOR patrol seen by the wire"),
+        ("/local.xml", "KFOR patrol seen locally"),
+    ] {
+        let feed = format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{path}</title>\
+             <item><title>{title}</title><guid>{path}</guid><pubDate>{recent}</pubDate></item>\
+             </channel></rss>"
+        );
+        server.serve_feed(path, feed.into_bytes(), "application/rss+xml");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let all = dir.path().join("all.jsonl");
+    let balkans = dir.path().join("balkans.jsonl");
+    let config = dir.path().join("newswatch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[state]\ndirectory = {state:?}\n[http]\nlisten = \"\"\n[poll]\nstartup_spread = \"0s\"\n\n\
+             [[feed]]\nurl = {rts:?}\nname = \"RTS\"\ntags = [\"balkans\"]\n\n\
+             [[feed]]\nurl = {wire:?}\nname = \"Wire\"\n\n\
+             [[feed]]\nurl = {local:?}\ntags = [\"local\"]\n\n\
+             [[watch]]\nname = \"everywhere\"\nterms = [\"patrol\"]\n\n\
+             [[watch]]\nname = \"kfor-picked\"\nterms = [\"KFOR\"]\nfeeds = [\"Wire\"]\ntags = [\"balkans\"]\n\n\
+             [[sink]]\nname = \"all\"\ntype = \"file\"\npath = {all:?}\n\n\
+             [[sink]]\nname = \"balkans\"\ntype = \"file\"\npath = {balkans:?}\ntags = [\"balkans\"]\n",
+            state = dir.path().join("state"),
+            rts = server.url("/rts.xml"),
+            wire = server.url("/wire.xml"),
+            local = server.url("/local.xml"),
+        ),
+    )
+    .expect("config");
+    let output = newswatch(&["once", "--config", &config.to_string_lossy()]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let lists_by_feed = |path: &std::path::Path| {
+        let mut found: Vec<(String, Vec<String>)> = crate::support::read_json_lines(path)
+            .iter()
+            .map(|a| {
+                let lists = a["lists"]
+                    .as_array()
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|l| l.as_str())
+                            .map(String::from)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (
+                    a["feed_url"].as_str().unwrap_or_default().to_string(),
+                    lists,
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let lists = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        lists_by_feed(&all),
+        vec![
+            (server.url("/local.xml"), lists(&["everywhere"])),
+            (
+                server.url("/rts.xml"),
+                lists(&["everywhere", "kfor-picked"])
+            ),
+            (
+                server.url("/wire.xml"),
+                lists(&["everywhere", "kfor-picked"])
+            ),
+        ],
+        "the picked list matched only its feeds"
+    );
+    assert_eq!(
+        lists_by_feed(&balkans),
+        vec![(
+            server.url("/rts.xml"),
+            lists(&["everywhere", "kfor-picked"])
+        )],
+        "the tagged sink took only its feed's alerts"
+    );
+}

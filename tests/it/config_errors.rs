@@ -34,9 +34,8 @@ fn every_error_of_a_config_is_reported_in_one_run() {
     let path = dir.path().join("newswatch.toml");
     std::fs::write(&path, &text).expect("config");
     let path = path.to_string_lossy().into_owned();
-    // A sink of an unknown type is wrong as a whole: its error is at its
-    // `[[sink]]` line, the one before its `type`.
-    let pigeon = position(&text, "pigeon", "type");
+    // A sink of an unknown type: its error is at its `type`.
+    let pigeon = position(&text, "pigeon", "\"pigeon");
     let expected = [
         (
             position(&text, "every so often", "\"every"),
@@ -54,7 +53,7 @@ fn every_error_of_a_config_is_reported_in_one_run() {
             position(&text, "\u{00AD}", "\"\u{00AD}"),
             "term \"\\u{ad} \" is empty once folded",
         ),
-        ((pigeon.0 - 1, 1), "unknown variant `pigeon`"),
+        (pigeon, "unknown variant `pigeon`"),
         (
             position(&text, "kosvo", "\"kosvo\""),
             "lists names unknown watch list \"kosvo\"",
@@ -171,4 +170,65 @@ fn a_mistyped_key_gets_the_one_it_was_probably_meant_to_be() {
         !colour.is_empty() && !colour.contains("did you mean"),
         "{said}"
     );
+}
+
+#[test]
+fn feeds_and_tags_filters_must_name_configured_feeds_and_tags() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!(
+        "[state]\ndirectory = {:?}\n\n\
+         [[feed]]\nurl = \"https://rts.example/rss\"\nname = \"RTS\"\ntags = [\"balkans\"]\n\n\
+         [[feed]]\nurl = \"https://n1.example/rss\"\nname = \"RTS\"\n\n\
+         [[watch]]\nname = \"kfor\"\nterms = [\"KFOR\"]\nfeeds = [\"RST\", \"https://n1.example/rss\"]\n\
+         tags = [\"balkan\"]\n\n\
+         [[sink]]\ntype = \"stdout\"\nfeeds = [\"Reuters\"]\ntags = []\n",
+        dir.path().join("state").display().to_string()
+    );
+    let path = dir.path().join("newswatch.toml");
+    std::fs::write(&path, &text).expect("config");
+    let path = path.to_string_lossy().into_owned();
+    let output = newswatch(&["check", "--config", &path]);
+    let said = support::expect_config_error(&output, &path, 11, "check");
+    let at = |marker: &str, needle: &str| {
+        let (line, column) = position(&text, marker, needle);
+        format!("{path}:{line}:{column}: ")
+    };
+    // The second feed's name, not the first's.
+    let second = text.match_indices("name = \"RTS\"").nth(1).expect("second");
+    let line = text[..second.0].lines().count() + 1;
+    assert!(
+        said.contains(&format!(
+            "{path}:{line}:8: feed https://n1.example/rss: another feed is already named \"RTS\""
+        )),
+        "{said}"
+    );
+    for (marker, needle, message) in [
+        (
+            "feeds = [\"RST\"",
+            "\"RST\"",
+            "watch list \"kfor\": feeds names unknown feed \"RST\"; did you mean \"RTS\"?",
+        ),
+        (
+            "tags = [\"balkan\"]",
+            "\"balkan\"",
+            "tags names unknown tag \"balkan\"; did you mean \"balkans\"?",
+        ),
+        (
+            "feeds = [\"Reuters\"]",
+            "\"Reuters\"",
+            "sink \"stdout\": feeds names unknown feed \"Reuters\"",
+        ),
+        (
+            "tags = []",
+            "[]",
+            "tags is empty, so it would match nothing",
+        ),
+    ] {
+        let line = said
+            .lines()
+            .find(|l| l.contains(message))
+            .unwrap_or_else(|| panic!("{message:?} in {said}"));
+        let expected = at(marker, needle);
+        assert!(line.starts_with(&expected), "{expected} for {line}");
+    }
 }

@@ -13,6 +13,7 @@ mod crash;
 mod cron_activations;
 mod daemon;
 mod delivery;
+mod demo;
 mod differential;
 mod encodings;
 mod endpoint_limits;

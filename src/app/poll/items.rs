@@ -31,6 +31,8 @@ pub(super) struct Matched {
     pub archive: Vec<ArchivedItem>,
     /// The feed's own refresh period, if it states one.
     pub refresh_hint: Option<Duration>,
+    /// The feed's own title, if it states one.
+    pub title: Option<String>,
 }
 
 impl PollContext {
@@ -54,6 +56,9 @@ impl PollContext {
             tracking: &self.dedup.tracking_parameters,
         };
         let parsed = parse_feed(bytes, url, content_type).map_err(|e| e.to_string())?;
+        // An unnamed feed is called by its title from its first fetch on.
+        let titled = feed.titled(parsed.title.as_deref());
+        let feed = titled.as_ref();
         let census = Census::of(&parsed);
         census.report(feed, url, parsed.strict_shortfall.as_deref());
         let language = parsed.language;
@@ -81,6 +86,9 @@ impl PollContext {
                 alerts.push(new);
             }
         }
+        if !silent.is_empty() {
+            report_backlog(feed, silent.len());
+        }
         // Deliver in publication order, oldest first.
         alerts.reverse();
         Ok(Matched {
@@ -89,8 +97,28 @@ impl PollContext {
             silent,
             archive,
             refresh_hint: parsed.refresh_hint,
+            title: parsed.title,
         })
     }
+}
+
+/// Says once, at a feed's first poll, how many matching items were older
+/// than its backlog window and so were marked seen without an alert, and
+/// how to have them: otherwise `once` says "0 new alerts" while `test`
+/// shows matches, with nothing to explain the difference.
+fn report_backlog(feed: &FeedSpec, items: usize) {
+    let window = match feed.backlog {
+        Backlog::Within(window) => humantime::format_duration(window).to_string(),
+        Backlog::All => return,
+    };
+    tracing::info!(
+        feed = %feed.name,
+        items,
+        backlog_window = %window,
+        "first poll: {items} matching items published before the backlog window \
+         were taken as backlog (marked seen, no alert); set backlog = \"all\" on \
+         the feed to alert them"
+    );
 }
 
 /// An item as the archive keeps it (its story and lists are noted when
@@ -197,7 +225,10 @@ fn new_alert(
     routing: &Routing<'_>,
 ) -> Option<NewAlert> {
     let matcher = matching.matcher;
-    let hits = matcher.find_in(item, matching.language, scratch);
+    let mut hits = matcher.find_in(item, matching.language, scratch);
+    if !feed.unwatched.is_empty() {
+        hits.retain(|hit| !feed.unwatched.contains(&hit.list));
+    }
     if hits.is_empty() {
         return None;
     }
@@ -210,10 +241,13 @@ fn new_alert(
         detected,
     );
     alert.scores = matcher.scores(scratch);
+    alert
+        .scores
+        .retain(|score| alert.lists.contains(&score.list));
     let routed: Vec<&SinkConfig> = routing
         .sinks
         .iter()
-        .filter(|s| s.routes(&alert.lists))
+        .filter(|s| s.routes(&alert.lists) && !feed.unrouted.iter().any(|n| n == s.name()))
         .collect();
     let sinks = routed.iter().map(|s| s.name().to_string()).collect();
     let update_sinks = routed

@@ -20,7 +20,7 @@ pub use state::{
 const COLUMNS: &str = "feed_id, current_url, etag, last_modified, body_hash, last_poll_at, \
     last_success_at, last_status, last_error, next_due_at, failures, disabled_reason, \
     failing_since, health_reported, refresh_hint_secs, content_generation, items_found, \
-    items_dropped";
+    items_dropped, title";
 
 impl Store {
     /// The stored state of one feed, if it was ever polled.
@@ -76,6 +76,7 @@ fn state_from_row(row: &sqlx::any::AnyRow) -> Result<FeedState, StoreError> {
         content_generation: row.try_get("content_generation")?,
         items_found: row.try_get("items_found")?,
         items_dropped: row.try_get("items_dropped")?,
+        title: row.try_get("title")?,
     })
 }
 
@@ -86,7 +87,7 @@ pub(super) async fn save_state(
 ) -> Result<(), StoreError> {
     // COLUMNS is a constant: the SQL text never contains outside input.
     sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO feeds ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+        "INSERT INTO feeds ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
          ON CONFLICT (feed_id) DO UPDATE SET current_url = excluded.current_url, \
          etag = excluded.etag, last_modified = excluded.last_modified, \
          body_hash = excluded.body_hash, last_poll_at = excluded.last_poll_at, \
@@ -95,7 +96,8 @@ pub(super) async fn save_state(
          failures = excluded.failures, disabled_reason = excluded.disabled_reason, \
          failing_since = excluded.failing_since, health_reported = excluded.health_reported, \
          refresh_hint_secs = excluded.refresh_hint_secs, content_generation = excluded.content_generation, \
-         items_found = excluded.items_found, items_dropped = excluded.items_dropped"
+         items_found = excluded.items_found, items_dropped = excluded.items_dropped, \
+         title = excluded.title"
     )))
     .bind(&state.feed_id)
     .bind(&state.current_url)
@@ -115,6 +117,7 @@ pub(super) async fn save_state(
     .bind(state.content_generation)
     .bind(state.items_found)
     .bind(state.items_dropped)
+    .bind(&state.title)
     .execute(&mut **tx)
     .await?;
     Ok(())

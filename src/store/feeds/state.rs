@@ -54,6 +54,9 @@ pub struct FeedState {
     pub items_found: Option<i64>,
     /// Items that document held that could not be read.
     pub items_dropped: i64,
+    /// The feed's own title, from the last document that had one: the
+    /// name of a feed the config leaves unnamed.
+    pub title: Option<String>,
 }
 
 /// What the sinks were last told about a feed's health, so each run of
@@ -108,6 +111,8 @@ pub struct FetchedContent {
     pub items_dropped: usize,
     /// The feed's own refresh period, if it states one.
     pub refresh_hint: Option<Duration>,
+    /// The feed's own title, if the document has one.
+    pub title: Option<String>,
 }
 
 /// A failed poll: the short status shown for it and the error.
@@ -188,6 +193,9 @@ impl FeedState {
         self.last_status = Some(content.status.to_string());
         self.refresh_hint_secs = content.refresh_hint.map(|d| d.as_secs() as i64);
         self.content_generation += 1;
+        if content.title.is_some() {
+            self.title = content.title;
+        }
         self.succeeded(now_ms)
     }
 

@@ -28,6 +28,7 @@ fn content(etag: &str, hash: &str) -> FetchedContent {
         items_found: 12,
         items_dropped: 1,
         refresh_hint: Some(Duration::from_secs(900)),
+        title: Some("Wire".to_string()),
     }
 }
 
@@ -297,4 +298,17 @@ fn the_health_report_is_stored_as_null_or_unhealthy() {
         health_from_stored(Some("something else".to_string())),
         HealthReport::Unhealthy
     );
+}
+
+#[test]
+fn a_document_without_a_title_keeps_the_feeds_known_title() {
+    let mut state = working(0);
+    state.on_fetched(content("\"v1\"", "h1"), MINUTE);
+    assert_eq!(state.title.as_deref(), Some("Wire"));
+    let untitled = FetchedContent {
+        title: None,
+        ..content("\"v2\"", "h2")
+    };
+    state.on_fetched(untitled, 2 * MINUTE);
+    assert_eq!(state.title.as_deref(), Some("Wire"));
 }
