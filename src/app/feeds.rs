@@ -67,18 +67,8 @@ impl FeedSpec {
                         BacklogMode::Window => Backlog::Within(window),
                     },
                     max_items: feed.max_items.unwrap_or(config.poll.max_items),
-                    unwatched: config
-                        .watches
-                        .iter()
-                        .filter(|w| !w.feed_filter().admits(feed))
-                        .map(|w| w.name.get_ref().clone())
-                        .collect(),
-                    unrouted: config
-                        .sinks
-                        .iter()
-                        .filter(|s| !s.feed_filter().admits(feed))
-                        .map(|s| s.name().to_string())
-                        .collect(),
+                    unwatched: config.lists_not_for(feed),
+                    unrouted: config.sinks_not_for(feed),
                 }
             })
             .collect()

@@ -25,6 +25,8 @@ struct ItemLine<'a> {
     scores: &'a [ListScore],
     /// Lists it matched but for one of their exclude terms.
     vetoed: &'a [Veto],
+    /// Lists it matched that apply to other feeds only (`feeds`/`tags`).
+    other_feeds: Vec<&'a str>,
 }
 
 /// Runs the test command on a URL or a file.
@@ -38,6 +40,12 @@ pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Re
     } else {
         MatchScratch::default()
     };
+    // Tested at a configured feed's URL, the lists that leave that feed
+    // out are shown apart, as the daemon would not alert them.
+    let unwatched = config
+        .feed_at(source)
+        .map(|feed| config.lists_not_for(feed))
+        .unwrap_or_default();
     let mut matching = 0;
     if !json {
         output::line(&format!(
@@ -47,16 +55,26 @@ pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Re
         ))?;
     }
     for item in &parsed.items {
-        let hits = matcher.find_in(item, parsed.language.as_deref(), &mut scratch);
-        let scores = matcher.scores(&scratch);
+        let found = matcher.find_in(item, parsed.language.as_deref(), &mut scratch);
+        let (elsewhere, hits): (Vec<Hit>, Vec<Hit>) =
+            found.into_iter().partition(|h| unwatched.contains(&h.list));
+        let mut other_feeds: Vec<&str> = elsewhere.iter().map(|h| h.list.as_str()).collect();
+        other_feeds.dedup();
+        let mut scores = matcher.scores(&scratch);
+        scores.retain(|score| !unwatched.contains(&score.list));
         let vetoed = matcher.vetoes(&scratch);
         if !hits.is_empty() {
             matching += 1;
         }
         if json {
-            output::line(&json_line(item, &hits, &scores, &vetoed))?;
+            output::line(&json_line(item, &hits, &scores, &vetoed, other_feeds))?;
         } else {
             print_item(item, &hits)?;
+            for list in &other_feeds {
+                output::line(&format!(
+                    "       {list}: matches, but the list's feeds/tags leave this feed out"
+                ))?;
+            }
             for veto in &vetoed {
                 output::line(&format!(
                     "       {}: vetoed by exclude {:?}",
@@ -85,7 +103,13 @@ pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Re
     Ok(())
 }
 
-fn json_line(item: &Item, hits: &[Hit], scores: &[ListScore], vetoed: &[Veto]) -> String {
+fn json_line<'a>(
+    item: &'a Item,
+    hits: &'a [Hit],
+    scores: &'a [ListScore],
+    vetoed: &'a [Veto],
+    other_feeds: Vec<&'a str>,
+) -> String {
     let mut lists: Vec<&str> = hits.iter().map(|h| h.list.as_str()).collect();
     lists.sort_unstable();
     lists.dedup();
@@ -109,6 +133,7 @@ fn json_line(item: &Item, hits: &[Hit], scores: &[ListScore], vetoed: &[Veto]) -
         hits,
         scores,
         vetoed,
+        other_feeds,
     };
     // Serialising plain strings cannot fail; fall back to an empty object.
     serde_json::to_string(&line).unwrap_or_else(|_| "{}".to_string())

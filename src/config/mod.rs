@@ -209,6 +209,32 @@ impl Config {
         feed.interval.unwrap_or(self.poll.interval).0
     }
 
+    /// The watch lists whose `feeds`/`tags` leave `feed` out: its items
+    /// never match them.
+    pub fn lists_not_for(&self, feed: &FeedConfig) -> Vec<String> {
+        self.watches
+            .iter()
+            .filter(|w| !w.feed_filter().admits(feed))
+            .map(|w| w.name.get_ref().clone())
+            .collect()
+    }
+
+    /// The sinks whose `feeds`/`tags` leave `feed` out: its alerts never
+    /// reach them.
+    pub fn sinks_not_for(&self, feed: &FeedConfig) -> Vec<String> {
+        self.sinks
+            .iter()
+            .filter(|s| !s.feed_filter().admits(feed))
+            .map(|s| s.name().to_string())
+            .collect()
+    }
+
+    /// The configured feed polled at `url`, if any.
+    pub fn feed_at(&self, url: &str) -> Option<&FeedConfig> {
+        let url = url::Url::parse(url).ok()?;
+        self.feeds.iter().find(|f| f.url.0 == url)
+    }
+
     /// The state directory, from the config or the environment.
     pub fn state_directory(&self, env: impl Fn(&str) -> Option<String>) -> PathBuf {
         if let Some(dir) = &self.state.directory {

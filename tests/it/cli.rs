@@ -713,4 +713,20 @@ fn watch_lists_and_sinks_take_only_the_feeds_and_tags_they_name() {
         )],
         "the tagged sink took only its feed's alerts"
     );
+    // `test` at a configured feed's URL shows the left-out list apart.
+    let tested = newswatch(&[
+        "test",
+        &server.url("/local.xml"),
+        "--json",
+        "--config",
+        &config.to_string_lossy(),
+    ]);
+    assert!(tested.status.success(), "{}", describe(&tested));
+    let line: serde_json::Value = serde_json::from_slice(&tested.stdout).expect("one JSON line");
+    assert_eq!(line["lists"], serde_json::json!(["everywhere"]), "{line}");
+    assert_eq!(
+        line["other_feeds"],
+        serde_json::json!(["kfor-picked"]),
+        "{line}"
+    );
 }
