@@ -171,6 +171,19 @@ const OPML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </outline>
 </body></opml>"#;
 
+/// `newswatch import-opml --write` of `opml` into `config`, which must succeed.
+fn import_opml_write(config: &str, opml: &std::path::Path) -> std::process::Output {
+    let output = newswatch(&[
+        "import-opml",
+        "--write",
+        "--config",
+        config,
+        &opml.to_string_lossy(),
+    ]);
+    assert!(output.status.success(), "{}", describe(&output));
+    output
+}
+
 fn opml_setup() -> (tempfile::TempDir, String, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("newswatch.toml");
@@ -241,14 +254,7 @@ fn import_opml_write_keeps_the_mode_and_writes_titles_as_strings() {
         ),
     )
     .expect("opml");
-    let output = newswatch(&[
-        "import-opml",
-        "--write",
-        "--config",
-        &config,
-        &opml.to_string_lossy(),
-    ]);
-    assert!(output.status.success(), "{}", describe(&output));
+    let output = import_opml_write(&config, &opml);
     let mode = std::fs::metadata(&config)
         .expect("metadata")
         .permissions()
@@ -551,14 +557,7 @@ fn import_opml_keeps_folders_as_tags_refuses_taken_names_and_export_reads_back()
 </body></opml>"#,
     )
     .expect("opml");
-    let output = newswatch(&[
-        "import-opml",
-        "--write",
-        "--config",
-        &config,
-        &opml.to_string_lossy(),
-    ]);
-    assert!(output.status.success(), "{}", describe(&output));
+    let output = import_opml_write(&config, &opml);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(
