@@ -15,7 +15,8 @@ use crate::sink::{EventKind, SinkConfig};
 use crate::store::{HealthChange, HealthEventKind, NewEvent};
 
 /// The events to record for the health change a poll of `feed` (polled at
-/// `url`) raised at `now`, if any, routed to the sinks that asked.
+/// `url`) raised at `now`, if any, routed to the sinks that asked (and
+/// whose `feeds`/`tags`, if any, take the feed).
 pub fn events(
     change: Option<HealthChange>,
     feed: &FeedSpec,
@@ -47,6 +48,58 @@ pub fn events(
         .iter()
         .filter(|s| s.wants(EventKind::FeedHealth))
         .map(|s| s.name().to_string())
+        // A sink for some feeds only hears of those feeds' health.
+        .filter(|name| !feed.unrouted.contains(name))
         .collect();
     vec![NewEvent { event, sinks }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn health_events_reach_only_sinks_that_take_the_feed() {
+        let config = Config::parse(
+            r#"
+[[feed]]
+url = "https://rts.example/rss"
+tags = ["balkans"]
+
+[[feed]]
+url = "https://wire.example/rss"
+
+[[sink]]
+name = "everything"
+type = "stdout"
+events = ["feed_health"]
+
+[[sink]]
+name = "balkans"
+type = "stdout"
+events = ["feed_health"]
+tags = ["balkans"]
+
+[[sink]]
+name = "alerts-only"
+type = "stdout"
+"#,
+            std::path::Path::new("health.toml"),
+        )
+        .expect("valid config");
+        let feeds = FeedSpec::all(&config);
+        let change = || HealthChange {
+            kind: HealthEventKind::Unhealthy,
+            failing_since_ms: 0,
+            failures: 3,
+            last_error: Some("HTTP 503".into()),
+        };
+        let sinks_for = |feed: &FeedSpec| {
+            let events = events(Some(change()), feed, &feed.id, Utc::now(), &config.sinks);
+            events.into_iter().flat_map(|e| e.sinks).collect::<Vec<_>>()
+        };
+        assert_eq!(sinks_for(&feeds[0]), ["everything", "balkans"]);
+        assert_eq!(sinks_for(&feeds[1]), ["everything"]);
+    }
 }
