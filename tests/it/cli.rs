@@ -254,7 +254,7 @@ fn import_opml_write_keeps_the_mode_and_writes_titles_as_strings() {
         ),
     )
     .expect("opml");
-    let output = import_opml_write(&config, &opml);
+    import_opml_write(&config, &opml);
     let mode = std::fs::metadata(&config)
         .expect("metadata")
         .permissions()
