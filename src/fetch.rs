@@ -1,9 +1,15 @@
 //! Fetching: one HTTP exchange per poll. Conditional GET with the stored
-//! validators, connect/read/total timeouts, a cap on decoded body bytes, and
-//! a User-Agent naming newswatch. Bytes come back untouched: decoding text
-//! is the parser's job.
+//! validators, connect/read/total timeouts, a cap on decoded body bytes, a
+//! User-Agent naming newswatch, and each feed's own headers, credentials
+//! and proxy (`request.rs`, on clients shared per proxy: `clients.rs`).
+//! Bytes come back untouched: decoding text is the parser's job.
 
+mod clients;
+mod request;
+
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -12,8 +18,11 @@ use reqwest::header::{
     LOCATION,
 };
 
-use crate::config::PollConfig;
-use crate::http::{USER_AGENT, client_builder, error_chain, retry_after};
+pub use clients::Clients;
+pub use request::{FeedRequest, secret_problems};
+
+use crate::config::{Config, FeedConfig, HttpSettings, PollConfig};
+use crate::http::{error_chain, retry_after};
 
 /// What a server said about a version of a feed, sent back next time.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -131,15 +140,20 @@ impl FetchError {
     }
 }
 
-/// Why the HTTP client could not be built.
+/// Why the fetcher could not be set up: a client that cannot be built,
+/// or a feed's secret that cannot be read (named, never shown).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot build the HTTP client: {0}")]
+#[error("{0}")]
 pub struct ClientError(String);
 
-/// The fetch stage: one shared HTTP client and the limits from `[poll]`.
+/// The fetch stage: the clients (one per proxy setting), each feed's
+/// request settings, and the limits from `[poll]`.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    /// For a URL that is no configured feed: the `[poll]` settings.
+    defaults: Arc<FeedRequest>,
+    /// Each configured feed's settings, by its configured URL.
+    feeds: Arc<HashMap<String, FeedRequest>>,
     max_body: u64,
     allow_private: bool,
     /// Which addresses count as private (tests swap it).
@@ -147,44 +161,101 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    /// Builds the client: timeouts, redirect limit, compression, User-Agent.
+    /// A fetcher with the `[poll]` settings alone: timeouts, redirect
+    /// limit, compression, User-Agent, default headers and proxy.
     pub fn new(poll: &PollConfig) -> Result<Fetcher, ClientError> {
-        let user_agent = poll
-            .user_agent
-            .clone()
-            .unwrap_or_else(|| USER_AGENT.to_string());
-        let client = client_builder()
-            .user_agent(user_agent)
-            .connect_timeout(poll.connect_timeout.0)
-            .read_timeout(poll.read_timeout.0)
-            .timeout(poll.timeout.0)
-            // Redirects are followed by hand, to learn which were permanent.
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| ClientError(error_chain(&e)))?;
+        let mut clients = Clients::new(poll);
+        let defaults = FeedRequest::resolve(&HttpSettings::of_poll(poll), None, &mut clients)?;
         Ok(Fetcher {
-            client,
+            defaults: Arc::new(defaults),
+            feeds: Arc::new(HashMap::new()),
             max_body: poll.max_body.0,
             allow_private: poll.allow_private,
             is_private: is_private_address,
         })
     }
 
-    /// One conditional GET of `url`, following up to [`MAX_REDIRECTS`]
-    /// redirects.
+    /// A fetcher for a config's feeds, each with its own headers,
+    /// credentials and proxy, on one shared client per proxy setting.
+    pub fn for_config(config: &Config) -> Result<Fetcher, ClientError> {
+        Fetcher::for_feeds(config, &config.feeds)
+    }
+
+    /// [`Fetcher::for_config`] for some of the config's feeds only (the
+    /// others' secrets are not read).
+    pub fn for_feeds<'a>(
+        config: &'a Config,
+        chosen: impl IntoIterator<Item = &'a FeedConfig>,
+    ) -> Result<Fetcher, ClientError> {
+        let mut clients = Clients::new(&config.poll);
+        let defaults =
+            FeedRequest::resolve(&HttpSettings::of_poll(&config.poll), None, &mut clients)?;
+        let mut feeds = HashMap::with_capacity(config.feeds.len());
+        for feed in chosen {
+            let request =
+                FeedRequest::resolve(&config.http_of(feed), Some(&feed.url.0), &mut clients)
+                    .map_err(|e| {
+                        ClientError(format!(
+                            "feed {}: {e}",
+                            crate::redact::public_url(feed.url.as_str())
+                        ))
+                    })?;
+            feeds.insert(feed.url.as_str().to_string(), request);
+        }
+        Ok(Fetcher {
+            defaults: Arc::new(defaults),
+            feeds: Arc::new(feeds),
+            max_body: config.poll.max_body.0,
+            allow_private: config.poll.allow_private,
+            is_private: is_private_address,
+        })
+    }
+
+    /// The same fetcher letting any redirect into private address space
+    /// (for commands a person runs on a URL they chose).
+    pub fn allowing_private(mut self) -> Fetcher {
+        self.allow_private = true;
+        self
+    }
+
+    /// One conditional GET of `url` with the `[poll]` settings.
     pub async fn fetch(
         &self,
         url: &str,
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
-        let mut current = url::Url::parse(url)
+        self.fetch_as(&self.defaults, url, validators).await
+    }
+
+    /// One conditional GET of the configured feed `feed` (its configured
+    /// URL), now at `url`, with its own settings (the `[poll]` settings
+    /// for a URL that is no configured feed).
+    pub async fn fetch_feed(
+        &self,
+        feed: &str,
+        url: &str,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
+        let settings = self.feeds.get(feed).unwrap_or(&self.defaults);
+        self.fetch_as(settings, url, validators).await
+    }
+
+    /// One conditional GET of `url` with `settings`, following up to
+    /// [`MAX_REDIRECTS`] redirects.
+    async fn fetch_as(
+        &self,
+        settings: &FeedRequest,
+        url: &str,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
+        let start = url::Url::parse(url)
             .map_err(|e| FetchError::Redirect(format!("invalid URL {url}: {e}")))?;
+        let mut current = start.clone();
         let mut all_permanent = true;
         let mut went_private = false;
         let started_private = self.resolves_private(&current).await;
         for hop in 0..=MAX_REDIRECTS {
-            let mut response = self.request(current.as_str(), validators).await?;
+            let mut response = self.request(settings, &current, &start, validators).await?;
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 if hop == MAX_REDIRECTS {
@@ -244,10 +315,12 @@ impl Fetcher {
 
     async fn request(
         &self,
-        url: &str,
+        settings: &FeedRequest,
+        url: &url::Url,
+        start: &url::Url,
         validators: &Validators,
     ) -> Result<reqwest::Response, FetchError> {
-        let mut request = self.client.get(url).header(
+        let mut request = settings.client.get(url.as_str()).header(
             reqwest::header::ACCEPT,
             "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
         );
@@ -257,7 +330,12 @@ impl Fetcher {
         if let Some(modified) = &validators.last_modified {
             request = request.header(IF_MODIFIED_SINCE, modified);
         }
-        request.send().await.map_err(FetchError::from_reqwest)
+        // Last: a configured header (`Accept`) replaces ours.
+        settings
+            .apply(request, url, start)
+            .send()
+            .await
+            .map_err(FetchError::from_reqwest)
     }
 }
 

@@ -72,7 +72,10 @@ impl App {
     /// cannot be built).
     pub fn build(config: Config, store: Store) -> anyhow::Result<App> {
         let matcher = Arc::new(Matcher::new(&config.watches, &config.entities)?);
-        let fetcher = Fetcher::new(&config.poll)?;
+        let fetcher = Fetcher::for_config(&config)?;
+        for warning in config.clear_text_credentials() {
+            tracing::warn!("{warning}");
+        }
         let mut context = PollContext::new(
             fetcher,
             matcher,
@@ -363,6 +366,7 @@ pub fn preflight(config: &Config) -> Result<(), ConfigError> {
         })
         .collect::<Vec<_>>();
     let mut errors = errors;
+    errors.extend(feed_secret_problems(config));
     if let Err(message) = endpoint_token(config) {
         let (line, column) = config.http_place;
         errors.push(ConfigError::Invalid {
@@ -373,6 +377,32 @@ pub fn preflight(config: &Config) -> Result<(), ConfigError> {
         });
     }
     ConfigError::all(errors)
+}
+
+/// The secrets of `[poll]` and of each feed (header values, basic auth
+/// passwords) that cannot be read, each at its table; the errors name
+/// where a secret was looked for, never what it is.
+fn feed_secret_problems(config: &Config) -> Vec<ConfigError> {
+    let at = |(line, column): (usize, usize), message: String| ConfigError::Invalid {
+        path: config.path.clone(),
+        line,
+        column,
+        message,
+    };
+    let defaults = crate::fetch::secret_problems(&config.poll.headers, None)
+        .into_iter()
+        .map(|problem| at(config.poll_place, format!("[poll] {problem}")));
+    let feeds = config
+        .feeds
+        .iter()
+        .zip(&config.feed_places)
+        .flat_map(|(feed, &place)| {
+            let url = crate::redact::public_url(feed.url.as_str());
+            crate::fetch::secret_problems(&feed.headers, feed.basic_auth.as_ref())
+                .into_iter()
+                .map(move |problem| at(place, format!("feed {url}: {problem}")))
+        });
+    defaults.chain(feeds).collect()
 }
 
 /// The endpoint's token, read from where `[http]` says; an endpoint on an

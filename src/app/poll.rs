@@ -161,7 +161,7 @@ impl PollContext {
         let fetch_started = std::time::Instant::now();
         let fetched = self
             .fetcher
-            .fetch(&state.current_url, &validators(&state))
+            .fetch_feed(&feed.id, &state.current_url, &validators(&state))
             .await;
         metrics().fetch_took(fetch_started.elapsed());
         let mut attempt = match fetched {

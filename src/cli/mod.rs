@@ -1,5 +1,6 @@
 //! The command line: `run`, `once`, `check`, `test`, `feeds`, `alerts`,
-//! `stories`, `backtest`, `search`, `redeliver`, `sinks` and `import-opml`,
+//! `stories`, `backtest`, `search`, `redeliver`, `sinks`, `import-opml` and
+//! `discover`,
 //! and how each maps onto the library (and which store access it needs).
 //! Exit codes: 0 fine, 78 bad config (EX_CONFIG), 75 `once` done in part
 //! (EX_TEMPFAIL: feeds failed or deliveries pending), 1 any other failure
@@ -9,6 +10,7 @@ mod backtest;
 mod check;
 mod demo;
 mod demo_feed;
+mod discover;
 mod feeds;
 mod opml;
 mod outbox;
@@ -24,7 +26,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::app::{App, Until};
-use crate::config::{Config, ConfigError, locate};
+use crate::config::{Config, ConfigError, PollConfig, locate};
 use crate::service;
 use crate::service::heartbeat::Heartbeat;
 use crate::store::Access;
@@ -187,6 +189,16 @@ pub enum Command {
     /// Print the configured feeds as an OPML document (to import into a
     /// feed reader); each feed sits in the folders its tags name.
     ExportOpml,
+    /// Find the feeds a web page advertises (<link rel="alternate"> of RSS,
+    /// Atom and JSON feeds) and print them as [[feed]] entries; say so if
+    /// the URL is a feed already. Exits 1 if the page advertises none. Uses
+    /// the [poll] limits, User-Agent and proxy of the config when there is
+    /// one (not its headers), and follows redirects into private address
+    /// space ([poll] allow_private is for the daemon's feeds).
+    Discover {
+        /// The page's URL (http/https).
+        url: String,
+    },
     /// Fetch or read one feed and show which items match which lists and
     /// why. Stores and delivers nothing.
     Test {
@@ -276,6 +288,11 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Secret => return secret::run(),
         Command::Demo { dir, port, every } => return demo::run(dir, *port, every.0),
+        Command::Discover { url } => {
+            let poll = poll_settings(cli.config.as_deref())?;
+            service::init_logging(false);
+            return runtime()?.block_on(discover::run(&poll, url));
+        }
         _ => {}
     }
     let path = locate(cli.config.as_deref())?;
@@ -345,7 +362,18 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
         Command::ExportOpml => opml::export(&config),
         Command::Secret => secret::run(),
         Command::Demo { dir, port, every } => demo::run(&dir, port, every.0),
+        Command::Discover { url } => runtime()?.block_on(discover::run(&config.poll, &url)),
         Command::Run => runtime()?.block_on(daemon(&path, config)),
+    }
+}
+
+/// The `[poll]` settings of the config, or the defaults when there is no
+/// config file (a command that needs none, like `discover`).
+fn poll_settings(explicit: Option<&std::path::Path>) -> Result<PollConfig, Failure> {
+    match locate(explicit) {
+        Ok(path) => Ok(Config::load(&path)?.poll),
+        Err(ConfigError::NotFound { .. }) => Ok(PollConfig::default()),
+        Err(error) => Err(error.into()),
     }
 }
 

@@ -71,7 +71,7 @@ pub fn run(config: &Config, file: &Path, write: bool) -> Result<(), Failure> {
         });
     }
     if !write {
-        for line in toml_entries(&fresh, file)?.lines() {
+        for line in toml_entries(&fresh, imported_from(file))?.lines() {
             output::line(line)?;
         }
         return Ok(());
@@ -142,13 +142,21 @@ pub fn subscriptions(bytes: &[u8]) -> Result<Vec<Subscription>, String> {
     Ok(found)
 }
 
+/// The comment above the first imported feed: the file's name, made one
+/// line whatever it holds.
+fn imported_from(file: &Path) -> impl Fn(usize) -> Option<String> {
+    let from = crate::text::plain::collapse_whitespace(&file.display().to_string());
+    move |index| (index == 0).then(|| format!("Imported from {from}"))
+}
+
 /// The `[[feed]]` tables for the subscriptions, added to `document`
-/// through a TOML writer: an outline's title can hold any character and
-/// stays one string value.
+/// through a TOML writer: a title from an OPML file or a web page can
+/// hold any character and stays one string value. `comment` gives the
+/// one-line comment above each entry (by index), if any.
 fn add_feeds(
     document: &mut DocumentMut,
     subscriptions: &[Subscription],
-    file: &Path,
+    comment: impl Fn(usize) -> Option<String>,
 ) -> Result<(), Failure> {
     let feeds = document
         .entry("feed")
@@ -165,22 +173,21 @@ fn add_feeds(
             let tags: toml_edit::Array = sub.tags.iter().map(String::as_str).collect();
             table.insert("tags", value(tags));
         }
-        if index == 0 {
-            // The file's name, made one line whatever it holds.
-            let from = crate::text::plain::collapse_whitespace(&file.display().to_string());
-            table
-                .decor_mut()
-                .set_prefix(format!("\n# Imported from {from}\n"));
+        if let Some(comment) = comment(index) {
+            table.decor_mut().set_prefix(format!("\n# {comment}\n"));
         }
         feeds.push(table);
     }
     Ok(())
 }
 
-/// The new feeds as a TOML text of their own.
-fn toml_entries(subscriptions: &[Subscription], file: &Path) -> Result<String, Failure> {
+/// The feeds as a TOML text of their own.
+pub(super) fn toml_entries(
+    subscriptions: &[Subscription],
+    comment: impl Fn(usize) -> Option<String>,
+) -> Result<String, Failure> {
     let mut document = DocumentMut::new();
-    add_feeds(&mut document, subscriptions, file)?;
+    add_feeds(&mut document, subscriptions, comment)?;
     Ok(document.to_string())
 }
 
@@ -258,7 +265,7 @@ fn append_to_config(
     let at = |e: &dyn std::fmt::Display| anyhow::anyhow!("{}: {e}", path.display());
     let current = std::fs::read_to_string(path).map_err(|e| at(&e))?;
     let mut document: DocumentMut = current.parse().map_err(|e| at(&e))?;
-    add_feeds(&mut document, subscriptions, file)?;
+    add_feeds(&mut document, subscriptions, imported_from(file))?;
     let updated = document.to_string();
     Config::parse(&updated, path)?;
     replace_file(path, updated.as_bytes()).map_err(|e| at(&e))?;

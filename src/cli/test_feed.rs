@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
 use crate::matcher::{MatchScratch, Matcher, Veto};
 use crate::model::{Hit, Item, ListScore, rfc3339};
-use crate::parse::parse_feed;
+use crate::parse::{ParseError, parse_feed};
 
 /// One line of `--json` output.
 #[derive(Serialize)]
@@ -32,8 +32,11 @@ struct ItemLine<'a> {
 /// Runs the test command on a URL or a file.
 pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Result<(), Failure> {
     let (bytes, base, content_type) = load(config, source).await?;
-    let parsed = parse_feed(&bytes, &base, content_type.as_deref())
-        .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
+    let parsed = parse_feed(&bytes, &base, content_type.as_deref()).map_err(|e| match e {
+        // Names the URL itself.
+        ParseError::HtmlPage(message) => anyhow::anyhow!(message),
+        e => anyhow::anyhow!("{source}: {e}"),
+    })?;
     let matcher = Matcher::new(&config.watches, &config.entities).map_err(anyhow::Error::from)?;
     let mut scratch = if explain {
         MatchScratch::explaining()
@@ -162,8 +165,16 @@ fn print_item(item: &Item, hits: &[Hit]) -> Result<(), Failure> {
 /// Content-Type if it was fetched.
 async fn load(config: &Config, source: &str) -> Result<(Vec<u8>, String, Option<String>), Failure> {
     if source.starts_with("http://") || source.starts_with("https://") {
-        let fetcher = Fetcher::new(&config.poll).map_err(anyhow::Error::from)?;
-        return match fetcher.fetch(source, &Validators::default()).await {
+        // A configured feed is fetched with its own headers and proxy.
+        let configured = url::Url::parse(source)
+            .ok()
+            .and_then(|url| config.feeds.iter().find(|feed| feed.url.0 == url));
+        let fetcher = Fetcher::for_feeds(config, configured).map_err(anyhow::Error::from)?;
+        let feed = configured.map_or(source, |feed| feed.url.as_str());
+        return match fetcher
+            .fetch_feed(feed, source, &Validators::default())
+            .await
+        {
             Ok(FetchOutcome::Fetched(body)) => Ok((body.bytes, body.final_url, body.content_type)),
             Ok(FetchOutcome::NotModified(_)) => {
                 Err(anyhow::anyhow!("{source}: unexpected 304").into())

@@ -9,8 +9,8 @@ use std::ops::Range;
 use super::error::closest;
 use super::load::{Located, RawConfig};
 use super::{
-    DaemonConfig, DedupConfig, FeedConfig, FeedFilter, Findings, HttpConfig, MIN_STUCK_AFTER,
-    PollConfig, SignalsConfig, ranges,
+    DaemonConfig, DedupConfig, FeedConfig, FeedFilter, Findings, HeaderSettings, HttpConfig,
+    MIN_STUCK_AFTER, PollConfig, SignalsConfig, feed_http, ranges,
 };
 use crate::sink::SinkConfig;
 
@@ -121,6 +121,32 @@ impl Checker<'_, '_> {
             );
         }
         self.in_range(located, "[poll]", ranges::poll(poll));
+        self.http_settings(located, "[poll]", &poll.headers, poll.user_agent.as_deref());
+    }
+
+    /// The HTTP settings a table (`[poll]` or a `[[feed]]`) sets itself:
+    /// each bad header at its name, values never repeated.
+    fn http_settings<T>(
+        &mut self,
+        located: &Located<'_, T>,
+        what: &str,
+        headers: &HeaderSettings,
+        user_agent: Option<&str>,
+    ) {
+        for (name, value) in &headers.0 {
+            if let Some(problem) = feed_http::header_problem(name, value) {
+                self.report(located.key_in("headers", name), format!("{what} {problem}"));
+            }
+        }
+        for name in feed_http::repeated_headers(headers) {
+            self.report(
+                located.key_in("headers", name),
+                format!("{what} header {name} is given twice"),
+            );
+        }
+        if let Some(problem) = user_agent.and_then(feed_http::user_agent_problem) {
+            self.report(located.at("user_agent"), format!("{what} {problem}"));
+        }
     }
 
     fn http(&mut self, located: &Located<'_, HttpConfig>) {
@@ -232,6 +258,24 @@ impl Checker<'_, '_> {
                 self.report(located.at("tags"), format!("feed {url}: a tag is empty"));
             }
             self.in_range(located, &format!("feed {url}:"), ranges::feed(feed));
+            let what = format!("feed {url}:");
+            self.http_settings(located, &what, &feed.headers, feed.user_agent.as_deref());
+            if let Some(auth) = &feed.basic_auth {
+                if let Some(problem) = auth.problem() {
+                    self.report(located.at("basic_auth"), format!("{what} {problem}"));
+                }
+                if feed
+                    .headers
+                    .0
+                    .keys()
+                    .any(|n| n.eq_ignore_ascii_case("authorization"))
+                {
+                    self.report(
+                        located.at("basic_auth"),
+                        format!("{what} set basic_auth or an Authorization header, not both"),
+                    );
+                }
+            }
         }
     }
 

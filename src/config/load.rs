@@ -46,6 +46,17 @@ impl<T> Located<'_, T> {
             .or_else(|| self.span.clone())
     }
 
+    /// Where the key `inner` of the table `key` is written (a header's
+    /// name in `headers`); else where `key` is.
+    pub(super) fn key_in(&self, key: &str, inner: &str) -> Option<Range<usize>> {
+        self.table
+            .and_then(|table| table.get(key))
+            .and_then(|value| value.get_ref().as_table())
+            .and_then(|table| table.iter().find(|(name, _)| name.get_ref() == inner))
+            .map(|(name, _)| name.span())
+            .or_else(|| self.at(key))
+    }
+
     /// Where `text` is written in the array `key`; else where `key` is.
     pub(super) fn element(&self, key: &str, text: &str) -> Option<Range<usize>> {
         self.table

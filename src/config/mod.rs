@@ -9,6 +9,7 @@
 mod check;
 mod error;
 mod feed_filter;
+mod feed_http;
 mod load;
 mod ranges;
 mod sections;
@@ -25,6 +26,10 @@ pub use crate::units::{ByteSize, CronSchedule, HumanDuration, parse_http_url};
 use error::Findings;
 pub use error::{ConfigError, line_column};
 pub use feed_filter::FeedFilter;
+pub use feed_http::{
+    BasicAuth, HeaderSettings, HeaderValueSetting, HttpSettings, ProxySetting, in_clear_text,
+    is_secret_header,
+};
 pub use sections::{
     ArchiveConfig, BacklogMode, DaemonConfig, DedupConfig, HttpConfig, ListenAddress, LogFormat,
     PollConfig, SignalsConfig, StateConfig,
@@ -75,6 +80,11 @@ pub struct Config {
     /// Where `[http]` starts (1:1 without one), for what its pre-flight
     /// finds (a token that cannot be read).
     pub http_place: (usize, usize),
+    /// Where `[poll]` starts (1:1 without one), for a default header's
+    /// secret that cannot be read.
+    pub poll_place: (usize, usize),
+    /// Where each feed's table starts, for its secrets that cannot be read.
+    pub feed_places: Vec<(usize, usize)>,
 }
 
 /// `[[feed]]`: one feed to poll.
@@ -105,6 +115,20 @@ pub struct FeedConfig {
     /// feeds by (`tags = [...]`).
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Extra request headers, over those of `[poll] headers` (this
+    /// feed's keys win).
+    #[serde(default)]
+    pub headers: HeaderSettings,
+    /// Overrides `[poll] user_agent` for this feed.
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    /// Credentials sent as `Authorization: Basic` (this feed only: one
+    /// site's password is never a default for every feed).
+    #[serde(default)]
+    pub basic_auth: Option<BasicAuth>,
+    /// Overrides `[poll] proxy` for this feed.
+    #[serde(default)]
+    pub proxy: Option<ProxySetting>,
 }
 
 impl FeedConfig {
@@ -181,9 +205,11 @@ impl Config {
         let raw = load::read(document.get_ref(), &mut findings);
         check::check(&raw, &mut findings);
         findings.finish()?;
-        let http_place = raw.http.start().map_or((1, 1), |at| line_column(text, at));
+        let place = |start: Option<usize>| start.map_or((1, 1), |at| line_column(text, at));
         Ok(Config {
-            http_place,
+            http_place: place(raw.http.start()),
+            poll_place: place(raw.poll.start()),
+            feed_places: raw.feeds.iter().map(|f| place(f.start())).collect(),
             path: path.to_path_buf(),
             state: raw.state.value,
             poll: raw.poll.value,
@@ -195,13 +221,14 @@ impl Config {
             feeds: raw.feeds.into_iter().map(|f| f.value).collect(),
             watches: raw.watches.into_iter().map(|w| w.value).collect(),
             entities: raw.entities.into_iter().map(|e| e.value).collect(),
-            sink_places: raw
-                .sinks
-                .iter()
-                .map(|s| s.start().map_or((1, 1), |at| line_column(text, at)))
-                .collect(),
+            sink_places: raw.sinks.iter().map(|s| place(s.start())).collect(),
             sinks: raw.sinks.into_iter().map(|s| s.value).collect(),
         })
+    }
+
+    /// The HTTP settings of a feed, with the `[poll]` defaults applied.
+    pub fn http_of<'a>(&'a self, feed: &'a FeedConfig) -> HttpSettings<'a> {
+        HttpSettings::of_feed(feed, &self.poll)
     }
 
     /// The poll interval of a feed (its own, else the default).

@@ -38,6 +38,12 @@ pub struct PollConfig {
     pub max_body: ByteSize,
     /// The User-Agent header; default names newswatch and its version.
     pub user_agent: Option<String>,
+    /// Request headers every feed sends (a feed's own `headers` add to
+    /// them and win on the same name).
+    pub headers: super::HeaderSettings,
+    /// The proxy of every feed that sets none; `None`: the environment's
+    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`).
+    pub proxy: Option<super::ProxySetting>,
     /// Whether a feed on a public address may redirect to a loopback,
     /// private or link-local one (default no: a feed must not make the
     /// daemon reach into the network it runs in).
@@ -88,6 +94,8 @@ impl Default for PollConfig {
             max_body: ByteSize(10 << 20),
             allow_private: false,
             user_agent: None,
+            headers: super::HeaderSettings::default(),
+            proxy: None,
             startup_spread: HumanDuration::secs(60),
             per_host: 2,
             max_backoff: HumanDuration::secs(6 * 3600),

@@ -57,7 +57,7 @@ fn strip_tags(html: &str) -> String {
 }
 
 /// Index of the '>' ending a tag, honouring quoted attribute values.
-fn tag_end(tag: &str) -> Option<usize> {
+pub(crate) fn tag_end(tag: &str) -> Option<usize> {
     let mut quote: Option<char> = None;
     for (index, ch) in tag.char_indices() {
         match (quote, ch) {
@@ -71,7 +71,8 @@ fn tag_end(tag: &str) -> Option<usize> {
     None
 }
 
-fn tag_name(tag: &str) -> String {
+/// A tag's element name, lowercased (`/a` and `A href=..` are both "a").
+pub(crate) fn tag_name(tag: &str) -> String {
     tag.trim_start_matches('/')
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric())
@@ -81,7 +82,7 @@ fn tag_name(tag: &str) -> String {
 
 /// Skips past `</name>` (ASCII case-insensitive); everything if it never
 /// closes. Linear in what it skips: it never copies or rescans the rest.
-fn skip_element<'a>(rest: &'a str, name: &str) -> &'a str {
+pub(crate) fn skip_element<'a>(rest: &'a str, name: &str) -> &'a str {
     let bytes = rest.as_bytes();
     let mut from = 0;
     while let Some(at) = rest[from..].find("</").map(|i| from + i) {

@@ -7,6 +7,7 @@
 //! feed-rs falls short, a lenient reading recovers the items it missed
 //! (see [`parse_feed`]).
 
+pub mod alternates;
 mod census;
 mod dates;
 mod decode;
@@ -64,8 +65,32 @@ impl ParsedFeed {
 
 /// Why a feed could not be parsed (the feed is named by the caller).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot parse feed: {0}")]
-pub struct ParseError(String);
+pub enum ParseError {
+    /// Not a feed that can be read.
+    #[error("cannot parse feed: {0}")]
+    Invalid(String),
+    /// An HTML page: the message names the feeds it advertises and
+    /// `newswatch discover` (see [`alternates::html_page_message`]).
+    #[error("{0}")]
+    HtmlPage(String),
+}
+
+impl ParseError {
+    fn reason(&self) -> &str {
+        match self {
+            ParseError::Invalid(reason) | ParseError::HtmlPage(reason) => reason,
+        }
+    }
+}
+
+/// Whether the HTTP Content-Type names an HTML page.
+fn is_html_type(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|t| {
+        let essence = t.split(';').next().unwrap_or("").trim();
+        essence.eq_ignore_ascii_case("text/html")
+            || essence.eq_ignore_ascii_case("application/xhtml+xml")
+    })
+}
 
 /// Parses feed bytes fetched from (or read for) `feed_url`. `content_type`
 /// is the HTTP header (its charset is used when the document names none).
@@ -83,6 +108,11 @@ pub fn parse_feed(
     let now = Utc::now();
     let decoded = to_utf8(bytes, content_type);
     let text: &str = &decoded.text;
+    if alternates::looks_like_html(text) {
+        return Err(ParseError::HtmlPage(alternates::html_page_message(
+            text, feed_url,
+        )));
+    }
     let is_json = text.trim_start().starts_with('{');
     let book = DateBook::new(now);
     let strict = parse_strict(text, feed_url, is_json, &book);
@@ -109,7 +139,7 @@ pub fn parse_feed(
         (strict, Some(scan)) if lenient_count > 0 => {
             let shortfall = match &strict {
                 Ok(_) => format!("feed-rs read {strict_count} of {expected} items"),
-                Err(error) => error.0.clone(),
+                Err(error) => error.reason().to_string(),
             };
             let mut parsed = from_lenient(scan, feed_url);
             parsed.recovered = lenient_count - strict_count;
@@ -117,6 +147,13 @@ pub fn parse_feed(
             parsed
         }
         (Ok((feed, repaired)), _) => from_strict(feed, repaired, feed_url, &book),
+        // A page served as HTML that starts unlike one (a fragment, a
+        // stray line before the doctype) is still a page.
+        (Err(_), _) if is_html_type(content_type) => {
+            return Err(ParseError::HtmlPage(alternates::html_page_message(
+                text, feed_url,
+            )));
+        }
         (Err(error), _) => return Err(error),
     };
     if !is_json && parsed.recovered == 0 && parsed.items.iter().any(|i| i.title.is_empty()) {
@@ -219,7 +256,7 @@ fn parse_utf8(
     book: &DateBook,
 ) -> Result<feed_rs::model::Feed, ParseError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ParseError("the document is empty".into()));
+        return Err(ParseError::Invalid("the document is empty".into()));
     }
     let parse = || {
         feed_rs::parser::Builder::new()
@@ -233,14 +270,14 @@ fn parse_utf8(
     // The daemon never panics on input: should the parser library panic
     // on some document, that document is one parse error.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)) {
-        Ok(parsed) => parsed.map_err(|e| ParseError(e.to_string())),
+        Ok(parsed) => parsed.map_err(|e| ParseError::Invalid(e.to_string())),
         Err(panic) => {
             let reason = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown".to_string());
-            Err(ParseError(format!(
+            Err(ParseError::Invalid(format!(
                 "the parser failed on this document ({reason})"
             )))
         }

@@ -1,5 +1,6 @@
-//! Secrets for sinks (webhook signing keys, bot tokens): read from an
-//! environment variable, a file, or a systemd credential, and never shown:
+//! Secrets for sinks (webhook signing keys, bot tokens) and feeds (header
+//! tokens, basic auth passwords): read from an environment variable, a
+//! file, or a systemd credential, and never shown:
 //! [`Secret`] prints as `***` in `Debug`, and errors name where the secret
 //! was looked for, never what it is.
 
@@ -27,6 +28,35 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Where a secret comes from, as a table of its own in the config:
+/// `{ secret_env = "NAME" }`, `{ secret_file = "/path" }` or
+/// `{ credential = "NAME" }` (a feed's header value). Names where the
+/// secret is, never the secret, so it may print.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretRef {
+    /// An environment variable holding the secret.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// A file holding the secret.
+    #[serde(default)]
+    pub secret_file: Option<PathBuf>,
+    /// A systemd credential holding the secret.
+    #[serde(default)]
+    pub credential: Option<String>,
+}
+
+impl SecretRef {
+    /// The source, borrowed.
+    pub fn source(&self) -> SecretSource<'_> {
+        SecretSource {
+            secret_env: self.secret_env.as_deref(),
+            secret_file: self.secret_file.as_deref(),
+            credential: self.credential.as_deref(),
+        }
+    }
+}
+
 /// Where a sink's secret comes from, borrowed from the sink's settings
 /// (`secret_env`, `secret_file`, `credential`): at most one of these.
 #[derive(Debug, Clone, Copy, Default)]
@@ -44,6 +74,22 @@ impl SecretSource<'_> {
     /// Whether any source is configured.
     pub fn is_set(&self) -> bool {
         self.secret_env.is_some() || self.secret_file.is_some() || self.credential.is_some()
+    }
+
+    /// Checks the settings without I/O: exactly one source, for a value
+    /// that is nothing but its secret (a header value, a password).
+    pub fn validate_one(&self) -> Result<(), String> {
+        self.validate()?;
+        if !self.is_set() {
+            return Err("set one of secret_env, secret_file and credential".into());
+        }
+        Ok(())
+    }
+
+    /// The secret, which must be configured ([`SecretSource::validate_one`]).
+    pub fn load_required(&self) -> Result<Secret, String> {
+        self.load()?
+            .ok_or_else(|| "set one of secret_env, secret_file and credential".to_string())
     }
 
     /// Checks the settings without I/O: at most one source.

@@ -8,6 +8,7 @@
 #[path = "../../../bench/genfeeds/mod.rs"]
 pub mod genfeeds;
 pub mod hostile;
+pub mod proxy;
 pub mod skip;
 
 pub use skip::service_missing;
