@@ -34,7 +34,7 @@ pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Re
     let (bytes, base, content_type) = load(config, source).await?;
     let parsed = parse_feed(&bytes, &base, content_type.as_deref()).map_err(|e| match e {
         // Names the URL itself.
-        ParseError::HtmlPage(message) => anyhow::anyhow!(message),
+        page @ ParseError::HtmlPage(_) => anyhow::anyhow!(page),
         e => anyhow::anyhow!("{source}: {e}"),
     })?;
     let matcher = Matcher::new(&config.watches, &config.entities).map_err(anyhow::Error::from)?;

@@ -67,7 +67,9 @@ impl FeedRequest {
         start: &url::Url,
     ) -> reqwest::RequestBuilder {
         let request = request.header(reqwest::header::USER_AGENT, self.user_agent.clone());
-        if self.may_carry_headers(url, self.home.as_ref().unwrap_or(start)) {
+        if !self.headers.is_empty()
+            && self.may_carry_headers(url, self.home.as_ref().unwrap_or(start))
+        {
             request.headers(self.headers.clone())
         } else {
             request
@@ -79,8 +81,8 @@ impl FeedRequest {
     /// https. A redirect elsewhere (another site, a CDN) gets none of the
     /// feed's credentials, as browsers and curl do.
     fn may_carry_headers(&self, url: &url::Url, home: &url::Url) -> bool {
-        let same_host = url.host_str().map(str::to_ascii_lowercase)
-            == home.host_str().map(str::to_ascii_lowercase);
+        // Parsed hosts are lowercase already.
+        let same_host = url.host() == home.host();
         let downgrade = home.scheme() == "https" && url.scheme() != "https";
         same_host && !downgrade
     }

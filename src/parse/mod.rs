@@ -71,7 +71,7 @@ pub enum ParseError {
     Invalid(String),
     /// An HTML page: the message names the feeds it advertises and
     /// `newswatch discover` (see [`alternates::html_page_message`]).
-    #[error("{0}")]
+    #[error("cannot parse feed: {0}")]
     HtmlPage(String),
 }
 
