@@ -149,6 +149,28 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// A feed's own HTTP settings, and its basic auth.
+    fn feed_http(&mut self, located: &Located<'_, FeedConfig>, what: &str) {
+        let feed = &located.value;
+        self.http_settings(located, what, &feed.headers, feed.user_agent.as_deref());
+        let Some(auth) = &feed.basic_auth else {
+            return;
+        };
+        if let Some(problem) = auth.problem() {
+            self.report(located.at("basic_auth"), format!("{what} {problem}"));
+        }
+        let names = feed.headers.0.keys();
+        if names
+            .into_iter()
+            .any(|n| n.eq_ignore_ascii_case("authorization"))
+        {
+            self.report(
+                located.at("basic_auth"),
+                format!("{what} set basic_auth or an Authorization header, not both"),
+            );
+        }
+    }
+
     fn http(&mut self, located: &Located<'_, HttpConfig>) {
         if !(1..=4096).contains(&located.value.max_connections) {
             self.report(
@@ -258,24 +280,7 @@ impl Checker<'_, '_> {
                 self.report(located.at("tags"), format!("feed {url}: a tag is empty"));
             }
             self.in_range(located, &format!("feed {url}:"), ranges::feed(feed));
-            let what = format!("feed {url}:");
-            self.http_settings(located, &what, &feed.headers, feed.user_agent.as_deref());
-            if let Some(auth) = &feed.basic_auth {
-                if let Some(problem) = auth.problem() {
-                    self.report(located.at("basic_auth"), format!("{what} {problem}"));
-                }
-                if feed
-                    .headers
-                    .0
-                    .keys()
-                    .any(|n| n.eq_ignore_ascii_case("authorization"))
-                {
-                    self.report(
-                        located.at("basic_auth"),
-                        format!("{what} set basic_auth or an Authorization header, not both"),
-                    );
-                }
-            }
+            self.feed_http(located, &format!("feed {url}:"));
         }
     }
 

@@ -466,6 +466,37 @@ mod tests {
     }
 
     #[test]
+    fn basic_auth_and_an_authorization_header_conflict_and_poll_has_no_basic_auth() {
+        let parse = |text: &str| {
+            crate::config::Config::parse(text, std::path::Path::new("t.toml"))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let error = parse(
+            "[[feed]]\nurl = \"https://a.example/\"\nheaders = { Authorization = \"Bearer x\" }\n\
+             basic_auth = { username = \"u\", secret_env = \"P\" }\n",
+        )
+        .expect_err("conflict");
+        assert!(
+            error.contains("t.toml:4:") && error.contains("not both"),
+            "{error}"
+        );
+        let error =
+            parse("[[feed]]\nurl = \"https://a.example/\"\nbasic_auth = { username = \"u\" }\n")
+                .expect_err("no password source");
+        assert!(error.contains("set one of secret_env"), "{error}");
+        let error = parse("[poll]\nbasic_auth = { username = \"u\", secret_env = \"P\" }\n")
+            .expect_err("feeds only");
+        assert!(error.contains("unknown field `basic_auth`"), "{error}");
+        // A feed's basic auth replaces an Authorization header from [poll].
+        parse(
+            "[poll]\nheaders = { Authorization = \"Bearer x\" }\n[[feed]]\nurl = \"https://a.example/\"\n\
+             basic_auth = { username = \"u\", secret_env = \"P\" }\n",
+        )
+        .expect("valid");
+    }
+
+    #[test]
     fn clear_text_means_plain_http_beyond_loopback() {
         let url = |u: &str| url::Url::parse(u).expect("url");
         assert!(in_clear_text(&url("http://feeds.example/rss")));
