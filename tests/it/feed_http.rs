@@ -191,13 +191,20 @@ async fn credentials_do_not_follow_a_redirect_to_another_host() {
     );
 }
 
+/// A server with an RSS feed at each path, a proxy, and a directory for
+/// the config.
+fn feeds_and_a_proxy(paths: &[&str]) -> (TestServer, TestProxy, tempfile::TempDir) {
+    let server = TestServer::start();
+    for path in paths {
+        server.serve_fixture(path, "rss2.xml", "application/rss+xml");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    (server, TestProxy::start(), dir)
+}
+
 #[test]
 fn a_feed_goes_through_its_configured_proxy_with_the_proxys_credentials() {
-    let server = TestServer::start();
-    server.serve_fixture("/via.xml", "rss2.xml", "application/rss+xml");
-    server.serve_fixture("/direct.xml", "rss2.xml", "application/rss+xml");
-    let proxy = TestProxy::start();
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, proxy, dir) = feeds_and_a_proxy(&["/via.xml", "/direct.xml"]);
     let tail = format!(
         "[[feed]]\nurl = {:?}\nproxy = \"http://scout:PROXYSECRET@{}\"\n\n[[feed]]\nurl = {:?}\n",
         server.url("/via.xml"),
@@ -242,11 +249,7 @@ fn a_feed_goes_through_its_configured_proxy_with_the_proxys_credentials() {
 
 #[test]
 fn the_environment_proxy_carries_feeds_but_not_past_no_proxy_or_proxy_off() {
-    let server = TestServer::start();
-    server.serve_fixture("/env.xml", "rss2.xml", "application/rss+xml");
-    server.serve_fixture("/off.xml", "rss2.xml", "application/rss+xml");
-    let proxy = TestProxy::start();
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, proxy, dir) = feeds_and_a_proxy(&["/env.xml", "/off.xml"]);
     let tail = format!(
         "[[feed]]\nurl = {:?}\n\n[[feed]]\nurl = {:?}\nproxy = \"none\"\n",
         server.url("/env.xml"),
