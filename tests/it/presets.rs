@@ -31,6 +31,7 @@ fn alert(id: &str, title: &str) -> Alert {
             term: "KFOR".into(),
             field: "title".into(),
             snippet: "**KFOR** says it will act".into(),
+            matched: None,
         }],
         detected_at: "2026-11-28T09:16:02Z".into(),
         item_key: "0f4c9a0b3d1e2f4a5b6c7d8e9f0a1b2c".into(),
