@@ -154,16 +154,15 @@ impl Visitor for Literals {
                 self.edits
                     .push((span_range(&literal.span), regex_syntax::escape(&folded)));
             }
-            ClassSetItem::Range(range) => {
+            ClassSetItem::Range(range)
                 if changed_by_folding(range.start.c).is_some()
-                    || changed_by_folding(range.end.c).is_some()
-                {
-                    return Err(format!(
-                        "the range {:?}-{:?} names letters the folded text the regex reads never has \
-                         (it is lower case Latin without diacritics); write the folded letters",
-                        range.start.c, range.end.c
-                    ));
-                }
+                    || changed_by_folding(range.end.c).is_some() =>
+            {
+                return Err(format!(
+                    "the range {:?}-{:?} names letters the folded text the regex reads never has \
+                     (it is lower case Latin without diacritics); write the folded letters",
+                    range.start.c, range.end.c
+                ));
             }
             _ => {}
         }
