@@ -122,15 +122,10 @@ fn print_item(item: &Item, hits: &[Hit]) -> Result<(), Failure> {
     }
     output::line(&format!("  +  [{}] {}", lists.join(", "), item.title))?;
     for hit in hits {
-        // A regex term is shown as written, between its slashes, with the
-        // text it matched.
-        let term = match &hit.matched {
-            Some(matched) => format!("{} matched {matched:?}", hit.term),
-            None => format!("{:?}", hit.term),
-        };
         output::line(&format!(
-            "       {} / {term} in {}: {}",
+            "       {} / {} in {}: {}",
             hit.list,
+            output::term(&hit.term, hit.matched.as_deref()),
             hit.field.as_str(),
             hit.snippet
         ))?;
