@@ -406,41 +406,6 @@ fn a_taken_endpoint_port_says_how_to_change_it_or_turn_it_off() {
 }
 
 #[test]
-fn test_says_which_exclude_term_vetoed_which_list() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (config, feed) = crate::support::test_config_and_feed(
-        dir.path(),
-        "\n[[watch]]\nname = \"kfor\"\nterms = [\"KFOR\"]\n\
-         exclude = [\"KFOR-TV\", \"Oklahoma\"]\n\n[[watch]]\nname = \"oklahoma\"\nterms = [\"Oklahoma\"]\n",
-        "<item><title>KFOR-TV weather for Oklahoma City</title><guid>a</guid></item>\
-         <item><title>KFOR troops in Zvecan</title><guid>b</guid></item>",
-    );
-    let text = newswatch(&["test", &feed, "--config", &config]);
-    assert!(text.status.success(), "{}", describe(&text));
-    let stdout = String::from_utf8_lossy(&text.stdout);
-    assert!(
-        stdout.contains("  +  [oklahoma] KFOR-TV weather for Oklahoma City\n"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("       kfor: vetoed by exclude \"KFOR-TV\"\n"),
-        "the first exclude that hit: {stdout}"
-    );
-    assert_eq!(stdout.matches("vetoed").count(), 1, "{stdout}");
-
-    let json = newswatch(&["test", &feed, "--json", "--config", &config]);
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON"))
-        .collect();
-    assert_eq!(
-        lines[0]["vetoed"],
-        serde_json::json!([{ "list": "kfor", "exclude": "KFOR-TV" }])
-    );
-    assert_eq!(lines[1]["vetoed"], serde_json::json!([]));
-}
-
-#[test]
 fn test_shows_the_regex_term_and_the_text_it_matched() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (config, feed) = crate::support::test_config_and_feed(
@@ -481,4 +446,39 @@ fn test_shows_the_regex_term_and_the_text_it_matched() {
         })
     );
     assert_eq!(lines[1]["hits"], serde_json::json!([]));
+}
+
+#[test]
+fn test_says_which_exclude_term_vetoed_which_list() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (config, feed) = crate::support::test_config_and_feed(
+        dir.path(),
+        "\n[[watch]]\nname = \"kfor\"\nterms = [\"KFOR\"]\n\
+         exclude = [\"KFOR-TV\", \"Oklahoma\"]\n\n[[watch]]\nname = \"oklahoma\"\nterms = [\"Oklahoma\"]\n",
+        "<item><title>KFOR-TV weather for Oklahoma City</title><guid>a</guid></item>\
+         <item><title>KFOR troops in Zvecan</title><guid>b</guid></item>",
+    );
+    let text = newswatch(&["test", &feed, "--config", &config]);
+    assert!(text.status.success(), "{}", describe(&text));
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        stdout.contains("  +  [oklahoma] KFOR-TV weather for Oklahoma City\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("       kfor: vetoed by exclude \"KFOR-TV\"\n"),
+        "the first exclude that hit: {stdout}"
+    );
+    assert_eq!(stdout.matches("vetoed").count(), 1, "{stdout}");
+
+    let json = newswatch(&["test", &feed, "--json", "--config", &config]);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(
+        lines[0]["vetoed"],
+        serde_json::json!([{ "list": "kfor", "exclude": "KFOR-TV" }])
+    );
+    assert_eq!(lines[1]["vetoed"], serde_json::json!([]));
 }
