@@ -187,3 +187,19 @@ fn hundred_queries_config() -> String {
 fn fold_and_match_with_100_queries(bencher: Bencher) {
     fold_and_match(bencher, &matcher_from(&hundred_queries_config()));
 }
+
+/// The shipped config plus a list of three regex terms (unit numbers,
+/// distances, a word-bounded name), the case regexes are for: only this
+/// list's regexes run, on the fields it searches.
+fn regex_terms_config() -> String {
+    format!(
+        "{}\n[[watch]]\nname = \"regexes\"\nfields = [\"title\", \"summary\"]\n\
+         terms = [{{ regex = 'KFOR\\s*-?\\s*\\d+' }}, {{ regex = '\\d{{1,3}}\\s*(?:km|kilometara)' }}, {{ regex = '\\bvu[cč]i[cć]\\w*' }}]\n",
+        shipped_config()
+    )
+}
+
+#[divan::bench]
+fn fold_and_match_with_regex_terms(bencher: Bencher) {
+    fold_and_match(bencher, &matcher_from(&regex_terms_config()));
+}

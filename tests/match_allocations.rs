@@ -42,7 +42,7 @@ static GLOBAL: Counting = Counting;
 
 #[test]
 fn matching_items_that_miss_allocates_nothing() {
-    // The shipped lists, and query lists of every shape beside them.
+    // The shipped lists, query lists of every shape and a regex beside them.
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/newswatch.toml");
     let shipped = std::fs::read_to_string(&path).expect("shipped config");
     let text = format!(
@@ -50,7 +50,8 @@ fn matching_items_that_miss_allocates_nothing() {
          variants = [{{ term = \"Mitrovica\", forms = \"sr,sq\" }}, \"Митровица\"]\n\
          \n[[watch]]\nname = \"troops\"\n\
          query = '(KFOR OR NATO) NEAR/6 (troop* OR vojsk*) NOT title:(football OR \"Serie A\")'\n\
-         \n[[watch]]\nname = \"north\"\nquery = '@mitrovica ONEAR/3 sever* OR \"northern Kosovo\"'\n"
+         \n[[watch]]\nname = \"north\"\nquery = '@mitrovica ONEAR/3 sever* OR \"northern Kosovo\"'\n\
+         \n[[watch]]\nname = \"units\"\nterms = [{{ regex = 'KFOR\\s*-?\\s*\\d+' }}]\n"
     );
     let config = Config::parse(&text, &path).expect("config with queries");
     let matcher = Matcher::new(&config.watches, &config.entities).expect("matcher");

@@ -47,6 +47,9 @@ pub(super) struct FoundHit {
     term: String,
     field: &'static str,
     snippet: String,
+    /// For a regex term: the text it matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matched: Option<String>,
 }
 
 impl Found {
@@ -66,6 +69,7 @@ impl Found {
                     term: hit.term.clone(),
                     field: hit.field.as_str(),
                     snippet: hit.snippet.clone(),
+                    matched: hit.matched.clone(),
                 })
                 .collect(),
         }
@@ -81,8 +85,10 @@ impl Found {
         )];
         for hit in &self.hits {
             lines.push(format!(
-                "      {:?} in {}: {}",
-                hit.term, hit.field, hit.snippet
+                "      {} in {}: {}",
+                output::term(&hit.term, hit.matched.as_deref()),
+                hit.field,
+                hit.snippet
             ));
         }
         lines

@@ -20,3 +20,12 @@ pub fn line(text: &str) -> Result<(), Failure> {
         ))),
     }
 }
+
+/// A hit's term in a listing: quoted as written, or a regex term between
+/// its slashes with the text it matched.
+pub fn term(term: &str, matched: Option<&str>) -> String {
+    match matched {
+        Some(matched) => format!("{term} matched {matched:?}"),
+        None => format!("{term:?}"),
+    }
+}

@@ -151,9 +151,9 @@ fn print_item(item: &Item, hits: &[Hit]) -> Result<(), Failure> {
     output::line(&format!("  +  [{}] {}", lists.join(", "), item.title))?;
     for hit in hits {
         output::line(&format!(
-            "       {} / {:?} in {}: {}",
+            "       {} / {} in {}: {}",
             hit.list,
-            hit.term,
+            output::term(&hit.term, hit.matched.as_deref()),
             hit.field.as_str(),
             hit.snippet
         ))?;

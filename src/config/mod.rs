@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use crate::matcher::watch::{
-    DetailedTerm, Diacritics, EntityConfig, TermConfig, TermMode, WatchConfig,
+    DetailedTerm, Diacritics, EntityConfig, RegexTerm, TermConfig, TermMode, WatchConfig,
 };
 pub use crate::units::{ByteSize, CronSchedule, HumanDuration, parse_http_url};
 use error::Findings;

@@ -75,16 +75,36 @@ impl Checker<'_, '_> {
                     format!("entity {name:?} has no variants"),
                 );
             }
+            for variant in &entity.variants {
+                if variant.get_ref().regex().is_some() {
+                    self.report(
+                        Some(variant.span()),
+                        format!(
+                            "entity {name:?}: a variant cannot be a regex; put it in a list's terms"
+                        ),
+                    );
+                }
+            }
             self.terms_not_empty(&format!("entity {name:?}"), &entity.variants);
         }
         names
     }
 
     /// Every term folds to something, and its `forms` are languages we
-    /// have tables for, for a term in word mode with any diacritics.
+    /// have tables for, for a term in word mode with any diacritics; a
+    /// regex term compiles, within its size, and cannot match empty text.
     fn terms_not_empty(&mut self, whose: &str, terms: &[Spanned<TermConfig>]) {
         for term in terms {
             let text = term.get_ref().text();
+            if let Some(source) = term.get_ref().regex() {
+                if let Err(error) = crate::matcher::regex_term::compile(source) {
+                    self.report(
+                        Some(term.span()),
+                        format!("{whose}: regex {source:?}: {error}"),
+                    );
+                }
+                continue;
+            }
             if fold(text).trim().is_empty() {
                 self.report(
                     Some(term.span()),
@@ -407,6 +427,43 @@ mod tests {
             "[[watch]]\nname = \"a\"\nterms = [{ term = \"Kosovo\", forms = \"sr\", diacritics = \"exact\" }]\n",
         );
         assert!(message.contains("do not combine"), "{message}");
+    }
+
+    #[test]
+    fn bad_regex_terms_are_errors_at_their_line() {
+        let (line, column, message) =
+            error_of("[[watch]]\nname = \"a\"\nterms = [\"x\",\n  { regex = 'KFOR\\s*(\\d+' }]\n");
+        assert_eq!((line, column), (4, 3), "{message}");
+        assert_eq!(
+            message,
+            "watch list \"a\": regex \"KFOR\\\\s*(\\\\d+\": unclosed group (at character 8)"
+        );
+        let (line, _, message) = error_of(
+            "[[watch]]\nname = \"a\"\nterms = [\"x\"]\nexclude = [\n  \"y\",\n  { regex = '\\d*' },\n]\n",
+        );
+        assert_eq!(line, 6, "{message}");
+        assert!(message.contains("can match empty text"), "{message}");
+        let (line, _, message) =
+            error_of("[[watch]]\nname = \"a\"\nterms = [{ regex = '\\w{1,900}' }]\n");
+        assert_eq!(line, 3, "{message}");
+        assert!(message.contains("KiB"), "{message}");
+        let (line, _, message) = error_of(
+            "[[entity]]\nname = \"kfor\"\nvariants = [\"KFOR\", { regex = 'kfor\\d' }]\n\n\
+             [[watch]]\nname = \"a\"\nquery = '@kfor'\n",
+        );
+        assert_eq!(line, 3, "{message}");
+        assert!(message.contains("cannot be a regex"), "{message}");
+    }
+
+    #[test]
+    fn good_regex_terms_parse_with_their_weight() {
+        let config = Config::parse(
+            "[[watch]]\nname = \"a\"\nthreshold = 2\nterms = [\"x\", { regex = 'kfor\\s*\\d+', weight = 2 }]\n",
+            Path::new("w.toml"),
+        )
+        .expect("valid");
+        let term = config.watches[0].terms[1].get_ref();
+        assert_eq!((term.regex(), term.weight()), (Some(r"kfor\s*\d+"), 2.0));
     }
 
     #[test]

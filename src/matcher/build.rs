@@ -1,7 +1,9 @@
 //! Building a [`Matcher`]: every term, exclude term and query leaf of
 //! every list folded into a pattern; the patterns' targets grouped by how
 //! a raw match is checked; and the search that finds them (word starts,
-//! or one automaton when a substring term needs every byte read).
+//! or one automaton when a substring term needs every byte read). Regex
+//! terms are compiled apart, each distinct one once, with a group of its
+//! own.
 
 use aho_corasick::{AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
@@ -9,7 +11,10 @@ use super::compile::compile_query;
 use super::term::Term;
 use super::watch::{EntityConfig, TermConfig, TermMode, WatchConfig};
 use super::word_search::WordSearch;
-use super::{Group, Matcher, MatcherError, Role, Search, Target, WatchList, fold, term_of};
+use super::{
+    Group, Matcher, MatcherError, RegexSearch, Role, Search, Target, WatchList, fold, regex_term,
+    term_of,
+};
 
 impl Matcher {
     /// Compiles validated watch lists and the entities their queries name.
@@ -27,6 +32,8 @@ impl Matcher {
                     targets.push(vec![target]);
                 }
             };
+        // Each distinct regex with its targets and the fields they search.
+        let mut regex_targets: Vec<(&str, Vec<Target>, u8)> = Vec::new();
         let mut lists = Vec::with_capacity(watches.len());
         let mut slots = 0;
         for (list, watch) in watches.iter().enumerate() {
@@ -43,16 +50,24 @@ impl Matcher {
                 (Role::Exclude, &watch.exclude, &excludes),
             ] {
                 for (term, config) in configs.iter().enumerate() {
-                    let pattern = compiled[term].pattern_of(config.get_ref());
-                    add(
-                        pattern,
-                        Target {
-                            list,
-                            term,
-                            role,
-                            promotes: false,
-                        },
-                    );
+                    let target = Target {
+                        list,
+                        term,
+                        role,
+                        promotes: false,
+                    };
+                    if let Some(source) = config.get_ref().regex() {
+                        let fields = field_bits(watch);
+                        match regex_targets.iter_mut().find(|(s, _, _)| *s == source) {
+                            Some((_, targets, bits)) => {
+                                targets.push(target);
+                                *bits |= fields;
+                            }
+                            None => regex_targets.push((source, vec![target], fields)),
+                        }
+                        continue;
+                    }
+                    add(compiled[term].pattern_of(config.get_ref()), target);
                 }
             }
             let mut query_terms = Vec::new();
@@ -82,10 +97,7 @@ impl Matcher {
                 .collect();
             lists.push(WatchList {
                 name: watch.name.get_ref().clone(),
-                fields: watch
-                    .fields()
-                    .iter()
-                    .fold(0, |bits, f| bits | 1 << f.index()),
+                fields: field_bits(watch),
                 min_hits: watch.min_hits(),
                 require,
                 first_slot: slots,
@@ -141,6 +153,17 @@ impl Matcher {
             }
             pattern_groups.push((first, groups.len()));
         }
+        let mut regexes = Vec::with_capacity(regex_targets.len());
+        for (source, targets, fields) in regex_targets {
+            let regex = regex_term::compile(source)
+                .map_err(|e| MatcherError(format!("regex {source:?}: {e}")))?;
+            regexes.push(RegexSearch {
+                regex,
+                group: groups.len(),
+                fields,
+            });
+            groups.push(Group { targets });
+        }
         let slot_lists = lists
             .iter()
             .enumerate()
@@ -155,8 +178,17 @@ impl Matcher {
             order,
             slots,
             fields,
+            regexes,
         })
     }
+}
+
+/// The fields a list searches, a bit per field.
+fn field_bits(watch: &WatchConfig) -> u8 {
+    watch
+        .fields()
+        .iter()
+        .fold(0, |bits, f| bits | 1 << f.index())
 }
 
 /// Orders lists so that each follows the lists it requires.

@@ -82,6 +82,11 @@ pub(super) fn compile_query(
                     })?;
                 for variant in &entity.variants {
                     let variant = variant.get_ref();
+                    if variant.regex().is_some() {
+                        return Err(MatcherError(format!(
+                            "entity @{name}: a variant cannot be a regex"
+                        )));
+                    }
                     if variant.forms().is_some() {
                         let mut term = Term::of(variant, TermMode::Word);
                         term.written = spec.written.clone();

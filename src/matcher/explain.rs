@@ -3,9 +3,9 @@
 //! hit), the score of a weighted list, and a query's tree with each node's
 //! result for `newswatch test --explain`.
 
-use super::query;
-use super::{MatchScratch, Matcher, snippet};
+use super::{MatchScratch, Matcher, query, regex_term, snippet};
 use crate::model::{Field, Hit, Item, ListScore};
+use crate::text::clip::clip;
 use crate::text::fold;
 
 /// A list an item matched but for one of its exclude terms.
@@ -92,15 +92,19 @@ impl Matcher {
                 continue;
             }
             let list = &self.lists[list_index];
-            let term = &list.terms[slot - list.first_slot].written;
+            let term = &list.terms[slot - list.first_slot];
             Self::push_hit(
                 &mut hits,
                 item,
                 scratch,
                 &mut snippets,
-                (&list.name, term),
+                (&list.name, &term.written),
                 (field, start..end),
-                false,
+                if term.regex {
+                    Shown::WithMatch
+                } else {
+                    Shown::AsFound
+                },
             );
         }
         // A query list: each leaf that can make it hold and hit, at its
@@ -132,7 +136,7 @@ impl Matcher {
                         &mut snippets,
                         (&list.name, written),
                         (Field::ALL[o.field], o.start..o.end),
-                        true,
+                        Shown::WholeWord,
                     );
                 }
             }
@@ -165,12 +169,12 @@ impl Matcher {
         snippets: &mut Vec<Snippet>,
         (list, term): (&str, &str),
         (field, folded): (Field, std::ops::Range<usize>),
-        whole_word: bool,
+        shown: Shown,
     ) {
         let source = item.field(field);
         // A query's prefix hit is shown as the whole word it starts.
         let text = scratch.fields[field.index()].as_str();
-        let word_end = if whole_word {
+        let word_end = if shown == Shown::WholeWord {
             folded.end
                 + text[folded.end..]
                     .find(|c: char| !fold::is_word_char(c))
@@ -179,6 +183,12 @@ impl Matcher {
             folded.end
         };
         let place = folded.start..word_end;
+        let matched = (shown == Shown::WithMatch).then(|| {
+            let range = scratch.fields[field.index()].original_range(place.clone(), source);
+            let mut matched = String::new();
+            snippet::push_collapsed(&mut matched, &source[range]);
+            clip(matched.trim(), regex_term::MATCHED_CHARS)
+        });
         let snippet = match snippets
             .iter()
             .find(|s| s.field == field && s.place == place)
@@ -191,7 +201,7 @@ impl Matcher {
                     hit: hits.len(),
                 });
                 let range = scratch.fields[field.index()].original_range(place, source);
-                snippet(source, range)
+                snippet::snippet(source, range)
             }
         };
         hits.push(Hit {
@@ -199,8 +209,20 @@ impl Matcher {
             term: term.to_string(),
             field,
             snippet,
+            matched,
         });
     }
+}
+
+/// How a hit is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// As the term found it.
+    AsFound,
+    /// As the whole word it starts (a query's prefix).
+    WholeWord,
+    /// As found, with the text it matched (a regex).
+    WithMatch,
 }
 
 /// Where a snippet was made: the hit that carries it.

@@ -10,7 +10,9 @@
 //! and a phrase's further words are checked after its first. List rules
 //! (exclude, min_hits, weights and threshold, fields, require) are applied
 //! to the per-list counts afterwards, and a query (`query/`) is evaluated
-//! only for lists where one of its words hit.
+//! only for lists where one of its words hit. Regex terms (`regex_term`)
+//! are not patterns: each runs on the folded fields its lists search,
+//! and only when some list has one.
 
 mod build;
 mod compile;
@@ -18,6 +20,7 @@ mod explain;
 pub use explain::Veto;
 pub mod forms;
 pub mod query;
+pub mod regex_term;
 mod rules;
 pub mod search;
 mod snippet;
@@ -28,7 +31,7 @@ mod word_search;
 use aho_corasick::AhoCorasick;
 
 pub use crate::text::fold::{self, Folded, fold};
-pub use snippet::snippet;
+pub use snippet::{marked_parts, snippet};
 
 use crate::model::{Field, Hit, Item};
 use compile::{CompiledQuery, QueryTerms};
@@ -150,6 +153,18 @@ pub struct Matcher {
     slot_lists: Vec<usize>,
     /// Fields any list searches (bit per field).
     fields: u8,
+    /// The regex terms, each run once per field for all its targets.
+    regexes: Vec<RegexSearch>,
+}
+
+/// One distinct regex of the lists' terms and exclude terms.
+#[derive(Debug, Clone)]
+struct RegexSearch {
+    regex: regex::Regex,
+    /// Its group of targets (after the patterns' groups).
+    group: usize,
+    /// Fields the lists that have it search (bit per field).
+    fields: u8,
 }
 
 /// Reusable per-task buffers, so matching allocates nothing per item
@@ -248,7 +263,7 @@ impl Matcher {
                 &mut scratch.candidate,
                 &mut scratch.candidates,
             );
-            self.scan(folded, source, |group, start, end| {
+            let mut on_hit = |group: usize, start: usize, end: usize| {
                 let mut query_hit = false;
                 for target in &self.groups[group].targets {
                     let list = &self.lists[target.list];
@@ -287,7 +302,9 @@ impl Matcher {
                         end,
                     });
                 }
-            });
+            };
+            self.scan(folded, source, &mut on_hit);
+            self.scan_regexes(folded.as_str(), Some(field), &mut on_hit);
         }
         if scratch.explaining {
             for (index, list) in self.lists.iter().enumerate() {
@@ -310,7 +327,7 @@ impl Matcher {
     pub fn for_each_raw_hit<'a>(&'a self, text: &str, mut each: impl FnMut(RawHit<'a>)) {
         let mut folded = Folded::default();
         folded.fold_from(text);
-        self.scan(&folded, text, |group, start, end| {
+        let mut on_hit = |group: usize, start: usize, end: usize| {
             for &target in &self.groups[group].targets {
                 let term = self.term(target);
                 each(RawHit {
@@ -322,7 +339,38 @@ impl Matcher {
                     end,
                 });
             }
-        });
+        };
+        self.scan(&folded, text, &mut on_hit);
+        self.scan_regexes(folded.as_str(), None, &mut on_hit);
+    }
+
+    /// Runs each regex term on folded `text` (of `field`: only the regexes
+    /// of lists that search it; `None`: all) and reports its hits as
+    /// [`Matcher::scan`] reports a group's: in a field, only the first
+    /// (what the lists keep of a term), else every one.
+    fn scan_regexes(
+        &self,
+        text: &str,
+        field: Option<Field>,
+        mut each: impl FnMut(usize, usize, usize),
+    ) {
+        for search in &self.regexes {
+            match field {
+                Some(field) => {
+                    if search.fields & (1 << field.index()) == 0 {
+                        continue;
+                    }
+                    if let Some(found) = search.regex.find(text) {
+                        each(search.group, found.start(), found.end());
+                    }
+                }
+                None => {
+                    for found in search.regex.find_iter(text) {
+                        each(search.group, found.start(), found.end());
+                    }
+                }
+            }
+        }
     }
 
     /// Searches `folded` (the folding of `source`) for every pattern;

@@ -52,8 +52,19 @@ pub fn snippet(source: &str, hit: std::ops::Range<usize>) -> String {
     out
 }
 
+/// The parts of a snippet in order, each with whether it is a hit (between
+/// `**` markers), for displays that mark hits their own way. Feed text
+/// with `**` of its own only moves the marks: every part is still text.
+pub fn marked_parts(snippet: &str) -> impl Iterator<Item = (&str, bool)> {
+    snippet
+        .split("**")
+        .enumerate()
+        .map(|(n, part)| (part, n % 2 == 1))
+        .filter(|(part, _)| !part.is_empty())
+}
+
 /// Appends `text` with each whitespace run as one space.
-fn push_collapsed(out: &mut String, text: &str) {
+pub(super) fn push_collapsed(out: &mut String, text: &str) {
     let mut last_space = out.ends_with(' ');
     let mut rest = text;
     while let Some(at) = rest.find(char::is_whitespace) {

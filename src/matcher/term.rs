@@ -22,6 +22,9 @@ pub(super) struct Term {
     /// With `forms`: the pattern is the stem, and the rest of the word
     /// must be one of the language's endings.
     pub(super) forms: Option<FormTerm>,
+    /// A regex term: found by its regex, not by a pattern (its hits carry
+    /// the text they matched).
+    pub(super) regex: bool,
 }
 
 impl Term {
@@ -29,7 +32,10 @@ impl Term {
     /// pattern).
     pub(super) fn of(config: &TermConfig, default: TermMode) -> Term {
         Term {
-            written: config.text().to_string(),
+            written: match config.regex() {
+                Some(source) => super::regex_term::written(source),
+                None => config.text().to_string(),
+            },
             mode: config.mode(default),
             marks: (config.diacritics() == Diacritics::Exact)
                 .then(|| fold::marked_letters(config.text())),
@@ -37,6 +43,7 @@ impl Term {
             forms: config
                 .forms()
                 .map(|langs| FormTerm::new(&folded_term(config), langs)),
+            regex: config.regex().is_some(),
         }
     }
 
@@ -64,6 +71,7 @@ impl Term {
             marks,
             rest: words.iter().skip(1).cloned().collect(),
             forms: None,
+            regex: false,
         };
         (term, first)
     }

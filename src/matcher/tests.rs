@@ -339,3 +339,107 @@ fn the_word_start_search_finds_what_the_automaton_finds() {
     }
     assert!(matched > 1000, "{matched} of 3000 items matched");
 }
+
+const REGEXES: &str = r#"
+[[watch]]
+name = "units"
+terms = ["Kosovo Force", { regex = "KFOR\\s*-?\\s*\\d+" }]
+exclude = [{ regex = "\\bKFOR[- ]TV\\b" }]
+
+[[watch]]
+name = "bounded"
+fields = ["title"]
+terms = [{ regex = "\\bkfor\\b" }]
+"#;
+
+#[test]
+fn regex_terms_match_the_folded_text_and_show_what_they_matched() {
+    let m = matcher(REGEXES);
+    let mut scratch = MatchScratch::default();
+    // (title, what the regex matched, as shown: whitespace collapsed).
+    for (title, matched) in [
+        ("Kfor-12 arrives in Zvečan", "Kfor-12"),
+        ("КФОР 12 у Звечану", "КФОР 12"),
+        ("New rotation: KFOR\u{00A0} –  7 soldiers", "KFOR – 7"),
+    ] {
+        let hits = m.find(&item(title, "", ""), &mut scratch);
+        let hit = hits
+            .iter()
+            .find(|h| h.list == "units")
+            .unwrap_or_else(|| panic!("{title}: {hits:?}"));
+        assert_eq!(hit.term, r"/KFOR\s*-?\s*\d+/", "{title}");
+        assert_eq!(hit.matched.as_deref(), Some(matched), "{title}");
+        assert!(hit.snippet.contains(&format!("**{matched}**")), "{hit:?}");
+    }
+    for title in ["KFOR troops", "KFOR-a", "KFORM 12"] {
+        let hits = m.find(&item(title, "", ""), &mut scratch);
+        assert!(hits.iter().all(|h| h.list != "units"), "{title}: {hits:?}");
+    }
+    // Other terms keep their `matched` empty.
+    let hits = m.find(&item("Kosovo Force", "", ""), &mut scratch);
+    assert_eq!(
+        (hits[0].term.as_str(), hits[0].matched.as_deref()),
+        ("Kosovo Force", None)
+    );
+}
+
+#[test]
+fn regex_word_boundaries_and_fields_hold() {
+    let m = matcher(REGEXES);
+    assert!(lists_hit(&m, "The workforce grew").is_empty());
+    assert_eq!(lists_hit(&m, "KFOR’s patrol"), ["bounded"]);
+    assert_eq!(lists_hit(&m, "Патрола КФОР-а"), ["bounded"]);
+    // "bounded" searches titles only: its regex never hit the summary.
+    assert!(lists_hit_item(&m, &item("Weather", "KFOR patrols", "")).is_empty());
+}
+
+#[test]
+fn a_regex_exclude_vetoes_and_says_so() {
+    let m = matcher(REGEXES);
+    let mut scratch = MatchScratch::default();
+    let hits = m.find(&item("KFOR-TV: KFOR 12 on patrol", "", ""), &mut scratch);
+    assert!(hits.iter().all(|h| h.list != "units"), "{hits:?}");
+    assert_eq!(
+        m.vetoes(&scratch),
+        [Veto {
+            list: "units".into(),
+            exclude: r"/\bKFOR[- ]TV\b/".into()
+        }]
+    );
+}
+
+#[test]
+fn raw_hits_include_every_regex_hit() {
+    let m = matcher(REGEXES);
+    let text = "KFOR 1 and KFOR-2";
+    let folded = fold(text);
+    let mut seen = Vec::new();
+    m.for_each_raw_hit(text, |hit| {
+        if hit.list == "units" && !hit.exclude {
+            seen.push(&folded[hit.start..hit.end]);
+        }
+    });
+    assert_eq!(seen, ["kfor 1", "kfor-2"]);
+}
+
+#[test]
+fn lists_without_regex_terms_run_no_regex() {
+    assert!(matcher(LISTS).regexes.is_empty());
+    // One regex shared by two lists is compiled and run once.
+    let shared = matcher(
+        "[[watch]]\nname = \"a\"\nterms = [{ regex = 'kfor\\d' }]\n\
+         [[watch]]\nname = \"b\"\nterms = [{ regex = 'kfor\\d' }, \"x\"]\n",
+    );
+    assert_eq!(shared.regexes.len(), 1);
+    assert_eq!(lists_hit(&shared, "KFOR7"), ["a", "b"]);
+}
+
+#[test]
+fn regex_terms_weigh_towards_a_threshold() {
+    let m = matcher(
+        "[[watch]]\nname = \"w\"\nthreshold = 3\n\
+         terms = [{ regex = 'kfor\\s*\\d+', weight = 2 }, \"patrol\"]\n",
+    );
+    assert!(lists_hit(&m, "KFOR 12 arrives").is_empty());
+    assert_eq!(lists_hit(&m, "KFOR 12 on patrol"), ["w"]);
+}

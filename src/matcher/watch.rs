@@ -110,7 +110,8 @@ impl WatchConfig {
     }
 }
 
-/// One term: a plain string, or `{ term = "...", mode = "prefix" }`.
+/// One term: a plain string, `{ term = "...", mode = "prefix" }`, or
+/// `{ regex = "..." }`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum TermConfig {
@@ -118,6 +119,21 @@ pub enum TermConfig {
     Plain(String),
     /// A term with its own mode.
     Detailed(DetailedTerm),
+    /// A regular expression, for what words and phrases cannot say.
+    Regex(RegexTerm),
+}
+
+/// A regular-expression term: run on the folded text, case-insensitively,
+/// its literals folded too (see `matcher::regex_term`). Terms and exclude
+/// lists take it; entity variants do not.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegexTerm {
+    /// The pattern as the operator writes it.
+    pub regex: String,
+    /// Its weight towards the list's `threshold` (default 1).
+    #[serde(default)]
+    pub weight: Option<f64>,
 }
 
 /// The table form of a term.
@@ -141,18 +157,27 @@ pub struct DetailedTerm {
 }
 
 impl TermConfig {
-    /// The term as written.
+    /// The term as written (a regex term's pattern).
     pub fn text(&self) -> &str {
         match self {
             TermConfig::Plain(text) => text,
             TermConfig::Detailed(detailed) => &detailed.term,
+            TermConfig::Regex(regex) => &regex.regex,
+        }
+    }
+
+    /// A regex term's pattern; `None` for other terms.
+    pub fn regex(&self) -> Option<&str> {
+        match self {
+            TermConfig::Regex(regex) => Some(&regex.regex),
+            TermConfig::Plain(_) | TermConfig::Detailed(_) => None,
         }
     }
 
     /// Whether the term's diacritics must match as written.
     pub fn diacritics(&self) -> Diacritics {
         match self {
-            TermConfig::Plain(_) => Diacritics::Any,
+            TermConfig::Plain(_) | TermConfig::Regex(_) => Diacritics::Any,
             TermConfig::Detailed(detailed) => detailed.diacritics,
         }
     }
@@ -161,7 +186,7 @@ impl TermConfig {
     /// config checked the codes).
     pub fn forms(&self) -> Option<super::forms::FormLangs> {
         match self {
-            TermConfig::Plain(_) => None,
+            TermConfig::Plain(_) | TermConfig::Regex(_) => None,
             TermConfig::Detailed(detailed) => detailed
                 .forms
                 .as_deref()
@@ -174,14 +199,17 @@ impl TermConfig {
         match self {
             TermConfig::Plain(_) => 1.0,
             TermConfig::Detailed(detailed) => detailed.weight.unwrap_or(1.0),
+            TermConfig::Regex(regex) => regex.weight.unwrap_or(1.0),
         }
     }
 
-    /// The term's mode, given the list's default.
+    /// The term's mode, given the list's default (a regex says its own
+    /// boundaries, with `\b`: it may hit anywhere).
     pub fn mode(&self, default: TermMode) -> TermMode {
         match self {
             TermConfig::Plain(_) => default,
             TermConfig::Detailed(detailed) => detailed.mode.unwrap_or(default),
+            TermConfig::Regex(_) => TermMode::Substring,
         }
     }
 }

@@ -129,6 +129,9 @@ pub struct Hit {
     pub field: Field,
     /// The original text around the hit, with the hit marked `**like this**`.
     pub snippet: String,
+    /// For a regex term: the original text it matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
 }
 
 /// One alert: what the sinks receive, and what the store keeps.
@@ -217,6 +220,9 @@ pub struct AlertHit {
     pub field: String,
     /// Original text around the hit, hit marked `**like this**`.
     pub snippet: String,
+    /// For a regex term: the original text it matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
 }
 
 impl Alert {
@@ -259,6 +265,7 @@ impl Alert {
                     term: h.term.clone(),
                     field: h.field.as_str().to_string(),
                     snippet: h.snippet.clone(),
+                    matched: h.matched.clone(),
                 })
                 .collect(),
             detected_at: rfc3339(detected_at),
@@ -483,6 +490,7 @@ mod tests {
                 term: format!("term number {n} of a very long list"),
                 field: Field::Summary,
                 snippet: format!("…some context before the **term number {n}** and some after…"),
+                matched: None,
             })
             .collect();
         let alert = Alert::new(

@@ -6,11 +6,14 @@
 //! is, and how it can fail.
 
 mod config;
+mod discord;
 mod exec;
 mod file;
+mod markup;
 pub mod presets;
 pub mod secret;
 pub mod sign;
+mod slack;
 mod stdout;
 pub mod text;
 mod webhook;

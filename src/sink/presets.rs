@@ -1,12 +1,14 @@
 //! Webhook bodies: our alert JSON, or the shape each chat service expects
 //! (Slack and Mattermost, Discord, Microsoft Teams, ntfy, Telegram), or a
 //! user's minijinja template. Alerts, feed-health events and digests all
-//! render in every format.
+//! render in every format; Slack's and Discord's alerts and digests are
+//! in `slack.rs` and `discord.rs`.
 
 use super::WebhookConfig;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::markup::{digest_lines, discord_escape, escape_lines, slack_escape, within};
 use super::text::{alert_line, digest_heading, event_details, plain_snippet, summary, web_link};
 use crate::model::{Alert, Message};
 use crate::text::clip::clip;
@@ -182,62 +184,26 @@ fn more_note(message: &Message) -> Option<String> {
     }
 }
 
-fn when(alert: &Alert) -> &str {
-    alert.published.as_deref().unwrap_or(&alert.detected_at)
-}
-
-/// Slack's three control characters, escaped as its formatting rules ask.
-fn slack_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// Slack: `text` plus one attachment per alert (`title`, `title_link`,
-/// `text`, `footer`, `ts`), fields Mattermost reads too.
+/// Slack: an attachment per alert, or a digest's lines; an event's text.
 fn slack(message: &Message) -> Value {
-    let attachments: Vec<Value> = alerts_of(message)
-        .into_iter()
-        .map(|alert| {
-            let ts = chrono::DateTime::parse_from_rfc3339(when(alert))
-                .map(|t| t.timestamp())
-                .unwrap_or(0);
-            json!({
-                "fallback": slack_escape(&alert_line(alert)),
-                "color": "#b03a2e",
-                "title": slack_escape(&clip(&alert.title, 250)),
-                "title_link": web_link(alert.link.as_ref()),
-                "text": slack_escape(&clip(&plain_snippet(alert), 1500)),
-                "footer": slack_escape(&format!("{} · {}", alert.feed, alert.lists.join(", "))),
-                "ts": ts,
-            })
-        })
-        .collect();
-    let text = full_text(message);
-    json!({ "text": slack_escape(&clip(&text, 3000)), "attachments": attachments })
+    match message {
+        Message::Alert(alert) => super::slack::alert(alert),
+        Message::Digest(digest) => super::slack::digest(digest, DIGEST_ITEMS),
+        _ => json!({ "text": escape_lines(&full_text(message), super::slack::TEXT, slack_escape) }),
+    }
 }
 
-/// Discord: `content`, up to ten `embeds` (title, url, description,
-/// timestamp, footer), and no mentions, whatever the headline says.
+/// Discord: an embed per alert, or a digest's lines; an event as
+/// `content`. Never a mention, whatever the headline says.
 fn discord(message: &Message) -> Value {
-    let embeds: Vec<Value> = alerts_of(message)
-        .into_iter()
-        .take(10)
-        .map(|alert| {
-            json!({
-                "title": clip(&alert.title, 256),
-                "url": web_link(alert.link.as_ref()),
-                "description": clip(&plain_snippet(alert), 4000),
-                "timestamp": when(alert),
-                "footer": { "text": clip(&format!("{} · {}", alert.feed, alert.lists.join(", ")), 2048) },
-            })
-        })
-        .collect();
-    json!({
-        "content": clip(&full_text(message), 2000),
-        "embeds": embeds,
-        "allowed_mentions": { "parse": [] },
-    })
+    match message {
+        Message::Alert(alert) => super::discord::alert(alert),
+        Message::Digest(digest) => super::discord::digest(digest, DIGEST_ITEMS),
+        _ => json!({
+            "content": escape_lines(&full_text(message), super::discord::CONTENT, discord_escape),
+            "allowed_mentions": { "parse": [] },
+        }),
+    }
 }
 
 /// Teams: a message with one Adaptive Card.
@@ -338,23 +304,13 @@ fn telegram(message: &Message, chat_id: &str) -> Value {
         }
         Message::Digest(digest) => {
             let heading = format!("<b>{}</b>", escape_html(&digest_heading(digest)));
-            let mut text = heading;
-            let mut shown = 0;
-            for alert in &digest.alerts {
-                let item = telegram_item(alert);
-                // Room is kept for the closing "…and N more".
-                if text.chars().count() + item.chars().count() + 2 > TELEGRAM_TEXT - 40 {
-                    break;
-                }
-                text.push_str("\n\n");
-                text.push_str(&item);
-                shown += 1;
+            let room = TELEGRAM_TEXT.saturating_sub(heading.chars().count() + 2);
+            let items = digest_lines(digest, room, usize::MAX, "\n\n", telegram_item);
+            if items.is_empty() {
+                heading
+            } else {
+                format!("{heading}\n\n{items}")
             }
-            if digest.alerts.len() > shown || digest.count > digest.alerts.len() {
-                let left = digest.count.max(digest.alerts.len()) - shown;
-                text.push_str(&format!("\n\n…and {left} more"));
-            }
-            text
         }
         Message::FeedHealth(_)
         | Message::StoryUpdate(_)
@@ -378,14 +334,7 @@ const TELEGRAM_SNIPPET: usize = 1_000;
 /// escaping (so no entity is cut in two), shorter while escaping makes it
 /// too long (an `&` becomes five characters).
 fn escape_within(text: &str, limit: usize) -> String {
-    let mut keep = limit;
-    loop {
-        let escaped = escape_html(&clip(text, keep));
-        if escaped.chars().count() <= limit || keep == 0 {
-            return escaped;
-        }
-        keep = keep * 3 / 4;
-    }
+    within(limit, |keep| escape_html(&clip(text, keep)))
 }
 
 fn escape_html(text: &str) -> String {

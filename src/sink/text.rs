@@ -162,6 +162,24 @@ pub fn web_link(link: Option<&String>) -> Option<&str> {
     link.map(String::as_str).filter(|l| is_web_url(l))
 }
 
+/// When the story came out: "published 2026-11-28 09:15 UTC", or
+/// "detected …" when the feed gave no date.
+pub fn time_line(alert: &Alert) -> String {
+    let (what, at) = match &alert.published {
+        Some(published) => ("published", published),
+        None => ("detected", &alert.detected_at),
+    };
+    let at = chrono::DateTime::parse_from_rfc3339(at).map_or_else(
+        |_| at.clone(),
+        |t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string()
+        },
+    );
+    format!("{what} {at}")
+}
+
 /// The snippet without our `**` hit markers (for services that show
 /// them literally).
 pub fn plain_snippet(alert: &Alert) -> String {

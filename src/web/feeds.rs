@@ -46,8 +46,8 @@ pub fn summary_html(alert: &Alert) -> String {
 /// A snippet as HTML: escaped, its `**hit**` in bold.
 pub fn snippet_html(snippet: &str) -> String {
     let mut html = String::with_capacity(snippet.len() + 16);
-    for (n, part) in snippet.split("**").enumerate() {
-        if n % 2 == 1 {
+    for (part, hit) in crate::matcher::marked_parts(snippet) {
+        if hit {
             html.push_str("<b>");
             html.push_str(&text(part));
             html.push_str("</b>");

@@ -412,6 +412,49 @@ fn a_taken_endpoint_port_says_how_to_change_it_or_turn_it_off() {
 }
 
 #[test]
+fn test_shows_the_regex_term_and_the_text_it_matched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (config, feed) = crate::support::test_config_and_feed(
+        dir.path(),
+        "\n[[watch]]\nname = \"units\"\nterms = [\"Kosovo Force\", { regex = 'KFOR\\s*-?\\s*\\d+' }]\n",
+        "<item><title>КФОР 12 стиже у Звечан</title><guid>a</guid></item>\
+         <item><title>KFOR troops in Zvecan</title><guid>b</guid></item>",
+    );
+    let text = newswatch(&["test", &feed, "--config", &config]);
+    assert!(text.status.success(), "{}", describe(&text));
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        stdout.contains(
+            "  +  [units] КФОР 12 стиже у Звечан\n       units / /KFOR\\s*-?\\s*\\d+/ matched \"КФОР 12\" in title: **КФОР 12** стиже у Звечан\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  -  KFOR troops in Zvecan\n"), "{stdout}");
+
+    let json = newswatch(&["test", &feed, "--json", "--config", &config]);
+    assert!(json.status.success(), "{}", describe(&json));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(
+        lines[0]["terms"],
+        serde_json::json!(["/KFOR\\s*-?\\s*\\d+/"])
+    );
+    assert_eq!(
+        lines[0]["hits"][0],
+        serde_json::json!({
+            "list": "units",
+            "term": "/KFOR\\s*-?\\s*\\d+/",
+            "field": "title",
+            "snippet": "**КФОР 12** стиже у Звечан",
+            "matched": "КФОР 12",
+        })
+    );
+    assert_eq!(lines[1]["hits"], serde_json::json!([]));
+}
+
+#[test]
 fn test_says_which_exclude_term_vetoed_which_list() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (config, feed) = crate::support::test_config_and_feed(

@@ -31,6 +31,7 @@ fn alert(id: &str, title: &str) -> Alert {
             term: "KFOR".into(),
             field: "title".into(),
             snippet: "**KFOR** says it will act".into(),
+            matched: None,
         }],
         detected_at: "2026-11-28T09:16:02Z".into(),
         item_key: "0f4c9a0b3d1e2f4a5b6c7d8e9f0a1b2c".into(),
@@ -210,25 +211,38 @@ fn alert_body(preset: Preset) -> Value {
 #[test]
 fn bodies_use_the_fields_each_service_documents() {
     let slack = alert_body(Preset::Slack);
-    assert!(slack["text"].is_string());
     let attachment = &slack["attachments"][0];
-    for field in ["fallback", "title", "title_link", "text", "footer", "ts"] {
+    for field in [
+        "fallback",
+        "title",
+        "title_link",
+        "text",
+        "fields",
+        "footer",
+        "mrkdwn_in",
+    ] {
         assert!(
             !attachment[field].is_null(),
             "slack attachment lacks {field}"
         );
     }
+    assert_eq!(attachment["fields"][0]["title"], "Lists");
+    assert_eq!(attachment["fields"][1]["title"], "Terms");
 
     let discord = alert_body(Preset::Discord);
-    assert!(
-        discord["content"]
-            .as_str()
-            .is_some_and(|c| c.chars().count() <= 2000)
-    );
     let embed = &discord["embeds"][0];
-    for field in ["title", "url", "description", "timestamp", "footer"] {
+    for field in [
+        "title",
+        "url",
+        "description",
+        "timestamp",
+        "footer",
+        "fields",
+    ] {
         assert!(!embed[field].is_null(), "discord embed lacks {field}");
     }
+    assert!(embed["footer"]["text"].is_string());
+    assert_eq!(embed["fields"][0]["name"], "Lists");
     assert_eq!(
         discord["allowed_mentions"]["parse"],
         serde_json::json!([]),
@@ -397,6 +411,18 @@ fn links_that_are_not_http_reach_no_chat_service() {
     );
 }
 
+/// A digest of `alerts`, all of them carried.
+fn digest_of(alerts: Vec<Alert>) -> Message {
+    Message::Digest(Digest {
+        kind: "digest".into(),
+        id: "d".into(),
+        period_start: "2026-11-28T09:00:00Z".into(),
+        period_end: "2026-11-28T09:15:00Z".into(),
+        count: alerts.len(),
+        alerts,
+    })
+}
+
 /// Checks `text` is HTML Telegram accepts: only its tags, balanced, only
 /// its entities, at most 4,096 characters once the entities are read.
 fn check_telegram_html(text: &str) {
@@ -471,14 +497,7 @@ fn telegram_messages_stay_valid_html_however_long() {
     };
     let single = text(&Message::Alert(alerts[0].clone()));
     check_telegram_html(&single);
-    let digest = Message::Digest(newswatch::model::Digest {
-        kind: "digest".into(),
-        id: "d".into(),
-        period_start: "2026-11-28T09:00:00Z".into(),
-        period_end: "2026-11-28T09:15:00Z".into(),
-        count: alerts.len(),
-        alerts,
-    });
+    let digest = digest_of(alerts);
     let listed = text(&digest);
     check_telegram_html(&listed);
     assert!(listed.contains(" more"), "the digest says what it left out");
@@ -496,5 +515,270 @@ fn telegram_messages_stay_valid_html_however_long() {
             _ => {}
         }
         check_telegram_html(&text(&event));
+    }
+}
+
+/// An alert that hit in two places, one of them a regex term's.
+fn alert_with_two_hits(title: &str) -> Alert {
+    let mut one = alert("0193a1b2-0000-7000-8000-0000000000c1", title);
+    one.terms = vec!["/KFOR\\s*\\d+/".into(), "Zvečan".into()];
+    one.snippet = "**KFOR 12** arrives in Zvečan".into();
+    one.hits = vec![
+        AlertHit {
+            list: "kfor".into(),
+            term: "/KFOR\\s*\\d+/".into(),
+            field: "title".into(),
+            snippet: "**KFOR 12** arrives in Zvečan".into(),
+            matched: Some("KFOR 12".into()),
+        },
+        AlertHit {
+            list: "kosovo".into(),
+            term: "Zvečan".into(),
+            field: "summary".into(),
+            snippet: "…patrols near the bridge in **Zvečan** on Monday".into(),
+            matched: None,
+        },
+    ];
+    one
+}
+
+/// Every string of a JSON body, with where it is.
+fn strings(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::String(text) => out.push((at.to_string(), text.clone())),
+        Value::Array(items) => {
+            for (n, item) in items.iter().enumerate() {
+                strings(item, &format!("{at}[{n}]"), out);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                strings(item, &format!("{at}.{key}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn slack_and_discord_alerts_show_each_part_once() {
+    let title = "KFOR 12 arrives in Zvečan";
+    let message = Message::Alert(alert_with_two_hits(title));
+    let (slack, _) = render(Preset::Slack, &message);
+    let (discord, _) = render(Preset::Discord, &message);
+    // (preset, body, its bold, the terms as escaped, which strings show).
+    type Case<'a> = (&'a str, &'a Value, &'a str, &'a str, fn(&str) -> bool);
+    let cases: [Case; 2] = [
+        // Slack's fallback is only for notifications.
+        ("slack", &slack, "*", "/KFOR\\s*\\d+/, Zvečan", |at| {
+            !at.ends_with(".fallback")
+        }),
+        // Discord hides a backslash before punctuation.
+        (
+            "discord",
+            &discord,
+            "**",
+            "/KFOR\\\\s\\*\\\\d+/, Zvečan",
+            |_| true,
+        ),
+    ];
+    for (name, body, bold, terms, shown) in cases {
+        let mut all = Vec::new();
+        strings(body, "", &mut all);
+        let shown: Vec<&str> = all
+            .iter()
+            .filter(|(at, _)| shown(at))
+            .map(|(_, text)| text.as_str())
+            .collect();
+        let text = shown.join("\n");
+        assert_eq!(
+            shown
+                .iter()
+                .filter(|s| s.contains("arrives in Zvečan") && !s.contains(bold))
+                .count(),
+            1,
+            "{name}: the headline once, as the title: {text}"
+        );
+        assert!(shown.contains(&title), "{name}: {text}");
+        for part in [
+            "Balkan Insight",
+            "kfor, kosovo",
+            terms,
+            &format!(
+                "{bold}KFOR 12{bold} arrives in Zvečan\n…patrols near the bridge in {bold}Zvečan{bold} on Monday"
+            ),
+        ] {
+            assert!(text.contains(part), "{name} lacks {part:?}: {text}");
+        }
+    }
+    let attachment = &slack["attachments"][0];
+    assert_eq!(
+        attachment["title_link"],
+        "https://balkaninsight.com/2026/11/28/kfor-patrols/"
+    );
+    assert_eq!(
+        attachment["footer"],
+        "Balkan Insight · published 2026-11-28 09:15 UTC"
+    );
+    assert!(
+        slack.get("text").is_none(),
+        "no headline above the attachment"
+    );
+    let embed = &discord["embeds"][0];
+    assert_eq!(
+        embed["url"],
+        "https://balkaninsight.com/2026/11/28/kfor-patrols/"
+    );
+    assert_eq!(embed["timestamp"], "2026-11-28T09:15:00Z");
+    assert!(
+        discord.get("content").is_none(),
+        "no headline above the embed"
+    );
+}
+
+/// Feed text that would link, mention, format or break out of markup.
+const HOSTILE: &str = "@everyone @here <!channel> <@U123> <#C1|x> <https://evil.example|click> \
+    [click](https://evil.example) **bold** __u__ ~~s~~ `code` ||spoiler|| & <t:1:R>";
+
+/// `text` without Discord's escaped pairs: what Discord reads as markup.
+fn discord_markup(text: &str) -> String {
+    let mut rest = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            chars.next();
+        } else {
+            rest.push(c);
+        }
+    }
+    rest
+}
+
+#[test]
+fn hostile_feed_text_is_neutralised_and_capped_in_slack_and_discord() {
+    let long = format!("{HOSTILE} {}", "&<> ".repeat(5_000));
+    let mut one = alert("0193a1b2-0000-7000-8000-0000000000d1", &long);
+    one.feed = format!("{HOSTILE} feed");
+    one.lists = vec!["kfor".into(); 400];
+    one.terms = vec![HOSTILE.into(); 50];
+    one.snippet = format!("{HOSTILE} **@everyone <@U1>** {}", "x&y ".repeat(2_000));
+    one.hits = (0..5)
+        .map(|n| AlertHit {
+            list: "kfor".into(),
+            term: HOSTILE.into(),
+            field: "summary".into(),
+            snippet: format!("{n} {}", one.snippet),
+            matched: None,
+        })
+        .collect();
+    let digest = digest_of(vec![one.clone(); 60]);
+    let alert = Message::Alert(one);
+
+    for message in [&alert, &digest] {
+        let (slack, _) = render(Preset::Slack, message);
+        let mut all = Vec::new();
+        strings(&slack, "slack", &mut all);
+        for (at, text) in &all {
+            assert!(
+                text.chars().count() <= 3_000,
+                "{at}: {} characters",
+                text.chars().count()
+            );
+            // Our own links are the only `<...>` left: <https://...|...>.
+            let ours = text.matches("<https://balkaninsight.com/").count();
+            assert_eq!(text.matches('<').count(), ours, "{at}: {text}");
+            assert!(!text.contains("<!") && !text.contains("<@"), "{at}: {text}");
+            for mention in ["@everyone", "@here", "@channel"] {
+                assert!(
+                    !text.contains(mention),
+                    "{at}: {mention} reaches Mattermost"
+                );
+            }
+        }
+
+        let (discord, _) = render(Preset::Discord, message);
+        assert_eq!(
+            discord["allowed_mentions"],
+            serde_json::json!({ "parse": [] })
+        );
+        let mut all = Vec::new();
+        strings(&discord, "discord", &mut all);
+        for (at, text) in &all {
+            if at.ends_with(".footer.text") || at.ends_with(".url") || at.ends_with(".timestamp") {
+                continue;
+            }
+            let markup = discord_markup(text);
+            let ours = markup.matches("](https://balkaninsight.com/").count();
+            assert!(!markup.contains('@'), "{at}: {text}");
+            assert!(!markup.contains('<'), "{at}: {text}");
+            assert_eq!(markup.matches('[').count(), ours, "{at}: {text}");
+            assert!(
+                !markup.contains('`') && !markup.contains('~') && !markup.contains('|'),
+                "{at}: {text}"
+            );
+        }
+        if let Some(content) = discord["content"].as_str() {
+            assert!(content.chars().count() <= 2_000);
+        }
+        for embed in discord["embeds"].as_array().expect("embeds") {
+            let count = |key: &str| embed[key].as_str().map_or(0, |t| t.chars().count());
+            assert!(count("title") <= 256, "title of {}", count("title"));
+            assert!(count("description") <= 4_096);
+            let fields: usize = embed["fields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| {
+                    let value = f["value"].as_str().unwrap_or_default().chars().count();
+                    assert!((1..=1_024).contains(&value), "a field of {value}");
+                    value + f["name"].as_str().unwrap_or_default().chars().count()
+                })
+                .sum();
+            let footer = embed["footer"]["text"]
+                .as_str()
+                .map_or(0, |t| t.chars().count());
+            assert!(
+                count("title") + count("description") + fields + footer <= 6_000,
+                "the embed's total"
+            );
+        }
+    }
+    // The digest says what it left out.
+    let (slack, _) = render(Preset::Slack, &digest);
+    let lines = slack["attachments"][0]["text"].as_str().expect("text");
+    assert!(lines.ends_with(" more"), "{lines}");
+    let (discord, _) = render(Preset::Discord, &digest);
+    let lines = discord["embeds"][0]["description"].as_str().expect("text");
+    assert!(lines.ends_with(" more"), "{lines}");
+}
+
+#[test]
+fn digests_list_a_line_per_alert_up_to_a_cap() {
+    let alerts: Vec<Alert> = (0..25)
+        .map(|n| {
+            alert(
+                &format!("0193a1b2-0000-7000-8000-0000000002{n:02}"),
+                &format!("Story {n}"),
+            )
+        })
+        .collect();
+    let digest = digest_of(alerts);
+    let (slack, _) = render(Preset::Slack, &digest);
+    let (discord, _) = render(Preset::Discord, &digest);
+    for (lines, link) in [
+        (
+            slack["attachments"][0]["text"].as_str().expect("text"),
+            "<https://balkaninsight.com/2026/11/28/kfor-patrols/|Story 0> — Balkan Insight — kfor, kosovo",
+        ),
+        (
+            discord["embeds"][0]["description"].as_str().expect("text"),
+            "[Story 0](https://balkaninsight.com/2026/11/28/kfor-patrols/) — Balkan Insight — kfor, kosovo",
+        ),
+    ] {
+        let lines: Vec<&str> = lines.lines().collect();
+        assert_eq!(lines.len(), 21, "{lines:?}");
+        assert_eq!(lines[0], format!("• {link}"));
+        assert!(lines[19].contains("Story 19"), "{lines:?}");
+        assert_eq!(lines[20], "…and 5 more");
     }
 }
