@@ -14,6 +14,7 @@ mod cron_activations;
 mod daemon;
 mod delivery;
 mod differential;
+mod email;
 mod encodings;
 mod endpoint_limits;
 mod feedparser_corpus;

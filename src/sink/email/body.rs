@@ -112,39 +112,35 @@ impl Document {
         }
     }
 
+    /// Blocks (the heading, each section, the details, the note, the
+    /// signature) one blank line apart.
     fn text(&self, sink: &str) -> String {
-        let mut out = String::new();
-        if let Some(heading) = &self.heading {
-            out.push_str(heading);
-            out.push_str("\n\n");
-        }
+        let mut blocks: Vec<String> = self.heading.iter().cloned().collect();
         for section in &self.sections {
-            out.push_str(&section.title);
-            out.push('\n');
+            let mut block = section.title.clone();
             if let Some(link) = &section.link {
-                out.push_str(link);
-                out.push('\n');
+                block.push('\n');
+                block.push_str(link);
             }
             if let Some(snippet) = &section.snippet {
-                out.push('\n');
-                out.push_str(&snippet.replace("**", ""));
-                out.push('\n');
+                block.push_str("\n\n");
+                block.push_str(&snippet.replace("**", ""));
             }
-            out.push('\n');
+            block.push('\n');
             for (label, value) in &section.fields {
-                out.push_str(&format!("{:<10} {value}\n", format!("{label}:")));
+                block.push_str(&format!("\n{:<10} {value}", format!("{label}:")));
             }
-            out.push('\n');
+            blocks.push(block);
         }
-        for line in &self.lines {
-            out.push_str(&format!("- {line}\n"));
+        if !self.lines.is_empty() {
+            let lines: Vec<String> = self.lines.iter().map(|l| format!("- {l}")).collect();
+            blocks.push(lines.join("\n"));
         }
-        if let Some(note) = &self.note {
-            out.push_str(note);
-            out.push('\n');
-        }
-        out.push_str(&format!("\n-- \n{}\n", footer(sink)));
-        out
+        blocks.extend(self.note.clone());
+        blocks.push(format!("-- \n{}", footer(sink)));
+        let mut text = blocks.join("\n\n");
+        text.push('\n');
+        text
     }
 
     fn html(&self, sink: &str) -> String {
@@ -211,11 +207,13 @@ impl Section {
         if alert.sources.len() > 1 {
             fields.push(("Sources", value(&alert.sources.join(", "))));
         }
-        let snippet = clip(&alert.snippet, SNIPPET_CHARS);
+        // A hit in the headline gives the headline as the snippet: said once.
+        let plain = plain_snippet(alert);
+        let told = plain.trim().is_empty() || plain.trim() == alert.title.trim();
         Section {
             title: clip(&alert.title, TITLE_CHARS),
             link: web_link(alert.link.as_ref()).map(str::to_string),
-            snippet: (!plain_snippet(alert).trim().is_empty()).then_some(snippet),
+            snippet: (!told).then(|| clip(&alert.snippet, SNIPPET_CHARS)),
             fields,
         }
     }
@@ -240,7 +238,7 @@ fn escape(text: &str) -> String {
 fn strong_hits(snippet: &str) -> String {
     let escaped = escape(snippet);
     let parts: Vec<&str> = escaped.split("**").collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return escaped.replace("**", "");
     }
     let mut out = String::with_capacity(escaped.len() + 16 * parts.len());
@@ -257,29 +255,11 @@ fn strong_hits(snippet: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Digest, Item, ItemKey};
+    use crate::model::Digest;
 
     fn alert(title: &str, link: Option<&str>) -> Alert {
-        let item = Item {
-            key: ItemKey::from_parts("id", &[title]),
-            source_id: None,
-            title: title.to_string(),
-            link: link.map(str::to_string),
-            summary: String::new(),
-            content: String::new(),
-            published: None,
-            published_raw: None,
-        };
-        let mut alert = Alert::new(
-            "a1".into(),
-            "Wire <b>",
-            "https://wire.example/rss",
-            &item,
-            &[],
-            chrono::Utc::now(),
-        );
-        alert.lists = vec!["kfor".into(), "kosovo".into()];
-        alert.terms = vec!["KFOR".into()];
+        let mut alert = super::super::sample_alert(title, link);
+        alert.feed = "Wire <b>".into();
         alert.snippet = "…troops of **KFOR** & <script>alert(1)</script>".into();
         alert
     }
@@ -350,6 +330,11 @@ mod tests {
         });
         let bodies = render(&digest, "s");
         assert!(bodies.text.starts_with("[digest] 105 alerts from"));
+        assert!(
+            bodies
+                .text
+                .ends_with("\n\n-- \nSent by newswatch, sink \"s\".\n")
+        );
         assert!(bodies.text.contains("KFOR item 99\n"));
         assert!(!bodies.text.contains("KFOR item 100\n"));
         assert!(bodies.text.contains("…and 5 more"));

@@ -250,7 +250,7 @@ fn id_token(text: &str, kind: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Item, StoryUpdate};
+    use crate::model::StoryUpdate;
 
     fn composer(sink: &str, subject: Option<&str>) -> Composer {
         Composer::new(
@@ -262,27 +262,7 @@ mod tests {
     }
 
     fn alert_delivery(title: &str) -> Delivery {
-        let item = Item {
-            key: ItemKey::from_parts("id", &[title]),
-            source_id: None,
-            title: title.to_string(),
-            link: None,
-            summary: String::new(),
-            content: String::new(),
-            published: None,
-            published_raw: None,
-        };
-        let mut alert = crate::model::Alert::new(
-            "0190a0b0-0000-7000-8000-000000000001".into(),
-            "Wire",
-            "https://wire.example/rss",
-            &item,
-            &[],
-            chrono::Utc::now(),
-        );
-        alert.lists = vec!["kfor".into(), "kosovo".into()];
-        alert.story = alert.id.clone();
-        let message = Message::Alert(alert);
+        let message = Message::Alert(super::super::sample_alert(title, None));
         Delivery {
             id: "0190a0b0-0000-7000-8000-0000000000d1".into(),
             attempt: 1,

@@ -150,6 +150,9 @@ impl EmailConfig {
         if self.port == Some(0) {
             return Err(("port", "port must be 1 to 65535".to_string()));
         }
+        if self.timeout.is_some_and(|t| t.0 < Duration::from_secs(1)) {
+            return Err(("timeout", "timeout must be at least 1s".to_string()));
+        }
         self.sender()?;
         self.recipients()?;
         let secret = self.secret_source();

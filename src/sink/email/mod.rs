@@ -169,3 +169,32 @@ impl Sink for EmailSink {
         })
     }
 }
+
+/// An alert for the module's tests: id and story
+/// `0190a0b0-0000-7000-8000-000000000001`, from "Wire", lists kfor and
+/// kosovo, term KFOR, no snippet.
+#[cfg(test)]
+fn sample_alert(title: &str, link: Option<&str>) -> crate::model::Alert {
+    let item = crate::model::Item {
+        key: crate::model::ItemKey::from_parts("id", &[title]),
+        source_id: None,
+        title: title.to_string(),
+        link: link.map(str::to_string),
+        summary: String::new(),
+        content: String::new(),
+        published: None,
+        published_raw: None,
+    };
+    let mut alert = crate::model::Alert::new(
+        "0190a0b0-0000-7000-8000-000000000001".into(),
+        "Wire",
+        "https://wire.example/rss",
+        &item,
+        &[],
+        chrono::Utc::now(),
+    );
+    alert.lists = vec!["kfor".into(), "kosovo".into()];
+    alert.terms = vec!["KFOR".into()];
+    alert.story = alert.id.clone();
+    alert
+}
