@@ -49,6 +49,16 @@ impl SmtpServer {
     /// Starts the server on `port` (0: any), requiring `user` to log in
     /// with [`PASSWORD`] when given; `None` when aiosmtpd is missing.
     fn start(what: &str, port: u16, user: Option<&str>) -> Option<SmtpServer> {
+        SmtpServer::start_with(what, port, user, &[])
+    }
+
+    /// [`SmtpServer::start`] with more arguments for `serve`.
+    fn start_with(
+        what: &str,
+        port: u16,
+        user: Option<&str>,
+        args: &[&std::ffi::OsStr],
+    ) -> Option<SmtpServer> {
         let mut command = python(what)?;
         let dir = tempfile::tempdir().expect("tempdir");
         command
@@ -59,6 +69,7 @@ impl SmtpServer {
         if let Some(user) = user {
             command.args(["--user", user]);
         }
+        command.args(args);
         let log = std::fs::File::create(dir.path().join("server.log")).expect("log");
         let process = Daemon::spawn(command, log);
         let port_file = dir.path().join("port");
@@ -575,4 +586,107 @@ fn the_readme_email_example_is_a_valid_sink() {
           desk@example.org night@example.org, all lists)"
         ]
     );
+}
+
+/// A certificate authority and a certificate it signed for 127.0.0.1,
+/// made with openssl in `dir`: (CA, certificate, key).
+fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let [ca_key, ca, key, request, cert, san] = [
+        "ca.key", "ca.pem", "key.pem", "cert.csr", "cert.pem", "san.ext",
+    ]
+    .map(|n| dir.join(n));
+    std::fs::write(&san, "subjectAltName=IP:127.0.0.1\n").expect("extensions");
+    let openssl = |args: &str, files: &[(&str, &PathBuf)]| {
+        let mut command = Command::new("openssl");
+        command.args(args.split(' '));
+        for (flag, path) in files {
+            command.arg(flag).arg(path);
+        }
+        let made = command.output().expect("run openssl");
+        assert!(made.status.success(), "{}", describe(&made));
+    };
+    openssl(
+        "req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=newswatch-test-CA",
+        &[("-keyout", &ca_key), ("-out", &ca)],
+    );
+    openssl(
+        "req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1",
+        &[("-keyout", &key), ("-out", &request)],
+    );
+    openssl(
+        "x509 -req -CAcreateserial -days 2",
+        &[
+            ("-in", &request),
+            ("-CA", &ca),
+            ("-CAkey", &ca_key),
+            ("-extfile", &san),
+            ("-out", &cert),
+        ],
+    );
+    (ca, cert, key)
+}
+
+#[tokio::test]
+async fn tls_is_required_never_hoped_for_and_checks_the_certificate() {
+    let what = "the email sink's TLS";
+    if !support::skip::command_available("openssl", "version", what, "apt-get install -y openssl") {
+        return;
+    }
+    let keys = tempfile::tempdir().expect("tempdir");
+    let (ca, cert, key) = certificates(keys.path());
+    let tls_args = [
+        "--tls-cert".as_ref(),
+        cert.as_os_str(),
+        "--tls-key".as_ref(),
+        key.as_os_str(),
+    ];
+    let starttls_args = [&tls_args[..], &["--starttls".as_ref()]].concat();
+    let (Some(plain), Some(smtps), Some(starttls)) = (
+        SmtpServer::start(what, 0, None),
+        SmtpServer::start_with(what, 0, None, &tls_args),
+        SmtpServer::start_with(what, 0, None, &starttls_args),
+    ) else {
+        return;
+    };
+    let ca_path = ca.to_string_lossy().into_owned();
+    // The test CA is trusted only where SSL_CERT_FILE names it.
+    let trusted: &[(&str, &str)] = &[("SSL_CERT_FILE", &ca_path)];
+    for (server, tls, env, refused) in [
+        (
+            &plain,
+            "starttls",
+            trusted,
+            Some("STARTTLS is not supported"),
+        ),
+        (&smtps, "tls", &[][..], Some("certificate")),
+        (&starttls, "starttls", &[][..], Some("certificate")),
+        (&smtps, "tls", trusted, None),
+        (&starttls, "starttls", trusted, None),
+    ] {
+        let sink_text = format!(
+            "[[sink]]\ntype = \"email\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"{tls}\"\n\
+             from = \"alerts@example.org\"\nto = [\"desk@example.org\"]\nretry = [\"1h\"]\n",
+            server.port
+        );
+        let run = Run::new("", &sink_text);
+        let before = server.received();
+        run.once(env);
+        let pending = run.deliveries(DeliveryState::Pending).await;
+        let Some(why) = refused else {
+            assert!(pending.is_empty(), "{tls}: {pending:?}");
+            assert_eq!(server.received(), before + 2, "{tls}");
+            continue;
+        };
+        assert_eq!(pending.len(), 2, "{tls}: {pending:?}");
+        let errors: Vec<&str> = pending
+            .iter()
+            .filter_map(|r| r.last_error.as_deref())
+            .collect();
+        assert!(errors.iter().any(|e| e.contains(why)), "{tls}: {errors:?}");
+        assert_eq!(
+            server.received(),
+            before,
+            "{tls}: nothing sent in clear or unverified"
+        );
+    }
 }
