@@ -15,9 +15,15 @@ pub const USER_AGENT: &str = concat!(
 
 /// Builds reqwest clients with the crypto provider installed once.
 pub fn client_builder() -> reqwest::ClientBuilder {
+    install_crypto_provider();
+    reqwest::Client::builder()
+}
+
+/// Makes ring rustls's crypto provider, for every TLS client of the
+/// process (reqwest's and the email sink's).
+pub fn install_crypto_provider() {
     // Installing twice is harmless; the first provider stays.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
 }
 
 /// The error and its causes on one line, since reqwest's top-level message

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::Sink;
+use super::email::EmailConfig;
 use super::exec::ExecConfig;
 use super::file::FileConfig;
 use super::stdout::StdoutConfig;
@@ -182,6 +183,9 @@ pub enum SinkKind {
     Webhook(Box<WebhookConfig>),
     /// A command run per alert, with the alert JSON on stdin.
     Exec(ExecConfig),
+    /// An email per message, through an SMTP server (boxed: its settings
+    /// are many).
+    Email(Box<EmailConfig>),
 }
 
 impl SinkKind {
@@ -193,6 +197,7 @@ impl SinkKind {
             SinkKind::File(c) => c,
             SinkKind::Webhook(c) => c.as_ref(),
             SinkKind::Exec(c) => c,
+            SinkKind::Email(c) => c.as_ref(),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Sinks: where alerts go. Each kind (`stdout`, `file`, `webhook`,
-//! `exec`) is an adapter with its config beside it; [`config`] holds the
+//! `exec`, `email`) is an adapter with its config beside it; [`config`] holds the
 //! settings every sink shares and the list of kinds. A sink knows the model
 //! and nothing of the store: the outbox worker that feeds it is wiring, in
 //! `app::worker`. Here: the small async [`Sink`] trait, what a delivery
@@ -7,6 +7,7 @@
 
 mod config;
 mod discord;
+mod email;
 mod exec;
 mod file;
 mod markup;
@@ -25,6 +26,7 @@ use std::time::Duration;
 use crate::model::Message;
 
 pub use config::{DEFAULT_RETRY_SCHEDULE, EventKind, KindConfig, OnRepeat, SinkConfig, SinkKind};
+pub use email::{DEFAULT_SUBJECT, EmailConfig, EmailSink, TlsMode};
 pub use exec::ExecConfig;
 pub use file::{FileConfig, FileSink};
 pub use stdout::{LineFormat, StdoutConfig, StdoutSink};

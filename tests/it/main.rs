@@ -16,6 +16,7 @@ mod delivery;
 mod demo;
 mod differential;
 mod discover;
+mod email;
 mod encodings;
 mod endpoint_limits;
 mod feed_http;

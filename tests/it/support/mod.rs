@@ -720,22 +720,35 @@ pub fn write_config_file(
 /// `NEWSWATCH_FEEDPARSER_PYTHONPATH`, as `.ci/run` installs it), or `None`
 /// with `what` recorded as skipped (a failure under CI=true).
 pub fn feedparser_python(what: &str) -> Option<Command> {
-    let path = std::env::var("NEWSWATCH_FEEDPARSER_PYTHONPATH").unwrap_or_default();
-    let mut probe = Command::new("python3");
-    probe.args(["-c", "import feedparser"]);
-    if !path.is_empty() {
-        probe.env("PYTHONPATH", &path);
-    }
-    let why = match probe.output() {
-        Ok(out) if out.status.success() => {
-            let mut command = Command::new("python3");
-            if !path.is_empty() {
-                command.env("PYTHONPATH", &path);
-            }
-            return Some(command);
+    python_importing(
+        "feedparser",
+        "NEWSWATCH_FEEDPARSER_PYTHONPATH",
+        "feedparser==6.0.14",
+        what,
+    )
+}
+
+/// `python3` able to import `module`, with `PYTHONPATH` from the variable
+/// `path_var` when set (`.ci/run` installs `package` there with pip), or
+/// `None` with `what` recorded as skipped (a failure under CI=true).
+pub fn python_importing(
+    module: &str,
+    path_var: &str,
+    package: &str,
+    what: &str,
+) -> Option<Command> {
+    let path = std::env::var(path_var).unwrap_or_default();
+    let python = || {
+        let mut command = Command::new("python3");
+        if !path.is_empty() {
+            command.env("PYTHONPATH", &path);
         }
+        command
+    };
+    let why = match python().args(["-c", &format!("import {module}")]).output() {
+        Ok(out) if out.status.success() => return Some(python()),
         Ok(out) => format!(
-            "python3 cannot import feedparser: {}",
+            "python3 cannot import {module}: {}",
             String::from_utf8_lossy(&out.stderr)
                 .lines()
                 .last()
@@ -746,8 +759,10 @@ pub fn feedparser_python(what: &str) -> Option<Command> {
     };
     service_missing(
         &format!("{what} ({why})"),
-        "apt-get install -y python3-pip; python3 -m pip install --target DIR \
-         feedparser==6.0.14, then NEWSWATCH_FEEDPARSER_PYTHONPATH=DIR",
+        &format!(
+            "apt-get install -y python3-pip; python3 -m pip install --target DIR \
+             {package}, then {path_var}=DIR"
+        ),
     );
     None
 }
