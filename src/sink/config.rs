@@ -42,9 +42,12 @@ pub trait KindConfig {
     }
 
     /// What `run` would find wrong, found by `check` first and without
-    /// network (a missing file or command, an unreadable secret).
-    fn problem(&self, _name: &str) -> Option<String> {
-        None
+    /// network (a missing file or command, an unreadable secret). By
+    /// default: what building the sink fails on, for kinds whose build
+    /// only reads settings and secrets; kinds whose build touches the
+    /// world (opening a file) say it themselves.
+    fn problem(&self, name: &str) -> Option<String> {
+        self.build(name).err().map(|e| format!("{e:#}"))
     }
 
     /// Builds the sink named `name`. May do I/O (opening files, building

@@ -225,10 +225,6 @@ impl KindConfig for EmailConfig {
         self.check()
     }
 
-    fn problem(&self, name: &str) -> Option<String> {
-        EmailSink::new(name, self).err().map(|e| format!("{e:#}"))
-    }
-
     fn build(&self, name: &str) -> anyhow::Result<Box<dyn Sink>> {
         Ok(Box::new(EmailSink::new(name, self)?))
     }

@@ -172,10 +172,6 @@ impl KindConfig for WebhookConfig {
         self.check()
     }
 
-    fn problem(&self, name: &str) -> Option<String> {
-        WebhookSink::new(name, self).err().map(|e| format!("{e:#}"))
-    }
-
     fn build(&self, name: &str) -> anyhow::Result<Box<dyn Sink>> {
         Ok(Box::new(WebhookSink::new(name, self)?))
     }
