@@ -45,6 +45,7 @@ fn new_alert(n: usize, now_ms: i64) -> NewAlert {
         link: Some(format!("https://bench.example/{n}")),
         summary: String::new(),
         content: String::new(),
+        article: String::new(),
         published: None,
         published_raw: None,
     };

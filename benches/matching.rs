@@ -61,6 +61,7 @@ fn corpus() -> (Vec<Item>, u64) {
                 link: None,
                 summary,
                 content: String::new(),
+                article: String::new(),
                 published: None,
                 published_raw: None,
             }

@@ -42,6 +42,7 @@ fn item(n: usize, rng: &mut fastrand::Rng) -> Item {
         link: Some(format!("https://bench.example/{n}")),
         summary: words(rng, 40),
         content: String::new(),
+        article: String::new(),
         published: None,
         published_raw: None,
     }

@@ -122,6 +122,7 @@ pub(super) fn item_of(archived: &ArchivedItem) -> Item {
         link: archived.link.clone(),
         summary: archived.summary.clone(),
         content: String::new(),
+        article: String::new(),
         published: archived.published_ms.map(from_millis),
         published_raw: None,
     }

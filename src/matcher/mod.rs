@@ -171,7 +171,7 @@ struct RegexSearch {
 /// unless something hits.
 #[derive(Debug, Default)]
 pub struct MatchScratch {
-    fields: [Folded; 3],
+    fields: [Folded; Field::COUNT],
     /// First hit per term slot: (field, folded range).
     first: Vec<Option<(Field, usize, usize)>>,
     touched: Vec<usize>,
@@ -193,7 +193,7 @@ pub struct MatchScratch {
     query_ranges: Vec<(usize, usize)>,
     /// Per field, byte offsets of its word starts, made when a query hit
     /// there needs word positions.
-    word_starts: [Option<Vec<usize>>; 3],
+    word_starts: [Option<Vec<usize>>; Field::COUNT],
     /// Record the hits of every query, not only of candidates, so that
     /// [`Matcher::explain_queries`] can show each node's result.
     explaining: bool,

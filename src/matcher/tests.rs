@@ -19,6 +19,7 @@ fn item(title: &str, summary: &str, content: &str) -> Item {
         link: None,
         summary: summary.to_string(),
         content: content.to_string(),
+        article: String::new(),
         published: None,
         published_raw: None,
     }
@@ -442,4 +443,36 @@ fn regex_terms_weigh_towards_a_threshold() {
     );
     assert!(lists_hit(&m, "KFOR 12 arrives").is_empty());
     assert_eq!(lists_hit(&m, "KFOR 12 on patrol"), ["w"]);
+}
+
+#[test]
+fn the_article_field_is_searched_by_default_and_by_its_scope() {
+    let config = r#"
+[[watch]]
+name = "patrols"
+terms = ["patrol"]
+
+[[watch]]
+name = "titles"
+fields = ["title"]
+terms = ["patrol"]
+
+[[watch]]
+name = "in-article"
+query = "article:(KFOR NEAR/3 troops)"
+"#;
+    let matcher = matcher(config);
+    let mut teaser = item("Night in the north", "Calm.", "");
+    teaser.article = "KFOR sent more troops on patrol near Jarinje.".to_string();
+    assert_eq!(lists_hit_item(&matcher, &teaser), ["in-article", "patrols"]);
+    let hit = matcher
+        .find(&teaser, &mut MatchScratch::default())
+        .into_iter()
+        .find(|h| h.list == "patrols")
+        .expect("a hit");
+    assert_eq!(hit.field, Field::Article);
+    assert!(hit.snippet.contains("**patrol**"), "{}", hit.snippet);
+    // The same words in the summary do not satisfy article:.
+    let summary_only = item("Night", "KFOR sent more troops on patrol.", "");
+    assert_eq!(lists_hit_item(&matcher, &summary_only), ["patrols"]);
 }

@@ -62,6 +62,9 @@ pub struct Item {
     pub summary: String,
     /// Full content, plain text (often empty).
     pub content: String,
+    /// The article's main text, fetched from the item's link for feeds
+    /// with `full_text` (empty otherwise, or when the fetch failed).
+    pub article: String,
     /// Publication (or else update) time, if the feed gave one we could
     /// read and believe (from 1990 on, at most a day ahead).
     pub published: Option<DateTime<Utc>>,
@@ -77,6 +80,7 @@ impl Item {
             Field::Title => &self.title,
             Field::Summary => &self.summary,
             Field::Content => &self.content,
+            Field::Article => &self.article,
         }
     }
 }
@@ -93,11 +97,17 @@ pub enum Field {
     Summary,
     /// The full content.
     Content,
+    /// The article's text, fetched from the item's link (`full_text`).
+    Article,
 }
 
 impl Field {
+    /// How many fields there are.
+    pub const COUNT: usize = 4;
+
     /// Every field, in the order they are searched.
-    pub const ALL: [Field; 3] = [Field::Title, Field::Summary, Field::Content];
+    pub const ALL: [Field; Field::COUNT] =
+        [Field::Title, Field::Summary, Field::Content, Field::Article];
 
     /// The field's position in [`Field::ALL`].
     pub fn index(self) -> usize {
@@ -105,6 +115,7 @@ impl Field {
             Field::Title => 0,
             Field::Summary => 1,
             Field::Content => 2,
+            Field::Article => 3,
         }
     }
 
@@ -114,6 +125,7 @@ impl Field {
             Field::Title => "title",
             Field::Summary => "summary",
             Field::Content => "content",
+            Field::Article => "article",
         }
     }
 }
@@ -216,7 +228,7 @@ pub struct AlertHit {
     pub list: String,
     /// The term as written in the config.
     pub term: String,
-    /// `title`, `summary` or `content`.
+    /// `title`, `summary`, `content` or `article`.
     pub field: String,
     /// Original text around the hit, hit marked `**like this**`.
     pub snippet: String,
@@ -481,6 +493,7 @@ mod tests {
             link: Some(format!("https://n.example/{}", "a".repeat(4_000))),
             summary: String::new(),
             content: String::new(),
+            article: String::new(),
             published: None,
             published_raw: None,
         };

@@ -83,6 +83,7 @@ impl Fields {
             link,
             summary,
             content,
+            article: String::new(),
             published,
             published_raw,
         }

@@ -124,6 +124,7 @@ fn item_of(alert: &Alert) -> Item {
         link: alert.link.clone(),
         summary: format!("{} {}", alert.snippet.replace("**", ""), snippets.join(" ")),
         content: String::new(),
+        article: String::new(),
         published: None,
         published_raw: None,
     }

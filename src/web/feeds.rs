@@ -175,6 +175,7 @@ mod tests {
             link: Some("https://n.example/a?x=1&y=2".into()),
             summary: String::new(),
             content: String::new(),
+            article: String::new(),
             published: None,
             published_raw: None,
         };

@@ -185,6 +185,7 @@ proptest! {
             link: None,
             summary: String::new(),
             content: String::new(),
+            article: String::new(),
             published: None,
             published_raw: None,
         };

@@ -385,6 +385,7 @@ fn links_that_are_not_http_reach_no_chat_service() {
         link: Some("javascript:alert(1)".into()),
         summary: String::new(),
         content: String::new(),
+        article: String::new(),
         published: None,
         published_raw: None,
     };

@@ -693,6 +693,7 @@ fn item(case: &Case) -> Item {
         link: None,
         summary: case.summary.to_string(),
         content: case.content.to_string(),
+        article: String::new(),
         published: None,
         published_raw: None,
     }

@@ -19,11 +19,12 @@ mod tests;
 
 pub use parse::parse;
 
-/// Bit per field: title, summary, content (as [`crate::model::Field::index`]).
+/// Bit per field: title, summary, content, article (as
+/// [`crate::model::Field::index`]).
 pub type FieldMask = u8;
 
 /// Every field: `text:` and the default.
-pub const ALL_FIELDS: FieldMask = 0b111;
+pub const ALL_FIELDS: FieldMask = 0b1111;
 
 /// A parsed query: its tree and the leaves the tree refers to by index.
 #[derive(Debug, Clone, PartialEq, Eq)]

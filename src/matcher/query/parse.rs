@@ -119,7 +119,10 @@ fn lex(text: &str) -> Result<Vec<(Token, usize)>, QueryError> {
 
 /// The names a scope may have before its colon.
 fn is_scope(name: &str) -> bool {
-    matches!(name, "title" | "summary" | "content" | "text" | "lang")
+    matches!(
+        name,
+        "title" | "summary" | "content" | "article" | "text" | "lang"
+    )
 }
 
 /// A bare token: an operator, a scope, an entity or a word.
@@ -146,7 +149,9 @@ fn word_token(raw: &str, at: usize) -> Result<Token, QueryError> {
             let name = raw.split(':').next().unwrap_or_default();
             return Err(QueryError::new(
                 at,
-                format!("unknown field {name:?}: write title:, summary:, content:, text: or lang:"),
+                format!(
+                    "unknown field {name:?}: write title:, summary:, content:, article:, text: or lang:"
+                ),
             ));
         }
         _ => match raw.strip_prefix('@') {
@@ -354,6 +359,7 @@ impl Parser {
             "title" => 0b001,
             "summary" => 0b010,
             "content" => 0b100,
+            "article" => 0b1000,
             _ => ALL_FIELDS,
         };
         if self.peek().is_none() {

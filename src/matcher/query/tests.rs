@@ -97,9 +97,11 @@ fn scopes_reach_every_leaf_of_their_group() {
     let query = parse("KFOR NOT title:(football OR \"Serie A\")").expect("parses");
     let fields: Vec<u8> = query.leaves.iter().map(|l| l.fields).collect();
     assert_eq!(fields, [ALL_FIELDS, 0b001, 0b001]);
-    let scoped = parse("summary:KFOR content:troops text:NATO").expect("parses");
+    let scoped = parse("summary:KFOR content:troops text:NATO article:patrol").expect("parses");
     let fields: Vec<u8> = scoped.leaves.iter().map(|l| l.fields).collect();
-    assert_eq!(fields, [0b010, 0b100, ALL_FIELDS]);
+    assert_eq!(fields, [0b010, 0b100, ALL_FIELDS, 0b1000]);
+    // text: takes in the fetched article too.
+    assert_eq!(ALL_FIELDS & 0b1000, 0b1000);
 }
 
 #[test]

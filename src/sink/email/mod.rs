@@ -182,6 +182,7 @@ fn sample_alert(title: &str, link: Option<&str>) -> crate::model::Alert {
         link: link.map(str::to_string),
         summary: String::new(),
         content: String::new(),
+        article: String::new(),
         published: None,
         published_raw: None,
     };

@@ -23,6 +23,7 @@ fn item(lists: &[&str], link: Option<&str>) -> NewAlert {
         link: link.map(str::to_string),
         summary: String::new(),
         content: String::new(),
+        article: String::new(),
         published: None,
         published_raw: None,
     };

@@ -471,6 +471,7 @@ pub fn item(title: &str, summary: &str) -> newswatch::model::Item {
         link: None,
         summary: summary.to_string(),
         content: String::new(),
+        article: String::new(),
         published: None,
         published_raw: None,
     }
