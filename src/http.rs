@@ -1,6 +1,6 @@
 //! What fetching feeds and delivering to webhooks share about HTTP: the
-//! client builder, the User-Agent, error text, `Retry-After`, and which
-//! URLs count as web links. A leaf: neither polling nor delivery code.
+//! client builder, the User-Agent, error text, `Retry-After`, which URLs
+//! count as web links, and which hosts are this machine. A leaf: neither polling nor delivery code.
 
 use std::time::Duration;
 
@@ -57,4 +57,47 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 pub fn is_web_url(link: &str) -> bool {
     url::Url::parse(link.trim())
         .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+}
+
+/// Whether `host` (a URL's host, IPv6 in brackets or not) is this
+/// machine: `localhost`, a name under `.localhost`, or a loopback
+/// address. Credentials may travel in clear text only to such a host.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_host;
+
+    #[test]
+    fn loopback_hosts_are_this_machine_only() {
+        for host in [
+            "localhost",
+            "LOCALHOST.",
+            "api.localhost",
+            "127.0.0.1",
+            "127.8.9.1",
+            "[::1]",
+            "::1",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "example.org",
+            "localhost.example.org",
+            "10.0.0.1",
+            "[2001:db8::1]",
+            "0.0.0.0",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
 }

@@ -393,15 +393,8 @@ pub fn in_clear_text(url: &url::Url) -> bool {
     if url.scheme() != "http" {
         return false;
     }
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => !ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => !ip.is_loopback(),
-        Some(url::Host::Domain(name)) => {
-            let name = name.trim_end_matches('.').to_ascii_lowercase();
-            name != "localhost" && !name.ends_with(".localhost")
-        }
-        None => false,
-    }
+    url.host_str()
+        .is_some_and(|host| !crate::http::is_loopback_host(host))
 }
 
 #[cfg(test)]

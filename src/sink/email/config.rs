@@ -4,7 +4,6 @@
 //! cross the network in clear); `check` also builds the sink once to find
 //! an unreadable password.
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -173,7 +172,7 @@ impl EmailConfig {
             }
             _ => {}
         }
-        if self.tls == TlsMode::None && secret.is_set() && !is_loopback(host) {
+        if self.tls == TlsMode::None && secret.is_set() && !crate::http::is_loopback_host(host) {
             return Err((
                 "tls",
                 format!(
@@ -203,17 +202,6 @@ fn mailbox(text: &str) -> Result<Mailbox, String> {
     text.trim()
         .parse()
         .map_err(|e| format!("{text:?} is not an email address ({e})"))
-}
-
-/// Whether `host` is this machine: `localhost` or a loopback address.
-fn is_loopback(host: &str) -> bool {
-    let host = host.trim_end_matches('.');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl KindConfig for EmailConfig {
