@@ -74,14 +74,20 @@ fn articles_match_once_per_item_with_the_feeds_http_settings_and_canonical_links
         "/a/1",
         page("KFOR troops patrolled the crossing at dawn.", None),
     );
-    html(&server, "/a/2", page("Nothing to see here.", None));
-    html(&server, "/a/3", page("Weather is mild today.", None));
+    // Slow enough that two article fetches at once would overlap.
+    for (path, text) in [("/a/2", "Nothing to see here."), ("/a/3", "Mild today.")] {
+        let reply = Reply::status(200)
+            .header("content-type", "text/html")
+            .body(page(text, None))
+            .delay(Duration::from_millis(300));
+        server.script(path, Vec::new(), reply);
+    }
     // An aggregator's wrapper redirects to the publisher's page, which
     // names its canonical address.
     server.script(
         "/go/4",
         Vec::new(),
-        Reply::status(302).header("location", &server.url("/pub/4?utm_source=agg")),
+        Reply::status(302).header("location", &server.url("/pub/4")),
     );
     let canonical = server.url("/story/4");
     html(
@@ -233,7 +239,7 @@ fn test_full_text_shows_each_article_and_matches_with_it() {
     let shown = String::from_utf8_lossy(&output.stdout);
     assert!(shown.contains("+  [kfor] Patrol"), "{shown}");
     assert!(
-        shown.contains("kfor / KFOR in article: **KFOR** troops"),
+        shown.contains("kfor / \"KFOR\" in article: **KFOR** troops"),
         "{shown}"
     );
     assert!(shown.contains("article: 35 chars from"), "{shown}");
