@@ -147,6 +147,7 @@ fn archived(n: usize, now_ms: i64) -> ArchivedItem {
         language: Some("en".into()),
         story_id: None,
         lists: Vec::new(),
+        article: String::new(),
         archived_ms: now_ms,
     }
 }

@@ -102,6 +102,7 @@ async fn run() {
                 language: Some("en".into()),
                 story_id: None,
                 lists: Vec::new(),
+                article: String::new(),
                 archived_ms: at,
             });
         }

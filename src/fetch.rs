@@ -224,7 +224,9 @@ impl Fetcher {
         url: &str,
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
-        self.fetch_as(&self.defaults, url, validators).await
+        let exchange = self.feed_exchange();
+        self.fetch_as(&self.defaults, url, validators, &exchange)
+            .await
     }
 
     /// One conditional GET of the configured feed `feed` (its configured
@@ -237,7 +239,45 @@ impl Fetcher {
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
         let settings = self.feeds.get(feed).unwrap_or(&self.defaults);
-        self.fetch_as(settings, url, validators).await
+        let exchange = self.feed_exchange();
+        self.fetch_as(settings, url, validators, &exchange).await
+    }
+
+    /// One conditional GET of an item's article page at `url`, for the
+    /// configured feed `feed` now polled at `feed_url`: the feed's own
+    /// client, User-Agent and proxy (its headers and credentials only when
+    /// the page is on the feed's own site), HTML asked for, the body capped
+    /// at `max_bytes`, redirects followed. A feed on a public address
+    /// cannot send the daemon to a private one through its links, as it
+    /// cannot through a redirect.
+    pub async fn fetch_article(
+        &self,
+        feed: &str,
+        feed_url: &str,
+        url: &str,
+        validators: &Validators,
+        max_bytes: u64,
+    ) -> Result<FetchOutcome, FetchError> {
+        let settings = self.feeds.get(feed).unwrap_or(&self.defaults);
+        let origin_private = match url::Url::parse(feed_url) {
+            Ok(origin) => self.resolves_private(&origin).await,
+            Err(_) => false,
+        };
+        let exchange = Exchange {
+            accept: ARTICLE_ACCEPT,
+            max_body: max_bytes,
+            origin_private: Some(origin_private),
+        };
+        self.fetch_as(settings, url, validators, &exchange).await
+    }
+
+    /// What a feed's fetch asks for and accepts.
+    fn feed_exchange(&self) -> Exchange {
+        Exchange {
+            accept: FEED_ACCEPT,
+            max_body: self.max_body,
+            origin_private: None,
+        }
     }
 
     /// One conditional GET of `url` with `settings`, following up to
@@ -247,15 +287,30 @@ impl Fetcher {
         settings: &FeedRequest,
         url: &str,
         validators: &Validators,
+        exchange: &Exchange,
     ) -> Result<FetchOutcome, FetchError> {
         let start = url::Url::parse(url)
             .map_err(|e| FetchError::Redirect(format!("invalid URL {url}: {e}")))?;
         let mut current = start.clone();
         let mut all_permanent = true;
         let mut went_private = false;
-        let started_private = self.resolves_private(&current).await;
+        let started_private = match exchange.origin_private {
+            Some(origin_private) => {
+                let private = self.resolves_private(&current).await;
+                if private && !origin_private && !self.allow_private {
+                    return Err(FetchError::Redirect(format!(
+                        "a link to a private address ({}) refused; [poll] allow_private = true allows it",
+                        current.host_str().unwrap_or_default()
+                    )));
+                }
+                origin_private
+            }
+            None => self.resolves_private(&current).await,
+        };
         for hop in 0..=MAX_REDIRECTS {
-            let mut response = self.request(settings, &current, &start, validators).await?;
+            let mut response = self
+                .request(settings, &current, &start, validators, exchange.accept)
+                .await?;
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 if hop == MAX_REDIRECTS {
@@ -292,7 +347,7 @@ impl Fetcher {
                 });
             }
             let headers = response.headers().clone();
-            let bytes = read_capped(&mut response, self.max_body).await?;
+            let bytes = read_capped(&mut response, exchange.max_body).await?;
             // A move into private space is never made permanent.
             let moved_to = (hop > 0 && all_permanent && !went_private).then(|| current.to_string());
             return Ok(FetchOutcome::Fetched(FetchedBody {
@@ -319,11 +374,12 @@ impl Fetcher {
         url: &url::Url,
         start: &url::Url,
         validators: &Validators,
+        accept: &'static str,
     ) -> Result<reqwest::Response, FetchError> {
-        let mut request = settings.client.get(url.as_str()).header(
-            reqwest::header::ACCEPT,
-            "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
-        );
+        let mut request = settings
+            .client
+            .get(url.as_str())
+            .header(reqwest::header::ACCEPT, accept);
         if let Some(etag) = &validators.etag {
             request = request.header(IF_NONE_MATCH, etag);
         }
@@ -382,6 +438,24 @@ pub fn is_private_address(ip: &IpAddr) -> bool {
         }
     }
 }
+
+/// What one kind of fetch asks for and accepts.
+struct Exchange {
+    /// The `Accept` header (a configured one replaces it).
+    accept: &'static str,
+    /// Largest body, after decompression.
+    max_body: u64,
+    /// For an article: whether the feed that links to it is on a private
+    /// address (if not, the link may not lead to one). `None`: a feed,
+    /// judged by its own address.
+    origin_private: Option<bool>,
+}
+
+/// What a feed fetch accepts.
+const FEED_ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8";
+
+/// What an article fetch accepts.
+const ARTICLE_ACCEPT: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5";
 
 /// How many redirects one fetch follows.
 pub const MAX_REDIRECTS: usize = 5;

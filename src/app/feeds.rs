@@ -43,6 +43,10 @@ pub struct FeedSpec {
     /// Sinks whose `feeds`/`tags` leave this feed out: its alerts never
     /// reach them.
     pub unrouted: Vec<String>,
+    /// Whether each new item's article is fetched and matched (`full_text`).
+    pub full_text: bool,
+    /// How long a poll waits for its articles.
+    pub article_timeout: Duration,
 }
 
 impl FeedSpec {
@@ -69,6 +73,11 @@ impl FeedSpec {
                     max_items: feed.max_items.unwrap_or(config.poll.max_items),
                     unwatched: config.lists_not_for(feed),
                     unrouted: config.sinks_not_for(feed),
+                    full_text: feed.full_text.unwrap_or(config.poll.full_text),
+                    article_timeout: feed
+                        .article_timeout
+                        .unwrap_or(config.poll.article_timeout)
+                        .0,
                 }
             })
             .collect()

@@ -14,6 +14,7 @@ use super::feeds::FeedSpec;
 use super::health;
 use crate::config::{DedupConfig, PollConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchedBody, Fetcher, Validators};
+use crate::fulltext::ArticleCache;
 use crate::matcher::Matcher;
 use crate::redact::public_url;
 use crate::schedule::NextPoll;
@@ -25,6 +26,7 @@ use crate::store::{
 };
 use items::Matched;
 
+mod articles;
 mod items;
 
 /// What every poll needs; shared by all poll tasks.
@@ -49,6 +51,8 @@ pub struct PollContext {
     pub permits: Arc<Semaphore>,
     /// At most `per_host` fetches per host at once.
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Validators of article pages fetched lately (`full_text`).
+    article_cache: ArticleCache,
 }
 
 /// How a poll went, for summaries.
@@ -123,6 +127,7 @@ impl PollContext {
         PollContext {
             permits: Arc::new(Semaphore::new(poll.concurrency)),
             hosts: Mutex::new(HashMap::new()),
+            article_cache: ArticleCache::default(),
             fetcher,
             matcher,
             store,
@@ -154,7 +159,7 @@ impl PollContext {
         let feed = titled.as_ref();
         // Host slot first, then a global one: a task waiting for its host
         // never holds a global slot that another host could use.
-        let _permits = self.acquire(&state.current_url).await;
+        let permits = self.acquire(&state.current_url).await;
         let now = Utc::now();
         let now_ms = now.timestamp_millis();
         let first_poll = state.never_succeeded();
@@ -170,7 +175,7 @@ impl PollContext {
                 Attempt::empty(PollOutcome::Unchanged, hints.max_age, health)
             }
             Ok(FetchOutcome::Fetched(body)) => {
-                self.fetched(feed, &mut state, body, first_poll, now_ms)
+                self.fetched(feed, &mut state, body, first_poll, now_ms, permits)
                     .await
             }
             Err(error) => self.fetch_failed(feed, &mut state, &error, now_ms),
@@ -241,6 +246,7 @@ impl PollContext {
         mut body: FetchedBody,
         first_poll: bool,
         now_ms: i64,
+        permits: Vec<OwnedSemaphorePermit>,
     ) -> Attempt {
         if let Some(moved) = body.moved_to.take() {
             tracing::warn!(feed = %feed.name, from = %public_url(&state.current_url), to = %public_url(&moved), "feed moved permanently; polling the new address from now on");
@@ -255,7 +261,10 @@ impl PollContext {
             let health = state.on_same_body(body.status, etag, last_modified, now_ms);
             return Attempt::empty(PollOutcome::Unchanged, body.hints.max_age, health);
         }
-        let matched = if body.bytes.len() > OFF_WORKER_BYTES {
+        let matched = if feed.full_text {
+            self.with_articles(feed, &state.current_url, &mut body, first_poll, permits)
+                .await
+        } else if body.bytes.len() > OFF_WORKER_BYTES {
             let context = Arc::clone(self);
             let (feed, url) = (feed.clone(), state.current_url.clone());
             let (bytes, content_type) = (std::mem::take(&mut body.bytes), body.content_type.take());
@@ -313,6 +322,45 @@ impl PollContext {
                 Attempt::empty(PollOutcome::Failed, None, health)
             }
         }
+    }
+
+    /// Parses, fetches the new items' articles, then matches: for a feed
+    /// with `full_text`. The feed's `permits` go once it is parsed (see
+    /// `articles.rs`); matching, over articles of up to 256 KiB each, is
+    /// done on the blocking pool.
+    async fn with_articles(
+        self: &Arc<Self>,
+        feed: &FeedSpec,
+        url: &str,
+        body: &mut FetchedBody,
+        first_poll: bool,
+        permits: Vec<OwnedSemaphorePermit>,
+    ) -> Result<Matched, String> {
+        let bytes = std::mem::take(&mut body.bytes);
+        let content_type = body.content_type.take();
+        let parsed = if bytes.len() > OFF_WORKER_BYTES {
+            let context = Arc::clone(self);
+            let (feed, url) = (feed.clone(), url.to_string());
+            tokio::task::spawn_blocking(move || {
+                context.parse_items(&feed, &url, &bytes, content_type.as_deref())
+            })
+            .await
+            .unwrap_or_else(|error| Err(format!("the parse task failed: {error}")))
+        } else {
+            self.parse_items(feed, url, &bytes, content_type.as_deref())
+        };
+        drop(permits);
+        let mut parsed = parsed?;
+        let articles = self
+            .fetch_articles(feed, url, &mut parsed.items, first_poll)
+            .await;
+        let context = Arc::clone(self);
+        let feed = feed.clone();
+        tokio::task::spawn_blocking(move || {
+            context.match_items(&feed, parsed, &articles, first_poll)
+        })
+        .await
+        .map_err(|error| format!("the match task failed: {error}"))
     }
 
     fn fetch_failed(

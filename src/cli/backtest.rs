@@ -112,8 +112,9 @@ struct ListResult {
     no_longer: Vec<Found>,
 }
 
-/// The archive as an item for the matcher: headline and summary (the
-/// archive keeps no full text).
+/// The archive as an item for the matcher: headline, summary and the
+/// fetched article's text (its first 64 KiB; the archive keeps no feed
+/// `content`).
 pub(super) fn item_of(archived: &ArchivedItem) -> Item {
     Item {
         key: ItemKey::from_stored(archived.item_key.clone()),
@@ -122,7 +123,7 @@ pub(super) fn item_of(archived: &ArchivedItem) -> Item {
         link: archived.link.clone(),
         summary: archived.summary.clone(),
         content: String::new(),
-        article: String::new(),
+        article: archived.article.clone(),
         published: archived.published_ms.map(from_millis),
         published_raw: None,
     }

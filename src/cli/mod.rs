@@ -18,6 +18,7 @@ mod output;
 mod search;
 mod secret;
 mod stories;
+mod test_articles;
 mod test_feed;
 
 use std::path::PathBuf;
@@ -211,6 +212,11 @@ pub enum Command {
         /// node's result, to see why it did or did not match.
         #[arg(long, conflicts_with = "json")]
         explain: bool,
+        /// Fetch each item's linked article (as `full_text = true` feeds
+        /// do), show the start and length of its text (or why it failed)
+        /// and match with it.
+        #[arg(long)]
+        full_text: bool,
     },
 }
 
@@ -305,7 +311,15 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             source,
             json,
             explain,
-        } => runtime()?.block_on(test_feed::run(&config, &source, json, explain)),
+            full_text,
+        } => {
+            let options = test_feed::Options {
+                json,
+                explain,
+                full_text,
+            };
+            runtime()?.block_on(test_feed::run(&config, &source, options))
+        }
         Command::Once => runtime()?.block_on(once(config)),
         Command::Feeds { json, reset } => {
             with_store(&config, edits(reset.is_some()), |store| async move {
@@ -431,6 +445,14 @@ async fn once(config: Config) -> Result<(), Failure> {
              and were marked seen without an alert; backlog = \"all\" on a feed alerts them",
             p.backlog
         );
+    }
+    let articles = crate::service::metrics::metrics().article_fetches();
+    if articles.iter().any(|(_, count)| *count > 0) {
+        let counts: Vec<String> = articles
+            .iter()
+            .map(|(outcome, count)| format!("{} {count}", outcome.label()))
+            .collect();
+        eprintln!("article fetches: {}", counts.join(", "));
     }
     if p.failed > 0 || report.pending > 0 {
         return Err(Failure::Partial);

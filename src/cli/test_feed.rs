@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Failure, output};
+use super::{Failure, output, test_articles};
 use crate::config::Config;
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
 use crate::matcher::{MatchScratch, Matcher, Veto};
@@ -27,10 +27,29 @@ struct ItemLine<'a> {
     vetoed: &'a [Veto],
     /// Lists it matched that apply to other feeds only (`feeds`/`tags`).
     other_feeds: Vec<&'a str>,
+    /// With `--full-text`: the article's length and start, or why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    article: Option<test_articles::Shown>,
+}
+
+/// How `newswatch test` shows an item.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// One JSON object per item per line instead of text.
+    pub json: bool,
+    /// Every query list's query as a tree under each item.
+    pub explain: bool,
+    /// Fetch each item's article and match with it (`--full-text`).
+    pub full_text: bool,
 }
 
 /// Runs the test command on a URL or a file.
-pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Result<(), Failure> {
+pub async fn run(config: &Config, source: &str, options: Options) -> Result<(), Failure> {
+    let Options {
+        json,
+        explain,
+        full_text,
+    } = options;
     let (bytes, base, content_type) = load(config, source).await?;
     let parsed = parse_feed(&bytes, &base, content_type.as_deref()).map_err(|e| match e {
         // Names the URL itself.
@@ -57,7 +76,19 @@ pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Re
             parsed.items.len()
         ))?;
     }
-    for item in &parsed.items {
+    let articles = if full_text {
+        test_articles::fetch_all(config, source, &base, &parsed.items).await?
+    } else {
+        Vec::new()
+    };
+    let mut items = parsed.items.clone();
+    for (item, article) in items.iter_mut().zip(&articles) {
+        if let Ok(page) = article {
+            item.article.clone_from(&page.article.text);
+        }
+    }
+    for (index, item) in items.iter().enumerate() {
+        let article = articles.get(index);
         let found = matcher.find_in(item, parsed.language.as_deref(), &mut scratch);
         let (elsewhere, hits): (Vec<Hit>, Vec<Hit>) =
             found.into_iter().partition(|h| unwatched.contains(&h.list));
@@ -70,9 +101,20 @@ pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Re
             matching += 1;
         }
         if json {
-            output::line(&json_line(item, &hits, &scores, &vetoed, other_feeds))?;
+            let article = article.map(test_articles::Shown::of);
+            output::line(&json_line(
+                item,
+                &hits,
+                &scores,
+                &vetoed,
+                other_feeds,
+                article,
+            ))?;
         } else {
             print_item(item, &hits)?;
+            if let Some(article) = article {
+                test_articles::print(article)?;
+            }
             for list in &other_feeds {
                 output::line(&format!(
                     "       {list}: matches, but the list's feeds/tags leave this feed out"
@@ -101,7 +143,7 @@ pub async fn run(config: &Config, source: &str, json: bool, explain: bool) -> Re
         }
     }
     if !json {
-        output::line(&format!("{matching} of {} items match", parsed.items.len()))?;
+        output::line(&format!("{matching} of {} items match", items.len()))?;
     }
     Ok(())
 }
@@ -112,6 +154,7 @@ fn json_line<'a>(
     scores: &'a [ListScore],
     vetoed: &'a [Veto],
     other_feeds: Vec<&'a str>,
+    article: Option<test_articles::Shown>,
 ) -> String {
     let mut lists: Vec<&str> = hits.iter().map(|h| h.list.as_str()).collect();
     lists.sort_unstable();
@@ -137,6 +180,7 @@ fn json_line<'a>(
         scores,
         vetoed,
         other_feeds,
+        article,
     };
     // Serialising plain strings cannot fail; fall back to an empty object.
     serde_json::to_string(&line).unwrap_or_else(|_| "{}".to_string())

@@ -129,6 +129,13 @@ pub struct FeedConfig {
     /// Overrides `[poll] proxy` for this feed.
     #[serde(default)]
     pub proxy: Option<ProxySetting>,
+    /// Overrides `[poll] full_text` for this feed: fetch each new item's
+    /// article and match its text.
+    #[serde(default)]
+    pub full_text: Option<bool>,
+    /// Overrides `[poll] article_timeout` for this feed.
+    #[serde(default)]
+    pub article_timeout: Option<HumanDuration>,
 }
 
 impl FeedConfig {

@@ -50,6 +50,8 @@ pub fn poll(poll: &PollConfig) -> Vec<OutOfRange> {
         count("per_host", poll.per_host as u64, 1, 1024),
         count("max_items", poll.max_items as u64, 1, 100_000),
         count("max_body", poll.max_body.0, 1024, 1 << 30),
+        count("max_article", poll.max_article.0, 1024, 1 << 30),
+        duration("article_timeout", poll.article_timeout.0, SECOND, HOUR),
         (!(0.0..=1.0).contains(&poll.jitter))
             .then(|| ("jitter", "jitter must be between 0.0 and 1.0".into())),
     ]
@@ -135,6 +137,8 @@ pub fn feed(feed: &FeedConfig) -> Vec<OutOfRange> {
             .and_then(|window| duration("backlog_window", window.0, 0, 100 * YEAR)),
         feed.max_items
             .and_then(|max| count("max_items", max as u64, 1, 100_000)),
+        feed.article_timeout
+            .and_then(|timeout| duration("article_timeout", timeout.0, SECOND, HOUR)),
         never_fires,
     ]
     .into_iter()

@@ -69,6 +69,14 @@ pub struct PollConfig {
     pub backlog: BacklogMode,
     /// At most this many items per feed per poll are processed, newest first.
     pub max_items: usize,
+    /// Whether each new item's link is fetched and its article's main text
+    /// matched as the field `article` (a feed's `full_text` overrides it).
+    pub full_text: bool,
+    /// Largest article page accepted, counted after decompression.
+    pub max_article: ByteSize,
+    /// How long one poll waits for its articles, from the first request:
+    /// an item whose article is not in by then is matched without it.
+    pub article_timeout: HumanDuration,
 }
 
 /// What a feed's first poll does with the items already in it.
@@ -104,6 +112,9 @@ impl Default for PollConfig {
             backlog_window: HumanDuration::secs(24 * 3600),
             backlog: BacklogMode::Window,
             max_items: 200,
+            full_text: false,
+            max_article: ByteSize(2 << 20),
+            article_timeout: HumanDuration::secs(30),
         }
     }
 }

@@ -200,6 +200,15 @@ pub struct Alert {
     /// list's threshold.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scores: Vec<ListScore>,
+    /// Whether the article behind the link was fetched and its text
+    /// matched (feeds with `full_text`); absent when it was not.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub full_text: bool,
+    /// The article page's canonical URL (its `<link rel="canonical">`,
+    /// else the address the link redirected to), when the article was
+    /// fetched: the publisher's own address behind a wrapper link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_link: Option<String>,
 }
 
 /// How far an item got on a list with weighted terms.
@@ -215,6 +224,10 @@ pub struct ListScore {
 
 fn is_zero(count: &usize) -> bool {
     *count == 0
+}
+
+fn is_false(flag: &bool) -> bool {
+    !*flag
 }
 
 /// An alert's JSON body is at most this many bytes: an item matching
@@ -286,6 +299,8 @@ impl Alert {
             sources: vec![feed.to_string()],
             hits_omitted: 0,
             scores: Vec::new(),
+            full_text: !item.article.is_empty(),
+            canonical_link: None,
         };
         alert.fit(MAX_ALERT_BYTES);
         alert
@@ -398,6 +413,9 @@ pub struct StoryUpdate {
 }
 
 /// What travels through the outbox to the sinks.
+// Alerts are nearly every message: boxing them would cost each one an
+// allocation to save a few hundred bytes on the rare events.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Message {
     /// A matching story.

@@ -1,10 +1,11 @@
 //! The daemon's counters, and their Prometheus text
-//! form. A small registry of our own: thirteen families, bounded labels
+//! form. A small registry of our own: fourteen families, bounded labels
 //! (list and sink names come from the config; no per-feed labels), no
 //! background upkeep. `contrib/` holds a Grafana dashboard and Prometheus
 //! rules over them.
 
 use crate::clock::now_ms;
+use crate::fulltext::ArticleOutcome;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -42,6 +43,8 @@ pub struct Metrics {
     store_file: Mutex<Option<PathBuf>>,
     /// Since when the pipeline's store writes fail, and the last reason.
     write_failure: Mutex<Option<(i64, String)>>,
+    /// Article fetches (`full_text`) by outcome, in [`ArticleOutcome::ALL`]'s order.
+    articles: [AtomicU64; ArticleOutcome::ALL.len()],
 }
 
 /// One sink's delivery latency histogram.
@@ -100,6 +103,24 @@ impl Metrics {
     /// Counts a finished poll.
     pub fn poll(&self, kind: PollKind) {
         self.polls[kind as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts an article fetch by how it ended.
+    pub fn article_fetch(&self, outcome: ArticleOutcome) {
+        self.articles[outcome.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Article fetches so far, by outcome (for `once`'s summary).
+    pub fn article_fetches(&self) -> Vec<(ArticleOutcome, u64)> {
+        ArticleOutcome::ALL
+            .iter()
+            .map(|outcome| {
+                (
+                    *outcome,
+                    self.articles[outcome.index()].load(Ordering::Relaxed),
+                )
+            })
+            .collect()
     }
 
     /// Records how long a fetch took.
@@ -245,6 +266,16 @@ impl Metrics {
         ] {
             family(&mut out, name, "counter", help);
             let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
+        }
+        family(
+            &mut out,
+            "newswatch_article_fetches_total",
+            "counter",
+            "Article fetches of full-text feeds, by outcome.",
+        );
+        for (outcome, count) in self.article_fetches() {
+            let name = "newswatch_article_fetches_total";
+            series(&mut out, name, "outcome", outcome.label(), count);
         }
         family(
             &mut out,

@@ -15,9 +15,9 @@ use super::{Store, StoreError, stories};
 type Transaction<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 /// Columns per archived row.
-const COLUMNS: usize = 11;
+const COLUMNS: usize = 12;
 
-/// Rows per statement: 11 values each, far below SQLite's limit on bound
+/// Rows per statement: 12 values each, far below SQLite's limit on bound
 /// values.
 const ROWS_PER_STATEMENT: usize = 200;
 
@@ -46,7 +46,15 @@ pub struct ArchivedItem {
     pub lists: Vec<String>,
     /// When newswatch read it (ms).
     pub archived_ms: i64,
+    /// The article text fetched from its link (`full_text`), cut at
+    /// [`ARTICLE_BYTES`]; empty when none was fetched.
+    pub article: String,
 }
+
+/// The most of an article's text the archive keeps: enough for
+/// back-testing and search on what a story says, while 2,000 articles a
+/// cycle cannot fill the disk.
+pub const ARTICLE_BYTES: usize = 64 * 1024;
 
 /// The most of a summary the archive keeps: a lede and more, while a feed
 /// of 64 KB summaries cannot fill the disk.
@@ -89,7 +97,7 @@ pub(super) async fn write(
     for chunk in unique.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO archive (item_key, feed_id, feed, title, summary, link, published_at, \
-             language, story_id, lists, archived_at) VALUES {} \
+             language, story_id, lists, archived_at, article) VALUES {} \
              ON CONFLICT (item_key) DO UPDATE SET \
              story_id = COALESCE(excluded.story_id, archive.story_id), \
              lists = CASE WHEN excluded.lists = '' THEN archive.lists ELSE excluded.lists END \
@@ -113,7 +121,8 @@ pub(super) async fn write(
                 .bind(item.language.clone())
                 .bind(story)
                 .bind(lists)
-                .bind(item.archived_ms);
+                .bind(item.archived_ms)
+                .bind(item.article.clone());
         }
         query.execute(&mut **tx).await?;
     }
@@ -145,7 +154,7 @@ impl Store {
         // Only the constant operators and direction go into the text.
         let sql = format!(
             "SELECT item_key, feed_id, feed, title, summary, link, published_at, language, \
-             story_id, lists, archived_at FROM archive WHERE archived_at >= $1 {after} \
+             story_id, lists, archived_at, article FROM archive WHERE archived_at >= $1 {after} \
              ORDER BY archived_at {direction}, item_key {direction} LIMIT $2"
         );
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -199,5 +208,6 @@ fn archived(row: &AnyRow) -> Result<ArchivedItem, StoreError> {
         story_id: row.try_get("story_id")?,
         lists: stories::split_lists(&lists),
         archived_ms: row.try_get("archived_at")?,
+        article: row.try_get("article")?,
     })
 }

@@ -6,6 +6,7 @@
 
 mod alert_views;
 mod archive;
+mod article_fetches;
 mod batch;
 mod dedup;
 mod feeds;
@@ -23,7 +24,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use alert_views::{AlertCursor, HourlyCounts};
-pub use archive::{ArchiveCursor, ArchiveOrder, ArchivedItem, SUMMARY_BYTES};
+pub use archive::{ARTICLE_BYTES, ArchiveCursor, ArchiveOrder, ArchivedItem, SUMMARY_BYTES};
 pub use dedup::{NewAlert, NewEvent, PollRecord, Recorded, StoryRules};
 pub use feeds::{
     FeedState, FetchedContent, HealthChange, HealthEventKind, HealthReport, PollFailure,

@@ -4,7 +4,9 @@
 //! in its feed's latest content (its `last_generation` is the feed's
 //! `content_generation`), which would otherwise come back as new. Done
 //! deliveries and the alerts left without deliveries go with them; dead
-//! letters and pending deliveries stay.
+//! letters and pending deliveries stay. Article fetch marks go after the
+//! same time (an item still in its feed then may have its article fetched
+//! once more).
 
 use super::{Store, StoreError};
 
@@ -42,6 +44,7 @@ impl Store {
             ("story_links", "created_at"),
             ("story_sinks", "sent_at"),
             ("list_hits", "at"),
+            ("article_fetches", "fetched_at"),
         ] {
             // The table and column names are constants.
             sqlx::query(sqlx::AssertSqlSafe(format!(

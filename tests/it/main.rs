@@ -24,6 +24,7 @@ mod feedparser_corpus;
 mod fetch;
 mod file_sink_full;
 mod fold_properties;
+mod full_text;
 mod generated_corpus;
 mod genfeeds;
 mod healthz_unstarted;

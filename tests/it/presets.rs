@@ -39,6 +39,8 @@ fn alert(id: &str, title: &str) -> Alert {
         sources: vec!["Balkan Insight".into(), "Prishtina Insight".into()],
         hits_omitted: 0,
         scores: Vec::new(),
+        full_text: false,
+        canonical_link: None,
     }
 }
 

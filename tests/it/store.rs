@@ -263,6 +263,7 @@ fn archived(key: &str, title: &str, at_ms: i64) -> newswatch::store::ArchivedIte
         language: Some("sr".into()),
         story_id: None,
         lists: Vec::new(),
+        article: String::new(),
         archived_ms: at_ms,
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::PollContext;
+use super::articles::Articles;
 use crate::app::feeds::{Backlog, FeedSpec};
 use crate::matcher::{MatchScratch, Matcher};
 use crate::model::{Alert, Item};
@@ -16,7 +17,7 @@ use crate::parse::{ParsedFeed, newest_first, parse_feed};
 use crate::redact::public_url;
 use crate::service::metrics::metrics;
 use crate::sink::{OnRepeat, SinkConfig};
-use crate::store::{ArchivedItem, NewAlert, SUMMARY_BYTES};
+use crate::store::{ARTICLE_BYTES, ArchivedItem, NewAlert, SUMMARY_BYTES};
 use crate::story::Signature;
 use crate::text::clip::clip_bytes_in_place;
 
@@ -35,6 +36,16 @@ pub(super) struct Matched {
     pub title: Option<String>,
 }
 
+/// A fetched body parsed: its newest items and what it says of itself.
+pub(super) struct ParsedItems {
+    /// The newest `max_items` items, newest first.
+    pub items: Vec<Item>,
+    census: Census,
+    language: Option<String>,
+    refresh_hint: Option<Duration>,
+    title: Option<String>,
+}
+
 impl PollContext {
     /// Parses, keeps the newest `max_items`, matches, and applies the
     /// first-poll backlog rule.
@@ -51,18 +62,51 @@ impl PollContext {
         content_type: Option<&str>,
         first_poll: bool,
     ) -> Result<Matched, String> {
+        let parsed = self.parse_items(feed, url, bytes, content_type)?;
+        Ok(self.match_items(feed, parsed, &Articles::default(), first_poll))
+    }
+
+    /// Parses a body and keeps its newest `max_items` items.
+    pub(super) fn parse_items(
+        &self,
+        feed: &FeedSpec,
+        url: &str,
+        bytes: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<ParsedItems, String> {
+        let parsed = parse_feed(bytes, url, content_type).map_err(|e| e.to_string())?;
+        let census = Census::of(&parsed);
+        {
+            // An unnamed feed is called by its title from its first fetch on.
+            let titled = feed.titled(parsed.title.as_deref());
+            census.report(titled.as_ref(), url, parsed.strict_shortfall.as_deref());
+        }
+        Ok(ParsedItems {
+            items: newest_first(parsed.items, feed.max_items),
+            census,
+            language: parsed.language,
+            refresh_hint: parsed.refresh_hint,
+            title: parsed.title,
+        })
+    }
+
+    /// Matches parsed items (with their articles, if fetched) and applies
+    /// the first-poll backlog rule.
+    pub(super) fn match_items(
+        &self,
+        feed: &FeedSpec,
+        parsed: ParsedItems,
+        articles: &Articles,
+        first_poll: bool,
+    ) -> Matched {
         let routing = Routing {
             sinks: &self.sinks,
             tracking: &self.dedup.tracking_parameters,
         };
-        let parsed = parse_feed(bytes, url, content_type).map_err(|e| e.to_string())?;
-        // An unnamed feed is called by its title from its first fetch on.
         let titled = feed.titled(parsed.title.as_deref());
         let feed = titled.as_ref();
-        let census = Census::of(&parsed);
-        census.report(feed, url, parsed.strict_shortfall.as_deref());
         let language = parsed.language;
-        let items = newest_first(parsed.items, feed.max_items);
+        let items = parsed.items;
         let mut scratch = MatchScratch::default();
         let detected = Utc::now();
         let mut alerts = Vec::new();
@@ -76,8 +120,19 @@ impl PollContext {
                 matcher: &self.matcher,
                 language: language.as_deref(),
             };
-            let Some(new) = new_alert(&matching, &mut scratch, item, feed, detected, &routing)
-            else {
+            let canonical = articles
+                .canonical
+                .get(item.key.as_str())
+                .map(String::as_str);
+            let Some(new) = new_alert(
+                &matching,
+                &mut scratch,
+                item,
+                canonical,
+                feed,
+                detected,
+                &routing,
+            ) else {
                 continue;
             };
             if first_poll && !feed.backlog.alerts(item, detected) {
@@ -91,14 +146,14 @@ impl PollContext {
         }
         // Deliver in publication order, oldest first.
         alerts.reverse();
-        Ok(Matched {
-            census,
+        Matched {
+            census: parsed.census,
             alerts,
             silent,
             archive,
             refresh_hint: parsed.refresh_hint,
             title: parsed.title,
-        })
+        }
     }
 }
 
@@ -131,6 +186,8 @@ fn archived(
 ) -> ArchivedItem {
     let mut summary = item.summary.clone();
     clip_bytes_in_place(&mut summary, SUMMARY_BYTES);
+    let mut article = item.article.clone();
+    clip_bytes_in_place(&mut article, ARTICLE_BYTES);
     ArchivedItem {
         item_key: item.key.to_string(),
         feed_id: feed.id.clone(),
@@ -143,6 +200,7 @@ fn archived(
         story_id: None,
         lists: Vec::new(),
         archived_ms: read.timestamp_millis(),
+        article,
     }
 }
 
@@ -192,7 +250,7 @@ impl Census {
 
 impl Backlog {
     /// Whether a first poll alerts this item.
-    fn alerts(&self, item: &Item, now: chrono::DateTime<Utc>) -> bool {
+    pub(super) fn alerts(&self, item: &Item, now: chrono::DateTime<Utc>) -> bool {
         match self {
             Backlog::All => true,
             Backlog::Within(window) => item.published.is_some_and(|published| {
@@ -215,11 +273,13 @@ struct Matching<'a> {
 }
 
 /// The alert for an item, if it matches any list, with what identifies
-/// its story.
+/// its story: its article page's canonical link when its article was
+/// fetched (`canonical`), else its own link.
 fn new_alert(
     matching: &Matching<'_>,
     scratch: &mut MatchScratch,
     item: &Item,
+    canonical: Option<&str>,
     feed: &FeedSpec,
     detected: chrono::DateTime<Utc>,
     routing: &Routing<'_>,
@@ -241,6 +301,7 @@ fn new_alert(
         detected,
     );
     alert.scores = matcher.scores(scratch);
+    alert.canonical_link = canonical.map(str::to_string);
     alert
         .scores
         .retain(|score| alert.lists.contains(&score.list));
@@ -255,11 +316,9 @@ fn new_alert(
         .filter(|s| s.on_repeat == OnRepeat::Update)
         .map(|s| s.name().to_string())
         .collect();
-    let link_key = item
-        .link
-        .as_deref()
-        .and_then(|l| canonical_link_with(l, routing.tracking));
-    let signature = Signature::of(&item.title, &item.summary, item.link.as_deref());
+    let link = canonical.or(item.link.as_deref());
+    let link_key = link.and_then(|l| canonical_link_with(l, routing.tracking));
+    let signature = Signature::of(&item.title, &item.summary, link);
     Some(NewAlert {
         alert,
         sinks,
