@@ -16,6 +16,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod fetch;
+pub mod fulltext;
 pub mod http;
 pub mod matcher;
 pub mod model;
