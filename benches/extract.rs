@@ -15,7 +15,15 @@ fn main() {
 }
 
 const PAGES: [&str; 9] = [
-    "bbc-1", "nytimes-1", "cnn", "ars-1", "aktualne", "lemonde-1", "seattletimes-1", "wapo-1", "heise",
+    "bbc-1",
+    "nytimes-1",
+    "cnn",
+    "ars-1",
+    "aktualne",
+    "lemonde-1",
+    "seattletimes-1",
+    "wapo-1",
+    "heise",
 ];
 
 fn page(name: &str) -> Vec<u8> {
@@ -57,9 +65,18 @@ fn hostile(kind: &str, size: usize) -> String {
             let unit = format!("{}words here{}", "<div>".repeat(128), "</div>".repeat(128));
             format!("<html><body>{}", unit.repeat(size / unit.len()))
         }
-        "100k paragraphs" => format!("<html><body><article>{}", repeat("<p>Some words of a paragraph.</p>")),
-        "unclosed tags" => format!("<html><body>{}", repeat("<p><b><i><span>words, more words ")),
-        "huge attribute" => format!("<html><body><div class=\"{}\"><p>Words.</p></div>", repeat("a")),
+        "100k paragraphs" => format!(
+            "<html><body><article>{}",
+            repeat("<p>Some words of a paragraph.</p>")
+        ),
+        "unclosed tags" => format!(
+            "<html><body>{}",
+            repeat("<p><b><i><span>words, more words ")
+        ),
+        "huge attribute" => format!(
+            "<html><body><div class=\"{}\"><p>Words.</p></div>",
+            repeat("a")
+        ),
         _ => unreachable!(),
     }
 }
@@ -74,7 +91,11 @@ fn hostile(kind: &str, size: usize) -> String {
 )]
 fn hostile_mib<const MIB: usize>(bencher: Bencher, kind: &str) {
     let html = hostile(kind, BIG / 2 * MIB);
-    bencher
-        .counter(BytesCount::new(html.len()))
-        .bench(|| black_box(extract(black_box(html.as_bytes()), None, "https://site.example/a")));
+    bencher.counter(BytesCount::new(html.len())).bench(|| {
+        black_box(extract(
+            black_box(html.as_bytes()),
+            None,
+            "https://site.example/a",
+        ))
+    });
 }

@@ -124,14 +124,16 @@ fn could_be_html(content_type: &str) -> bool {
     let (kind, subtype) = essence.split_once('/').unwrap_or((&essence, ""));
     match kind {
         "image" | "audio" | "video" | "font" | "model" | "multipart" => false,
-        "application" => !(subtype == "json"
-            || subtype.ends_with("+json")
-            || subtype == "pdf"
-            || subtype == "zip"
-            || subtype == "gzip"
-            || subtype == "javascript"
-            || subtype == "rss+xml"
-            || subtype == "atom+xml"),
+        "application" => {
+            !(subtype == "json"
+                || subtype.ends_with("+json")
+                || subtype == "pdf"
+                || subtype == "zip"
+                || subtype == "gzip"
+                || subtype == "javascript"
+                || subtype == "rss+xml"
+                || subtype == "atom+xml")
+        }
         _ => true,
     }
 }
@@ -224,13 +226,20 @@ mod tests {
     fn paragraphs_are_plain_and_separated_by_blank_lines() {
         let body = "<h1>Heading</h1><p>First   paragraph,\n with a\tline break and an \u{1b}[2J escape, long enough to count as prose in an article.</p>\
                     <p>Second paragraph, also long enough to count as prose, with a <a href='/x'>link</a> inside.</p>";
-        let article = extract(page(body).as_bytes(), None, "https://news.example/a").expect("article");
+        let article =
+            extract(page(body).as_bytes(), None, "https://news.example/a").expect("article");
         assert!(
-            article.text.contains("First paragraph, with a line break and an [2J escape"),
+            article
+                .text
+                .contains("First paragraph, with a line break and an [2J escape"),
             "{:?}",
             article.text
         );
-        assert!(article.text.contains("escape, long enough to count as prose in an article.\n\nSecond paragraph"));
+        assert!(
+            article.text.contains(
+                "escape, long enough to count as prose in an article.\n\nSecond paragraph"
+            )
+        );
         assert!(!article.text.contains('<'));
         assert!(!article.text.chars().any(|c| c.is_control() && c != '\n'));
         assert!(!article.text.contains("\n\n\n"));
@@ -242,14 +251,20 @@ mod tests {
         let html = r#"<html><head><meta property="og:url" content="https://news.example/og">
             <link rel="Canonical" href=" /story/1?x=2 "></head><body><p>Some text of the article body.</p></body></html>"#;
         let article = extract(html.as_bytes(), None, "https://news.example/a/b").expect("article");
-        assert_eq!(article.canonical.as_deref(), Some("https://news.example/story/1?x=2"));
+        assert_eq!(
+            article.canonical.as_deref(),
+            Some("https://news.example/story/1?x=2")
+        );
     }
 
     #[test]
     fn og_url_is_used_without_a_canonical_link_and_only_http() {
         let og = r#"<html><head><meta property="og:url" content="story/2"></head><body><p>Body text.</p></body></html>"#;
         let article = extract(og.as_bytes(), None, "https://news.example/a/b").expect("article");
-        assert_eq!(article.canonical.as_deref(), Some("https://news.example/a/story/2"));
+        assert_eq!(
+            article.canonical.as_deref(),
+            Some("https://news.example/a/story/2")
+        );
         let js = r#"<html><head><link rel="canonical" href="javascript:alert(1)"></head><body><p>Body text.</p></body></html>"#;
         let article = extract(js.as_bytes(), None, "https://news.example/a").expect("article");
         assert_eq!(article.canonical, None);
@@ -261,18 +276,38 @@ mod tests {
     fn base_href_counts_for_the_canonical_link() {
         let html = r#"<html><head><base href="https://cdn.example/news/"><link rel="canonical" href="s/3"></head><body><p>Body text.</p></body></html>"#;
         let article = extract(html.as_bytes(), None, "https://news.example/a").expect("article");
-        assert_eq!(article.canonical.as_deref(), Some("https://cdn.example/news/s/3"));
+        assert_eq!(
+            article.canonical.as_deref(),
+            Some("https://cdn.example/news/s/3")
+        );
     }
 
     #[test]
     fn content_types_that_are_surely_not_html_are_refused() {
         let html = page("<p>Text</p>");
-        for kind in ["application/json", "image/png", "application/pdf", "application/rss+xml; charset=utf-8"] {
+        for kind in [
+            "application/json",
+            "image/png",
+            "application/pdf",
+            "application/rss+xml; charset=utf-8",
+        ] {
             let result = extract(html.as_bytes(), Some(kind), "https://news.example/");
-            assert!(matches!(result, Err(ExtractError::NotHtml(_))), "{kind}: {result:?}");
+            assert!(
+                matches!(result, Err(ExtractError::NotHtml(_))),
+                "{kind}: {result:?}"
+            );
         }
-        for kind in ["text/html; charset=utf-8", "text/plain", "application/xhtml+xml", "application/octet-stream", ""] {
-            assert!(extract(html.as_bytes(), Some(kind), "https://news.example/").is_ok(), "{kind}");
+        for kind in [
+            "text/html; charset=utf-8",
+            "text/plain",
+            "application/xhtml+xml",
+            "application/octet-stream",
+            "",
+        ] {
+            assert!(
+                extract(html.as_bytes(), Some(kind), "https://news.example/").is_ok(),
+                "{kind}"
+            );
         }
     }
 
@@ -283,6 +318,9 @@ mod tests {
             ExtractError::NotHtml("application/json".into()).to_string(),
             "the page is not HTML (application/json)"
         );
-        assert_eq!(ExtractError::NoArticle.to_string(), "no article text found on the page");
+        assert_eq!(
+            ExtractError::NoArticle.to_string(),
+            "no article text found on the page"
+        );
     }
 }

@@ -36,8 +36,8 @@ const VOID: [&str; 18] = [
 /// Elements the parser closes by itself when a sibling starts, and the
 /// document's singletons (repeats merge into the first).
 const NOT_COUNTED: [&str; 18] = [
-    "p", "li", "dt", "dd", "tr", "td", "th", "tbody", "thead", "tfoot", "option", "optgroup",
-    "rb", "rt", "rp", "html", "head", "body",
+    "p", "li", "dt", "dd", "tr", "td", "th", "tbody", "thead", "tfoot", "option", "optgroup", "rb",
+    "rt", "rp", "html", "head", "body",
 ];
 
 /// Elements whose content is text up to their end tag.
@@ -176,7 +176,11 @@ mod tests {
 
     #[test]
     fn deep_divs_are_cut_to_the_cap() {
-        let html = format!("<html><body>{}deep text{}", "<div>".repeat(1000), "</div>".repeat(1000));
+        let html = format!(
+            "<html><body>{}deep text{}",
+            "<div>".repeat(1000),
+            "</div>".repeat(1000)
+        );
         let capped = cap_depth(&html, 50);
         assert!(matches!(capped, Cow::Owned(_)));
         assert!(capped.contains("deep text"));
@@ -201,8 +205,39 @@ mod tests {
 
     #[test]
     fn unclosed_quotes_and_tags_end_the_scan() {
-        for html in ["<div title=\"open", "<div", "<", "<!--", "<script>never closed", "</"] {
+        for html in [
+            "<div title=\"open",
+            "<div",
+            "<",
+            "<!--",
+            "<script>never closed",
+            "</",
+        ] {
             assert!(matches!(cap_depth(html, 1), Cow::Borrowed(_)), "{html}");
         }
+    }
+}
+
+#[cfg(test)]
+mod real_pages {
+    use super::*;
+
+    #[test]
+    fn real_news_pages_are_never_trimmed() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/articles");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).expect("fixtures") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "html") {
+                let html = std::fs::read_to_string(&path).expect("UTF-8 page");
+                assert!(
+                    matches!(cap_depth(&html, MAX_DEPTH), Cow::Borrowed(_)),
+                    "{}",
+                    path.display()
+                );
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 9);
     }
 }
