@@ -4,8 +4,8 @@
 //! readability pass walks each element's ancestors and descendants, so work
 //! grows with depth × elements: measured, 10,000 nested `<div>`s take 28 s,
 //! and 8,000 nested tables overflow a 2 MiB thread stack (an abort, not a
-//! panic). No article nests anywhere near [`MAX_DEPTH`] (the fixtures stay
-//! under 40), so start tags that would open deeper are dropped from the
+//! panic). No article nests anywhere near [`MAX_DEPTH`] (the fixtures need
+//! at most 18), so start tags that would open deeper are dropped from the
 //! text; their end tags then close shallower elements of the same name,
 //! as the parser would do with any stray end tag.
 //!
@@ -22,10 +22,16 @@ use memchr::{memchr, memmem};
 
 use crate::parse::html;
 
-/// The deepest nesting kept. The real tree can be up to about three times
-/// deeper (a table's rows and cells, which are not counted), which the
-/// parser and the extractor handle on a 2 MiB stack.
-pub const MAX_DEPTH: usize = 128;
+/// The deepest nesting kept (the fixtures need at most 18). The real tree
+/// can be up to about three times deeper (a table's rows and cells, which
+/// are not counted), which the parser and the extractor handle on a 2 MiB
+/// stack.
+pub const MAX_DEPTH: usize = 64;
+
+/// The most tables kept open inside each other: the extractor weighs each
+/// table by all it contains, so 2 MiB of rows under 128 nested tables
+/// took 21 s. Old table layouts nest a handful.
+pub const MAX_TABLE_DEPTH: usize = 8;
 
 /// Elements without content or an end tag.
 const VOID: [&str; 18] = [
@@ -55,6 +61,7 @@ pub fn cap_depth(html: &str, max: usize) -> Cow<'_, str> {
     // Open elements, as byte ranges of their names in `html`.
     let mut open: Vec<(usize, usize)> = Vec::new();
     let mut foreign = 0usize;
+    let mut tables = 0usize;
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut at = 0;
@@ -74,10 +81,8 @@ pub fn cap_depth(html: &str, max: usize) -> Cow<'_, str> {
                     continue;
                 }
                 if let Some(pos) = open.iter().rposition(|n| same(bytes, *n, name)) {
-                    foreign -= open[pos..]
-                        .iter()
-                        .filter(|n| is_foreign_root(bytes, **n))
-                        .count();
+                    foreign -= count(bytes, &open[pos..], is_foreign_root);
+                    tables -= count(bytes, &open[pos..], is_table);
                     open.truncate(pos);
                 }
             }
@@ -103,17 +108,18 @@ pub fn cap_depth(html: &str, max: usize) -> Cow<'_, str> {
                 if NOT_NESTED.iter().any(|v| v.eq_ignore_ascii_case(text))
                     && let Some(pos) = open.iter().rposition(|n| same(bytes, *n, name))
                 {
+                    foreign -= count(bytes, &open[pos..], is_foreign_root);
+                    tables -= count(bytes, &open[pos..], is_table);
                     open.truncate(pos);
                 }
-                if open.len() >= max {
+                if open.len() >= max || is_table(bytes, name) && tables >= MAX_TABLE_DEPTH {
                     let kept = out.get_or_insert_with(|| String::with_capacity(html.len()));
                     kept.push_str(&html[copied..lt]);
                     copied = end;
                     continue;
                 }
-                if is_foreign_root(bytes, name) {
-                    foreign += 1;
-                }
+                foreign += usize::from(is_foreign_root(bytes, name));
+                tables += usize::from(is_table(bytes, name));
                 open.push(name);
             }
             _ => at = lt + 1,
@@ -139,6 +145,15 @@ fn name_at(bytes: &[u8], from: usize) -> (usize, usize) {
 
 fn same(bytes: &[u8], a: (usize, usize), b: (usize, usize)) -> bool {
     bytes[a.0..a.1].eq_ignore_ascii_case(&bytes[b.0..b.1])
+}
+
+/// How many of `names` are `kind`.
+fn count(bytes: &[u8], names: &[(usize, usize)], kind: fn(&[u8], (usize, usize)) -> bool) -> usize {
+    names.iter().filter(|n| kind(bytes, **n)).count()
+}
+
+fn is_table(bytes: &[u8], name: (usize, usize)) -> bool {
+    bytes[name.0..name.1].eq_ignore_ascii_case(b"table")
 }
 
 fn is_foreign_root(bytes: &[u8], name: (usize, usize)) -> bool {
@@ -186,6 +201,16 @@ mod tests {
         assert!(capped.contains("deep text"));
         let depth = depth_of(&capped);
         assert!((50..60).contains(&depth), "depth {depth}");
+    }
+
+    #[test]
+    fn nested_tables_are_cut_sooner() {
+        let html = format!("<body>{}cell", "<table><tr><td>".repeat(100));
+        let capped = cap_depth(&html, MAX_DEPTH);
+        assert_eq!(capped.matches("<table>").count(), MAX_TABLE_DEPTH);
+        assert_eq!(capped.matches("<td>").count(), 100);
+        let closed = "<table><tr><td>x</td></tr></table>".repeat(100);
+        assert!(matches!(cap_depth(&closed, MAX_DEPTH), Cow::Borrowed(_)));
     }
 
     #[test]
