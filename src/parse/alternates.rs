@@ -123,7 +123,8 @@ pub fn advertised_feeds(html: &str, page_url: &str) -> Vec<Advertised> {
     found
 }
 
-fn is_web(url: &url::Url) -> bool {
+/// Whether `url` is an http(s) address with a host: the only kind fetched.
+pub(crate) fn is_web(url: &url::Url) -> bool {
     matches!(url.scheme(), "http" | "https") && url.host_str().is_some()
 }
 

@@ -19,6 +19,7 @@ mod discover;
 mod email;
 mod encodings;
 mod endpoint_limits;
+mod extract;
 mod feed_http;
 mod feedparser_corpus;
 mod fetch;
