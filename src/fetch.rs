@@ -1,11 +1,15 @@
 //! Fetching: one HTTP exchange per poll. Conditional GET with the stored
 //! validators, connect/read/total timeouts, a cap on decoded body bytes, a
 //! User-Agent naming newswatch, and each feed's own headers, credentials
-//! and proxy (`request.rs`, on clients shared per proxy: `clients.rs`).
-//! Bytes come back untouched: decoding text is the parser's job.
+//! and proxy (`request.rs`, on clients shared per proxy: `clients.rs`),
+//! never into private address space from a public one (`private.rs`);
+//! responses are read by `response.rs`. Bytes come back untouched:
+//! decoding text is the parser's job.
 
 mod clients;
+mod private;
 mod request;
+mod response;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -13,13 +17,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{
-    CACHE_CONTROL, CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
-    LOCATION,
-};
+use reqwest::header::{CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 
 pub use clients::Clients;
+pub use private::is_private_address;
 pub use request::{FeedRequest, secret_problems};
+use response::{header_text, max_age, next_location, read_capped};
 
 use crate::config::{Config, FeedConfig, HttpSettings, PollConfig};
 use crate::http::{error_chain, retry_after};
@@ -395,50 +398,6 @@ impl Fetcher {
     }
 }
 
-impl Fetcher {
-    /// Whether `url`'s host is, or resolves to, an address that is not
-    /// public. A name that does not resolve is not private (its request
-    /// fails on its own).
-    async fn resolves_private(&self, url: &url::Url) -> bool {
-        let port = url.port_or_known_default().unwrap_or(80);
-        match url.host() {
-            Some(url::Host::Ipv4(ip)) => (self.is_private)(&IpAddr::V4(ip)),
-            Some(url::Host::Ipv6(ip)) => (self.is_private)(&IpAddr::V6(ip)),
-            Some(url::Host::Domain(name)) => match tokio::net::lookup_host((name, port)).await {
-                Ok(addresses) => addresses.map(|a| a.ip()).any(|ip| (self.is_private)(&ip)),
-                Err(_) => false,
-            },
-            None => false,
-        }
-    }
-}
-
-/// Loopback, private (RFC 1918, unique local), link-local, shared
-/// (100.64/10), unspecified and IPv4-mapped ones of those.
-pub fn is_private_address(ip: &IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || (a == 100 && (64..128).contains(&b))
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_private_address(&IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-        }
-    }
-}
-
 /// What one kind of fetch asks for and accepts.
 struct Exchange {
     /// The `Accept` header (a configured one replaces it).
@@ -459,65 +418,6 @@ const ARTICLE_ACCEPT: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 /// How many redirects one fetch follows.
 pub const MAX_REDIRECTS: usize = 5;
-
-/// The absolute URL a redirect points to.
-fn next_location(from: &url::Url, headers: &HeaderMap) -> Result<url::Url, FetchError> {
-    let location = header_text(headers, LOCATION.as_str())
-        .ok_or_else(|| FetchError::Redirect("redirect without a Location header".into()))?;
-    let next = from
-        .join(&location)
-        .map_err(|e| FetchError::Redirect(format!("bad Location {location:?}: {e}")))?;
-    if !matches!(next.scheme(), "http" | "https") {
-        return Err(FetchError::Redirect(format!(
-            "redirect to a non-web address {next}"
-        )));
-    }
-    Ok(next)
-}
-
-/// `Cache-Control: max-age=N` (ignored with `no-cache` or `no-store`).
-fn max_age(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers
-        .get(CACHE_CONTROL)?
-        .to_str()
-        .ok()?
-        .to_ascii_lowercase();
-    if value.contains("no-cache") || value.contains("no-store") {
-        return None;
-    }
-    value.split(',').find_map(|directive| {
-        let seconds = directive.trim().strip_prefix("max-age=")?;
-        seconds
-            .trim_matches('"')
-            .parse()
-            .ok()
-            .map(Duration::from_secs)
-    })
-}
-
-/// Reads the body chunk by chunk, failing as soon as it passes `limit`
-/// decoded bytes (a compressed response has no trustworthy length).
-async fn read_capped(response: &mut reqwest::Response, limit: u64) -> Result<Vec<u8>, FetchError> {
-    if response.content_length().is_some_and(|len| len > limit) {
-        return Err(FetchError::TooLarge { limit });
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(FetchError::from_reqwest)? {
-        if body.len() as u64 + chunk.len() as u64 > limit {
-            return Err(FetchError::TooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .filter(|v| !v.is_empty())
-}
 
 #[cfg(test)]
 mod tests {
@@ -604,30 +504,6 @@ mod tests {
         {
             Ok(FetchOutcome::Fetched(body)) => assert!(body.moved_to.is_some()),
             other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn private_addresses_are_known() {
-        for private in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:10.0.0.1",
-        ] {
-            let ip: IpAddr = private.parse().expect("address");
-            assert!(is_private_address(&ip), "{private}");
-        }
-        for public in ["93.184.216.34", "1.1.1.1", "2606:4700::1111", "100.128.0.1"] {
-            let ip: IpAddr = public.parse().expect("address");
-            assert!(!is_private_address(&ip), "{public}");
         }
     }
 }
