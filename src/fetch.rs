@@ -246,30 +246,38 @@ impl Fetcher {
         self.fetch_as(settings, url, validators, &exchange).await
     }
 
-    /// One conditional GET of an item's article page at `url`, for the
-    /// configured feed `feed` now polled at `feed_url`: the feed's own
-    /// client, User-Agent and proxy (its headers and credentials only when
-    /// the page is on the feed's own site), HTML asked for, the body capped
-    /// at `max_bytes`, redirects followed. A feed on a public address
-    /// cannot send the daemon to a private one through its links, as it
-    /// cannot through a redirect.
+    /// Where article links of the configured feed `feed`, now polled at
+    /// `feed_url`, come from: looked up once per poll (whether the feed
+    /// is on a private address may take a DNS lookup), not per article.
+    pub async fn article_origin(&self, feed: &str, feed_url: &str) -> ArticleOrigin {
+        let private = match url::Url::parse(feed_url) {
+            Ok(origin) => self.resolves_private(&origin).await,
+            Err(_) => false,
+        };
+        ArticleOrigin {
+            feed: feed.to_string(),
+            private,
+        }
+    }
+
+    /// One conditional GET of an item's article page at `url`, linked
+    /// from `origin`: the feed's own client, User-Agent and proxy (its
+    /// headers and credentials only when the page is on the feed's own
+    /// site), HTML asked for, the body capped at `max_bytes`, redirects
+    /// followed. A feed on a public address cannot send the daemon to a
+    /// private one through its links, as it cannot through a redirect.
     pub async fn fetch_article(
         &self,
-        feed: &str,
-        feed_url: &str,
+        origin: &ArticleOrigin,
         url: &str,
         validators: &Validators,
         max_bytes: u64,
     ) -> Result<FetchOutcome, FetchError> {
-        let settings = self.feeds.get(feed).unwrap_or(&self.defaults);
-        let origin_private = match url::Url::parse(feed_url) {
-            Ok(origin) => self.resolves_private(&origin).await,
-            Err(_) => false,
-        };
+        let settings = self.feeds.get(&origin.feed).unwrap_or(&self.defaults);
         let exchange = Exchange {
             accept: ARTICLE_ACCEPT,
             max_body: max_bytes,
-            origin_private: Some(origin_private),
+            origin_private: Some(origin.private),
         };
         self.fetch_as(settings, url, validators, &exchange).await
     }
@@ -396,6 +404,17 @@ impl Fetcher {
             .await
             .map_err(FetchError::from_reqwest)
     }
+}
+
+/// The feed an item's article link comes from: whose settings fetch it,
+/// and whether the feed is on a private address (a public one's links
+/// may not lead to a private one). See [`Fetcher::article_origin`].
+#[derive(Debug, Clone)]
+pub struct ArticleOrigin {
+    /// The feed's configured URL (its settings' key).
+    feed: String,
+    /// Whether the feed's address is private.
+    private: bool,
 }
 
 /// What one kind of fetch asks for and accepts.

@@ -41,6 +41,7 @@ pub async fn fetch_all(
         .unwrap_or(config.poll.article_timeout)
         .0;
     let cache = ArticleCache::default();
+    let origin = fetcher.article_origin(feed, base).await;
     let mut articles = Vec::with_capacity(items.len());
     for item in items {
         let Some(link) = item.link.as_deref().filter(|l| is_web_url(l)) else {
@@ -53,15 +54,10 @@ pub async fn fetch_all(
         let max = config.poll.max_article.0;
         let fetched = tokio::time::timeout(
             timeout,
-            fetch_page(&fetcher, &cache, feed, base, link.trim(), max),
+            fetch_page(&fetcher, &cache, &origin, link.trim(), max),
         )
         .await
-        .unwrap_or_else(|_| {
-            Err(ArticleFailure::new(
-                ArticleOutcome::Timeout,
-                "no article within article_timeout",
-            ))
-        });
+        .unwrap_or_else(|_| Err(ArticleFailure::timed_out()));
         articles.push(fetched);
     }
     Ok(articles)

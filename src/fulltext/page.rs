@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::cache::ArticleCache;
 use super::extract::{Article, ExtractError, extract};
 use super::outcome::ArticleOutcome;
-use crate::fetch::{FetchError, FetchOutcome, Fetcher};
+use crate::fetch::{ArticleOrigin, FetchError, FetchOutcome, Fetcher};
 use crate::text::clip::clip_bytes_in_place;
 
 /// The most of an article's text that is matched: far beyond any
@@ -54,23 +54,28 @@ impl ArticleFailure {
             reason: reason.into(),
         }
     }
+
+    /// No article within `article_timeout` (the poller's and `test`'s
+    /// deadline alike).
+    pub fn timed_out() -> Self {
+        ArticleFailure::new(ArticleOutcome::Timeout, "no article within article_timeout")
+    }
 }
 
-/// Fetches and extracts the article at `link`, an item of the configured
-/// feed `feed` (now polled at `feed_url`), the body capped at
-/// `max_bytes`; conditional when `cache` holds validators for `link`.
+/// Fetches and extracts the article at `link`, an item's link from
+/// `origin`, the body capped at `max_bytes`; conditional when `cache`
+/// holds validators for `link`.
 pub async fn fetch_page(
     fetcher: &Fetcher,
     cache: &ArticleCache,
-    feed: &str,
-    feed_url: &str,
+    origin: &ArticleOrigin,
     link: &str,
     max_bytes: u64,
 ) -> Result<Arc<FetchedArticle>, ArticleFailure> {
     let cached = cache.get(link);
     let validators = cached.as_ref().map(|(v, _)| v.clone()).unwrap_or_default();
     let outcome = fetcher
-        .fetch_article(feed, feed_url, link, &validators, max_bytes)
+        .fetch_article(origin, link, &validators, max_bytes)
         .await
         .map_err(|error| ArticleFailure::new(failed_fetch(&error), error.to_string()))?;
     let body = match outcome {

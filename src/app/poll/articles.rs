@@ -77,28 +77,24 @@ impl PollContext {
                     .push(index);
             }
         }
+        let origin = Arc::new(self.fetcher.article_origin(&feed.id, feed_url).await);
         let deadline = tokio::time::Instant::now() + feed.article_timeout;
         let at_once = Arc::new(Semaphore::new(ARTICLES_AT_ONCE));
         let mut tasks = JoinSet::new();
         for (link, indices) in pages {
             let context = Arc::clone(self);
             let at_once = Arc::clone(&at_once);
-            let (feed_id, feed_url) = (feed.id.clone(), feed_url.to_string());
+            let origin = Arc::clone(&origin);
             tasks.spawn(async move {
                 let fetched = tokio::time::timeout_at(deadline, async {
                     let _slot = at_once.acquire_owned().await;
                     let _permits = context.acquire(&link).await;
                     let max = context.poll.max_article.0;
                     let cache = &context.article_cache;
-                    fetch_page(&context.fetcher, cache, &feed_id, &feed_url, &link, max).await
+                    fetch_page(&context.fetcher, cache, &origin, &link, max).await
                 })
                 .await
-                .unwrap_or_else(|_| {
-                    Err(ArticleFailure::new(
-                        ArticleOutcome::Timeout,
-                        "no article within article_timeout",
-                    ))
-                });
+                .unwrap_or_else(|_| Err(ArticleFailure::timed_out()));
                 (link, indices, fetched)
             });
         }
