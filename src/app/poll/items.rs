@@ -41,31 +41,23 @@ pub(super) struct ParsedItems {
     /// The newest `max_items` items, newest first.
     pub items: Vec<Item>,
     census: Census,
+    /// Why the strict parser fell short, if it did.
+    shortfall: Option<String>,
     language: Option<String>,
     refresh_hint: Option<Duration>,
-    title: Option<String>,
+    /// The feed's own title, if it states one.
+    pub title: Option<String>,
+}
+
+impl ParsedItems {
+    /// Counts the items, and logs a shortfall or recovered items, under
+    /// the feed's name (its title, if unnamed).
+    pub(super) fn report(&self, feed: &FeedSpec, url: &str) {
+        self.census.report(feed, url, self.shortfall.as_deref());
+    }
 }
 
 impl PollContext {
-    /// Parses, keeps the newest `max_items`, matches, and applies the
-    /// first-poll backlog rule.
-    ///
-    /// CPU work, done in place for ordinary feeds: one parses in about a
-    /// millisecond, and handing each to the blocking pool cost more in
-    /// thread switches than the parse itself (profiled at 10,000 feeds).
-    /// Bodies over [`super::OFF_WORKER_BYTES`] are handed over all the same.
-    pub(super) fn parse_and_match(
-        &self,
-        feed: &FeedSpec,
-        url: &str,
-        bytes: &[u8],
-        content_type: Option<&str>,
-        first_poll: bool,
-    ) -> Result<Matched, String> {
-        let parsed = self.parse_items(feed, url, bytes, content_type)?;
-        Ok(self.match_items(feed, parsed, &Articles::default(), first_poll))
-    }
-
     /// Parses a body and keeps its newest `max_items` items.
     pub(super) fn parse_items(
         &self,
@@ -75,15 +67,10 @@ impl PollContext {
         content_type: Option<&str>,
     ) -> Result<ParsedItems, String> {
         let parsed = parse_feed(bytes, url, content_type).map_err(|e| e.to_string())?;
-        let census = Census::of(&parsed);
-        {
-            // An unnamed feed is called by its title from its first fetch on.
-            let titled = feed.titled(parsed.title.as_deref());
-            census.report(titled.as_ref(), url, parsed.strict_shortfall.as_deref());
-        }
         Ok(ParsedItems {
+            census: Census::of(&parsed),
+            shortfall: parsed.strict_shortfall,
             items: newest_first(parsed.items, feed.max_items),
-            census,
             language: parsed.language,
             refresh_hint: parsed.refresh_hint,
             title: parsed.title,
@@ -91,7 +78,8 @@ impl PollContext {
     }
 
     /// Matches parsed items (with their articles, if fetched) and applies
-    /// the first-poll backlog rule.
+    /// the first-poll backlog rule; `feed` is as the caller calls it (by
+    /// its title, if unnamed).
     pub(super) fn match_items(
         &self,
         feed: &FeedSpec,
@@ -103,8 +91,6 @@ impl PollContext {
             sinks: &self.sinks,
             tracking: &self.dedup.tracking_parameters,
         };
-        let titled = feed.titled(parsed.title.as_deref());
-        let feed = titled.as_ref();
         let language = parsed.language;
         let items = parsed.items;
         let mut scratch = MatchScratch::default();
