@@ -81,7 +81,9 @@ pub fn extract(
     page_url: &str,
 ) -> Result<Article, ExtractError> {
     if let Some(kind) = content_type.filter(|t| !could_be_html(t)) {
-        return Err(ExtractError::NotHtml(collapse_whitespace(kind)));
+        // The server's text: one line, and short.
+        let kind = crate::text::clip::clip(&collapse_whitespace(kind), 80);
+        return Err(ExtractError::NotHtml(kind));
     }
     let text = page_text(html, content_type);
     check_markup(&text)?;

@@ -86,15 +86,8 @@ pub async fn fetch_page(
             });
         }
     };
-    if let Some(kind) = body.content_type.as_deref()
-        && !is_html(kind)
-    {
-        let kind = crate::text::clip::clip(kind, 80);
-        return Err(ArticleFailure::new(
-            ArticleOutcome::NotHtml,
-            format!("not an HTML page ({kind})"),
-        ));
-    }
+    // Whether it is a page at all is the extraction's to say (by its
+    // Content-Type, then its bytes: servers mislabel pages).
     let (bytes, content_type, final_url) = (body.bytes, body.content_type, body.final_url);
     let page_url = final_url.clone();
     let extracted =
@@ -125,17 +118,6 @@ pub async fn fetch_page(
     Ok(fetched)
 }
 
-/// Whether a Content-Type is an HTML page's.
-fn is_html(content_type: &str) -> bool {
-    let kind = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    kind.is_empty() || kind == "text/html" || kind == "application/xhtml+xml"
-}
-
 /// The outcome a failed fetch counts as.
 fn failed_fetch(error: &FetchError) -> ArticleOutcome {
     match error {
@@ -144,31 +126,6 @@ fn failed_fetch(error: &FetchError) -> ArticleOutcome {
         FetchError::TooLarge { .. } => ArticleOutcome::TooLarge,
         FetchError::Redirect(_) | FetchError::Connect(_) | FetchError::Other(_) => {
             ArticleOutcome::FetchError
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn html_is_told_from_the_rest() {
-        for html in [
-            "text/html",
-            "text/html; charset=utf-8",
-            "Application/XHTML+XML",
-            "",
-        ] {
-            assert!(is_html(html), "{html}");
-        }
-        for other in [
-            "application/pdf",
-            "image/png",
-            "application/json",
-            "text/plain",
-        ] {
-            assert!(!is_html(other), "{other}");
         }
     }
 }
