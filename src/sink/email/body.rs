@@ -4,6 +4,7 @@
 //! written both ways, so the two parts never say different things. Feed
 //! text is cut to a cap and, in HTML, escaped; links are http(s) only.
 
+use crate::matcher::marked_parts;
 use crate::model::{Alert, Message};
 use crate::sink::text::{
     digest_heading, event_details, event_line, plain_snippet, summary, update_line, web_link,
@@ -232,24 +233,19 @@ fn escape(text: &str) -> String {
     html_escape::encode_text(text).into_owned()
 }
 
-/// The snippet as HTML, each `**hit**` in bold. Escaped first (the
-/// markers are not special in HTML); with an odd number of markers (a
-/// snippet cut inside a hit) none is bold.
+/// The snippet as HTML, each `**hit**` in bold (the parts the matcher
+/// marked, escaped); with an odd number of markers (a snippet cut inside
+/// a hit) none is bold.
 fn strong_hits(snippet: &str) -> String {
-    let escaped = escape(snippet);
-    let parts: Vec<&str> = escaped.split("**").collect();
-    if parts.len().is_multiple_of(2) {
-        return escaped.replace("**", "");
+    if !snippet.matches("**").count().is_multiple_of(2) {
+        return escape(&snippet.replace("**", ""));
     }
-    let mut out = String::with_capacity(escaped.len() + 16 * parts.len());
-    for (n, part) in parts.iter().enumerate() {
-        if n % 2 == 1 {
-            out.push_str(&format!("<strong>{part}</strong>"));
-        } else {
-            out.push_str(part);
-        }
-    }
-    out
+    marked_parts(snippet)
+        .map(|(part, hit)| match hit {
+            true => format!("<strong>{}</strong>", escape(part)),
+            false => escape(part),
+        })
+        .collect()
 }
 
 #[cfg(test)]
