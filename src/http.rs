@@ -73,6 +73,16 @@ pub fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The host a URL's requests go to, as per-host limits count it (the
+/// poller's slots and the fleet's leases): the host name without port,
+/// empty for a URL that has none.
+pub fn host_key(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_loopback_host;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
+use super::fleet::Member;
 use super::{App, RunReport, Until, check_sinks};
 use crate::config::Config;
 use crate::service::heartbeat::Heartbeat;
@@ -48,12 +49,16 @@ pub async fn run(
     probe.configure(&config);
     let mut endpoint = start_endpoint(&config, &probe).await?;
     let keepalive = tokio::spawn(keep_systemd_informed(store.clone(), Arc::clone(&probe)));
+    let mut member = Member::join(&store, &config).await?;
+    member.beat().await;
     let mut config = config;
     let mut total = RunReport::default();
     loop {
         // Every list in force shows on /metrics, at 0 until it alerts.
         metrics().lists(config.watches.iter().map(|w| w.name.get_ref().as_str()));
         let app = App::build(config.clone(), store.clone())?;
+        let beating = Arc::new(member);
+        let heartbeats = tokio::spawn(Arc::clone(&beating).keep_beating());
         let stop = CancellationToken::new();
         let (started_tx, started_rx) = tokio::sync::oneshot::channel();
         let mut cycle = tokio::spawn(app.run(
@@ -101,6 +106,9 @@ pub async fn run(
         }
         stop.cancel();
         let report = cycle.await.context("the pipeline failed")??;
+        heartbeats.abort();
+        let _ = heartbeats.await;
+        member = Arc::into_inner(beating).context("the fleet heartbeat outlived its cycle")?;
         total.pipeline += report.pipeline;
         total.deliveries += report.deliveries;
         // Pending is a level, not a count: the last cycle's is the truth.
@@ -110,6 +118,7 @@ pub async fn run(
             Next::Reload(new) => {
                 let listen_changed = new.http.listen != config.http.listen;
                 config = *new;
+                member.configure(&config).await;
                 probe.configure(&config);
                 if listen_changed {
                     endpoint.cancel();
@@ -119,6 +128,7 @@ pub async fn run(
             }
         }
     }
+    member.leave().await;
     endpoint.cancel();
     keepalive.abort();
     Ok(total)

@@ -7,6 +7,7 @@
 
 pub mod daemon;
 mod feeds;
+pub mod fleet;
 mod health;
 mod pipeline;
 mod poll;
@@ -133,8 +134,11 @@ impl App {
             rx,
             workers.wakers.clone(),
             done_tx,
-            heartbeat,
+            heartbeat.clone(),
         ));
+        // Whether the poller ran and its leases go back once the
+        // pipeline has written what it has.
+        let mut released = false;
         let deadline = match until {
             Until::EachFeedPolledOnce => {
                 if let Some(started) = started {
@@ -155,6 +159,7 @@ impl App {
                     &self.config.poll,
                     tx,
                     done_rx,
+                    heartbeat,
                 )
                 .await?;
                 if let Some(started) = started {
@@ -168,6 +173,7 @@ impl App {
                 );
                 poller.run(stop).await;
                 maintenance.abort();
+                released = true;
                 tracing::info!("draining the pipeline and due deliveries");
                 Some(tokio::time::Instant::now() + self.config.daemon.shutdown_grace.0)
             }
@@ -182,6 +188,13 @@ impl App {
                 }
             },
         };
+        if released {
+            // Polls abandoned at the stop: their feeds are free for the
+            // others (or the next cycle) at once, due as they were.
+            if let Err(error) = self.store.release_my_feeds().await {
+                tracing::warn!(error = %error, "cannot give the feed leases back; they expire on their own");
+            }
+        }
         workers.drain.cancel();
         let deliveries = join_workers(workers.tasks, deadline).await;
         self.finish(pipeline, deliveries).await
@@ -280,6 +293,12 @@ async fn maintain(store: Store, retention: Duration, archive: Duration) {
             ),
             Err(error) => tracing::error!(error = %error, "pruning the store failed"),
         }
+        if let Err(error) = store
+            .prune_fleet(crate::clock::ms_ago(fleet::FORGET_AFTER))
+            .await
+        {
+            tracing::warn!(error = %error, "pruning the fleet's members failed");
+        }
         let cutoff = crate::clock::ms_ago(archive);
         match store.prune_archive(cutoff).await {
             Ok(0) => {}
@@ -326,7 +345,12 @@ pub async fn open_store(config: &Config, access: Access) -> anyhow::Result<Store
         create_private_dir(&state_dir)?;
     }
     let url = config.database_url(&state_dir);
-    let store = Store::open_for(&url, access).await?;
+    let mut store = Store::open_for(&url, access).await?;
+    if access == Access::Daemon
+        && let Some(name) = &config.daemon.instance
+    {
+        store = store.with_instance(name);
+    }
     if access == Access::Daemon {
         crate::service::metrics::metrics().store_file(crate::store::sqlite_file(&url));
     }

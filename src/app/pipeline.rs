@@ -1,6 +1,6 @@
 //! The pipeline loop: takes finished polls, writes each in one transaction
 //! (feed state, seen marks, alerts, deliveries), wakes the sinks that got
-//! work, and tells the poller when the feed is due again. It stops when
+//! work, and tells the poller which feeds' polls are written. It stops when
 //! every poll sender is gone and the channel is drained.
 
 use std::collections::HashMap;
@@ -55,7 +55,7 @@ pub async fn run(
     signals: Signals,
     mut polls: Receiver<PollReport>,
     wakers: HashMap<String, Arc<Notify>>,
-    done: Option<UnboundedSender<(usize, i64)>>,
+    done: Option<UnboundedSender<usize>>,
     heartbeat: Heartbeat,
 ) -> PipelineReport {
     let mut report = PipelineReport::default();
@@ -106,9 +106,9 @@ pub async fn run(
                 tracing::error!(feeds = %ids.join(" "), error = %error, "cannot record the polls");
             }
         }
-        for (feed, record) in feeds.into_iter().zip(&records) {
-            if let (Some(done), Some(next)) = (&done, record.state.next_due_at) {
-                let _ = done.send((feed, next));
+        if let Some(done) = &done {
+            for feed in feeds {
+                let _ = done.send(feed);
             }
         }
     }

@@ -189,6 +189,11 @@ impl PollContext {
             &self.sinks,
         );
         state.schedule_next(|state| self.next_due(feed, state, &attempt, now));
+        // Stored as the fleet's schedule will read it: a cron activation
+        // that passed while this poll ran is skipped.
+        if let Some(next) = state.next_due_at {
+            state.next_due_at = feed.cadence().after_poll(next, crate::clock::now_ms());
+        }
         PollReport {
             feed: feed.index,
             outcome: attempt.outcome,
@@ -217,10 +222,7 @@ impl PollContext {
     }
 
     async fn acquire(&self, url: &str) -> Vec<OwnedSemaphorePermit> {
-        let host = url::Url::parse(url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_default();
+        let host = crate::http::host_key(url);
         let host_permits = {
             let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
             Arc::clone(

@@ -1,21 +1,26 @@
-//! The poller: launches polls when feeds are due (each poll then waits for
-//! a per-host and a global slot), and stops launching when shutdown is
-//! asked for. In-flight polls
-//! are abandoned then: nothing is written until the pipeline has a report.
+//! The poller: claims due feeds from the fleet's schedule, launches their
+//! polls when they are due (each poll then waits for a per-host and a
+//! global slot), and stops launching when shutdown is asked for. In-flight
+//! polls are abandoned then: nothing is written until the pipeline has a
+//! report, and their leases are given back.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc::{Sender, UnboundedReceiver};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::feeds::FeedSpec;
+use super::fleet;
 use super::poll::{PollContext, PollReport};
 use crate::clock::Clock;
 use crate::config::PollConfig;
 use crate::schedule::{Scheduler, Startup};
-use crate::store::FeedState;
+use crate::service::heartbeat::Heartbeat;
+use crate::service::metrics::metrics;
+use crate::store::{ClaimRequest, FeedState, Registration};
 
 /// Polls every feed once (for `newswatch once`), then drops `reports`.
 /// Disabled feeds (410 Gone) are skipped.
@@ -79,51 +84,124 @@ async fn poll_task(
     let _ = reports.send(report).await;
 }
 
-/// The daemon's poller: takes due feeds off the one scheduling engine,
-/// which times interval and cron feeds alike, and launches their polls.
+/// How often the poller claims due feeds from the fleet's schedule when
+/// nothing else prompts it.
+const CLAIM_EVERY: Duration = Duration::from_secs(1);
+
+/// Feeds due this far ahead are claimed, so that a claimed feed starts on
+/// time (longer than [`CLAIM_EVERY`]).
+const CLAIM_AHEAD: Duration = Duration::from_secs(2);
+
+/// At most this many feeds per claim.
+const CLAIM_BATCH: usize = 512;
+
+/// The daemon's poller. The fleet's schedule in the store says when each
+/// feed is due (store/leases.rs); the poller claims the due feeds it has
+/// room for, in batches, keeps the ones it leased on its one scheduling
+/// engine (interval and cron feeds alike) until their time, launches their
+/// polls, and renews its leases while they run. A written poll settles its
+/// lease (the pipeline's transaction moves the feed's due time on).
 pub struct Poller {
     context: Arc<PollContext>,
     feeds: Vec<FeedSpec>,
+    by_id: HashMap<String, usize>,
     scheduler: Scheduler,
+    /// Feeds this instance leased and has not yet seen written.
+    leased: Vec<bool>,
+    held: usize,
     in_flight: Vec<bool>,
     /// Feeds due but not started, past `live_limit` tasks.
     waiting: VecDeque<usize>,
     live_limit: usize,
     task_feeds: HashMap<tokio::task::Id, usize>,
     reports: Sender<PollReport>,
-    /// Each written poll's feed and next due time.
-    done: UnboundedReceiver<(usize, i64)>,
+    /// Each written poll's feed.
+    done: UnboundedReceiver<usize>,
+    lease: Duration,
+    per_host: usize,
+    /// Feeds claimed that this instance's config does not have (another
+    /// member's): never claimed again.
+    foreign: Vec<String>,
+    next_claim: tokio::time::Instant,
+    /// The last claim was cut short (by its size or a host's budget):
+    /// claim again as soon as there is room.
+    eager: bool,
+    next_renewal: tokio::time::Instant,
+    /// A claim that hangs on the store shows on it.
+    heartbeat: Heartbeat,
 }
 
 impl Poller {
-    /// Sets every feed's first due time: its stored one if still ahead,
-    /// else a spread start (interval feeds) or its next activation (cron).
+    /// Registers the config's feeds in the fleet's schedule: alone on the
+    /// database (or on a SQLite file), each feed's first due time comes
+    /// from its stored one (a backoff or a server's delay survives a
+    /// restart, a cron firing missed while down is not made up, and
+    /// feeds with no time ahead start spread over `startup_spread`); with
+    /// other members alive, their schedule stands and only feeds new to it
+    /// are added.
     pub async fn start(
         context: Arc<PollContext>,
         feeds: Vec<FeedSpec>,
         poll: &PollConfig,
         reports: Sender<PollReport>,
-        done: UnboundedReceiver<(usize, i64)>,
+        done: UnboundedReceiver<usize>,
+        heartbeat: Heartbeat,
     ) -> anyhow::Result<Poller> {
-        let stored = context.store.feed_states().await?;
+        let store = context.store.clone();
+        let stored = store.feed_states().await?;
         let cadences = feeds.iter().map(FeedSpec::cadence).collect();
-        let mut scheduler = Scheduler::new(cadences, Clock::System);
+        let scheduler = Scheduler::new(cadences, Clock::System);
         let startup = Startup {
             spread: poll.startup_spread.0,
             longest: poll.max_backoff.0.max(poll.max_server_delay.0),
         };
-        for feed in &feeds {
-            if let Some(reason) = disabled(&stored, feed) {
-                tracing::info!(feed = %feed.name, reason, "feed disabled; not polled");
-                continue;
-            }
-            let due = stored.get(&feed.id).and_then(|s| s.next_due_at);
-            if scheduler.start(feed.index, due, &startup).is_none() {
-                tracing::warn!(feed = %feed.name, "the feed's cron schedule never fires again; not polled");
-            }
-        }
+        let this_host = fleet::host_name();
+        let sole = store.is_sole_daemon();
+        let me = store.instance().to_string();
+        store
+            .register_feeds(|members, schedule| {
+                let now = crate::clock::now_ms();
+                let alone = sole
+                    || !members
+                        .iter()
+                        .any(|m| m.instance_id != me && fleet::is_alive(m, now, &this_host));
+                let mut rows = Vec::with_capacity(feeds.len());
+                for feed in &feeds {
+                    let state = stored.get(&feed.id);
+                    let url = state.map_or(feed.id.as_str(), |s| s.current_url.as_str());
+                    let host = crate::http::host_key(url);
+                    if let Some(reason) = disabled(&stored, feed) {
+                        tracing::info!(feed = %feed.name, reason, "feed disabled; not polled");
+                        rows.push((feed.id.clone(), host, None));
+                        continue;
+                    }
+                    let row = schedule.get(&feed.id);
+                    let due = match row.and_then(|r| r.due_at) {
+                        Some(due) if !alone => Some(due),
+                        kept => {
+                            let stored_due = kept.or_else(|| state.and_then(|s| s.next_due_at));
+                            let first = scheduler.first_due(feed.index, stored_due, &startup);
+                            if first.is_none() {
+                                tracing::warn!(feed = %feed.name, "the feed's cron schedule never fires again; not polled");
+                            }
+                            first
+                        }
+                    };
+                    rows.push((feed.id.clone(), host, due));
+                }
+                Registration {
+                    rows,
+                    keep_only: alone,
+                }
+            })
+            .await?;
+        let now = tokio::time::Instant::now();
+        let lease = fleet::lease_period(poll);
         Ok(Poller {
             context,
+            by_id: feeds.iter().map(|f| (f.id.clone(), f.index)).collect(),
+            leased: vec![false; feeds.len()],
+            held: 0,
             in_flight: vec![false; feeds.len()],
             task_feeds: HashMap::new(),
             waiting: VecDeque::new(),
@@ -132,29 +210,35 @@ impl Poller {
             scheduler,
             reports,
             done,
+            lease,
+            per_host: poll.per_host,
+            foreign: Vec::new(),
+            next_claim: now,
+            eager: false,
+            next_renewal: now + lease / 3,
+            heartbeat,
         })
     }
 
-    /// Runs until `shutdown` is cancelled.
+    /// Runs until `shutdown` is cancelled. The leases still held then are
+    /// the caller's to give back, once the pipeline has written what it
+    /// has.
     pub async fn run(mut self, shutdown: CancellationToken) {
         let mut tasks = JoinSet::new();
         loop {
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => break,
-                Some((feed, next_due)) = self.done.recv() => {
-                    if let Some(flag) = self.in_flight.get_mut(feed) {
-                        *flag = false;
-                    }
-                    self.scheduler.polled(feed, next_due);
-                }
+                Some(feed) = self.done.recv() => self.written(feed),
+                _ = tokio::time::sleep_until(self.next_claim) => self.claim().await,
+                _ = tokio::time::sleep_until(self.next_renewal) => self.renew().await,
                 due = self.scheduler.due() => {
                     for feed in due {
                         self.launch(feed, &mut tasks);
                     }
                 }
                 Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
-                    self.reap(joined);
+                    self.reap(joined).await;
                     self.start_waiting(&mut tasks);
                 }
             }
@@ -162,9 +246,101 @@ impl Poller {
         tasks.abort_all();
     }
 
-    /// Forgets a finished task; if it died, its feed is freed and rescheduled
-    /// so one bad poll never silences a feed.
-    fn reap(&mut self, joined: Result<(tokio::task::Id, ()), tokio::task::JoinError>) {
+    /// A poll of `feed` was written: its lease is settled.
+    fn written(&mut self, feed: usize) {
+        if let Some(flag) = self.in_flight.get_mut(feed) {
+            *flag = false;
+        }
+        if let Some(leased) = self.leased.get_mut(feed)
+            && std::mem::take(leased)
+        {
+            self.held -= 1;
+        }
+        if self.eager {
+            self.next_claim = tokio::time::Instant::now();
+        }
+    }
+
+    /// Room for more leases: enough to keep every poll slot busy, with as
+    /// many again waiting for their time.
+    fn room(&self) -> usize {
+        self.live_limit
+            .saturating_mul(2)
+            .saturating_sub(self.held)
+            .min(CLAIM_BATCH)
+    }
+
+    /// Claims due feeds from the schedule and sets them on the engine.
+    async fn claim(&mut self) {
+        let room = self.room();
+        let now = tokio::time::Instant::now();
+        self.next_claim = now + CLAIM_EVERY;
+        if room == 0 {
+            // Claimed again when a poll is written.
+            self.eager = true;
+            return;
+        }
+        let now_ms = crate::clock::now_ms();
+        let request = ClaimRequest {
+            now_ms,
+            horizon_ms: now_ms + CLAIM_AHEAD.as_millis() as i64,
+            lease_until_ms: now_ms + self.lease.as_millis() as i64,
+            limit: room,
+            per_host: self.per_host,
+            skip: &self.foreign,
+        };
+        let claiming = self.heartbeat.claiming();
+        let claimed = self.context.store.claim_feeds(&request).await;
+        drop(claiming);
+        let claimed = match claimed {
+            Ok(claimed) => claimed,
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot claim due feeds; trying again shortly");
+                return;
+            }
+        };
+        self.eager = claimed.feeds.len() >= room || claimed.host_limited;
+        if claimed.feeds.len() >= room {
+            self.next_claim = now;
+        }
+        metrics().feeds_claimed(claimed.feeds.len());
+        for (id, due) in claimed.feeds {
+            let Some(&feed) = self.by_id.get(&id) else {
+                // Another member's feed: given back, and left to it.
+                tracing::debug!(feed = %crate::redact::public_url(&id), "claimed a feed this config does not have; leaving it to the others");
+                if let Err(error) = self.context.store.release_feed(&id, None).await {
+                    tracing::warn!(error = %error, "cannot give back a feed lease");
+                }
+                self.foreign.push(id);
+                continue;
+            };
+            if !std::mem::replace(&mut self.leased[feed], true) {
+                self.held += 1;
+            }
+            self.scheduler.lease(feed, due);
+        }
+    }
+
+    /// Extends the leases of the feeds this instance still holds.
+    async fn renew(&mut self) {
+        self.next_renewal = tokio::time::Instant::now() + self.lease / 3;
+        let held: Vec<String> = (self.leased.iter().enumerate())
+            .filter(|(_, leased)| **leased)
+            .filter_map(|(feed, _)| self.feeds.get(feed).map(|f| f.id.clone()))
+            .collect();
+        if held.is_empty() {
+            return;
+        }
+        let until = crate::clock::now_ms() + self.lease.as_millis() as i64;
+        if let Err(error) = self.context.store.renew_feed_leases(&held, until).await {
+            tracing::warn!(error = %error, "cannot renew the feed leases");
+        }
+    }
+
+    /// Forgets a finished task; if it died, its feed is given back due
+    /// again (an interval from now, or its next activation), so one bad
+    /// poll never silences a feed.
+    async fn reap(&mut self, joined: Result<(tokio::task::Id, ()), tokio::task::JoinError>) {
         let id = match joined {
             Ok((id, ())) => {
                 self.task_feeds.remove(&id);
@@ -175,9 +351,18 @@ impl Poller {
                 error.id()
             }
         };
-        if let Some(feed) = self.task_feeds.remove(&id) {
-            self.in_flight[feed] = false;
-            self.scheduler.poll_lost(feed);
+        let Some(feed) = self.task_feeds.remove(&id) else {
+            return;
+        };
+        self.in_flight[feed] = false;
+        if std::mem::take(&mut self.leased[feed]) {
+            self.held -= 1;
+        }
+        let due = self.scheduler.retry_after_lost(feed);
+        if let Some(spec) = self.feeds.get(feed)
+            && let Err(error) = self.context.store.release_feed(&spec.id, due).await
+        {
+            tracing::warn!(feed = %spec.name, error = %error, "cannot give back the lease of a lost poll; it expires on its own");
         }
     }
 

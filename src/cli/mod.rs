@@ -12,6 +12,7 @@ mod demo;
 mod demo_feed;
 mod discover;
 mod feeds;
+mod fleet;
 mod opml;
 mod outbox;
 mod output;
@@ -72,7 +73,19 @@ pub enum Command {
     Once,
     /// Check the config and print a short summary; exit 78 with one
     /// path:line:column line per error if it is wrong.
-    Check,
+    Check {
+        /// Also compare the config with what the daemons sharing its
+        /// database run; exit 1 if one runs another.
+        #[arg(long)]
+        fleet: bool,
+    },
+    /// List the daemons sharing this database: heartbeat, the feed and
+    /// delivery leases each holds, and whether they run the same config.
+    Fleet {
+        /// One JSON object per daemon per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// List every feed with its state: last poll, last status, ETag, next
     /// due time, consecutive failures, and why it is disabled if it is.
     Feeds {
@@ -306,7 +319,18 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
     service::init_logging(config.daemon.log_format == crate::config::LogFormat::Json);
     let config_ref = &config;
     match cli.command {
-        Command::Check => check::run(&config),
+        Command::Check { fleet } => {
+            check::run(&config)?;
+            if !fleet {
+                return Ok(());
+            }
+            with_store(&config, Access::ReadOnly, |store| async move {
+                fleet::compare(config_ref, &store).await
+            })
+        }
+        Command::Fleet { json } => with_store(&config, Access::ReadOnly, |store| async move {
+            fleet::run(&store, json).await
+        }),
         Command::Test {
             source,
             json,

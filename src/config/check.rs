@@ -231,6 +231,14 @@ impl Checker<'_, '_> {
                 ),
             );
         }
+        if let Some(name) = &located.value.instance
+            && let Err(problem) = instance_name(name)
+        {
+            self.report(
+                located.at("instance"),
+                format!("[daemon] instance {problem}"),
+            );
+        }
         self.in_range(located, "[daemon]", ranges::daemon(&located.value));
     }
 
@@ -348,5 +356,21 @@ impl Checker<'_, '_> {
             }
             self.in_range(located, &format!("sink {name:?}:"), ranges::sink(sink));
         }
+    }
+}
+
+/// Whether an instance name can be shown in `newswatch fleet`, logs and
+/// metrics as it is: 1 to 64 letters, digits, `.`, `_` or `-`.
+fn instance_name(name: &str) -> Result<(), &'static str> {
+    let fits = (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if fits {
+        Ok(())
+    } else {
+        Err(
+            "must be 1 to 64 letters, digits, '.', '_' or '-' (it names this daemon in `newswatch fleet`)",
+        )
     }
 }

@@ -10,6 +10,7 @@ mod check;
 mod error;
 mod feed_filter;
 mod feed_http;
+mod fingerprint;
 mod load;
 mod ranges;
 mod sections;
@@ -30,6 +31,7 @@ pub use feed_http::{
     BasicAuth, HeaderSettings, HeaderValueSetting, HttpSettings, ProxySetting, in_clear_text,
     is_secret_header,
 };
+pub use fingerprint::{ConfigParts, fingerprint};
 pub use sections::{
     ArchiveConfig, BacklogMode, DaemonConfig, DedupConfig, HttpConfig, ListenAddress, LogFormat,
     PollConfig, SignalsConfig, StateConfig,
@@ -85,6 +87,8 @@ pub struct Config {
     pub poll_place: (usize, usize),
     /// Where each feed's table starts, for its secrets that cannot be read.
     pub feed_places: Vec<(usize, usize)>,
+    /// What a fleet compares between its instances (fingerprint.rs).
+    pub fingerprint: ConfigParts,
 }
 
 /// `[[feed]]`: one feed to poll.
@@ -218,6 +222,7 @@ impl Config {
             poll_place: place(raw.poll.start()),
             feed_places: raw.feeds.iter().map(|f| place(f.start())).collect(),
             path: path.to_path_buf(),
+            fingerprint: fingerprint(text),
             state: raw.state.value,
             poll: raw.poll.value,
             daemon: raw.daemon.value,

@@ -131,6 +131,10 @@ pub struct DaemonConfig {
     /// stuck: `/healthz` answers 503 and the systemd watchdog goes unpinged,
     /// so systemd restarts it. Raise it for a slow remote database.
     pub stuck_after: HumanDuration,
+    /// This daemon's name in a fleet sharing one PostgreSQL database:
+    /// stable across restarts, so a restarted instance takes its own
+    /// leases back at once. Unset: a random id per start.
+    pub instance: Option<String>,
 }
 
 impl Default for DaemonConfig {
@@ -139,6 +143,7 @@ impl Default for DaemonConfig {
             shutdown_grace: HumanDuration::secs(10),
             log_format: LogFormat::Text,
             stuck_after: HumanDuration::secs(30),
+            instance: None,
         }
     }
 }

@@ -86,6 +86,19 @@ pub enum Cadence {
 }
 
 impl Cadence {
+    /// The due time to keep for a poll that computed `next_due` and ended
+    /// at `now_ms`: as computed, except that a cron feed whose computed
+    /// time passed while it was being polled waits for its next activation
+    /// instead of polling again at once, as a cron daemon skips activations
+    /// that come while a job still runs. `None`: the schedule never fires
+    /// again.
+    pub fn after_poll(&self, next_due: i64, now_ms: i64) -> Option<i64> {
+        match self {
+            Cadence::Cron(_) if next_due < now_ms => self.next_activation(now_ms),
+            _ => Some(next_due),
+        }
+    }
+
     /// The first activation strictly after `after_ms`, for a cron cadence.
     fn next_activation(&self, after_ms: i64) -> Option<i64> {
         let Cadence::Cron(schedule) = self else {
@@ -135,17 +148,33 @@ impl Scheduler {
     }
 
     /// Sets a feed's first due time after start-up from its stored one (see
-    /// [`first_poll_at`] and [`first_cron_poll_at`]) and returns it; `None`
-    /// for a cron schedule that never fires again (the feed is not polled).
+    /// [`Scheduler::first_due`]) and returns it; `None` for a cron schedule
+    /// that never fires again (the feed is not polled).
     pub fn start(
         &mut self,
         feed: usize,
         stored_due: Option<i64>,
         startup: &Startup,
     ) -> Option<i64> {
+        let first = self.first_due(feed, stored_due, startup);
+        if let Some(at) = first {
+            self.timers.set(feed, at);
+        }
+        first
+    }
+
+    /// A feed's first due time after start-up, from its stored one (see
+    /// [`first_poll_at`] and [`first_cron_poll_at`]); `None` for a cron
+    /// schedule that never fires again, or a feed the engine does not know.
+    pub fn first_due(
+        &self,
+        feed: usize,
+        stored_due: Option<i64>,
+        startup: &Startup,
+    ) -> Option<i64> {
         let cadence = self.cadences.get(feed)?;
         let now = self.clock.now_ms();
-        let first = match cadence {
+        match cadence {
             Cadence::Interval(interval) => Some(first_poll_at(
                 now,
                 stored_due,
@@ -159,46 +188,45 @@ impl Scheduler {
                 cadence.next_activation(now),
                 startup.longest,
             ),
-        };
-        if let Some(at) = first {
-            self.timers.set(feed, at);
         }
-        first
+    }
+
+    /// Sets a feed's due time as given: a feed this instance leased from
+    /// the fleet's schedule, due then.
+    pub fn lease(&mut self, feed: usize, at_ms: i64) {
+        if feed < self.cadences.len() {
+            self.timers.set(feed, at_ms);
+        }
     }
 
     /// Sets the next due time of a feed whose poll ended, as the poll
-    /// computed (and stored) it: its interval, its next activation, a
-    /// backoff or a server's delay. A cron feed whose computed time passed
-    /// while it was being polled waits for its next activation instead of
-    /// polling again at once, as a cron daemon skips activations that come
-    /// while a job still runs.
+    /// computed (and stored) it, by [`Cadence::after_poll`]: its interval,
+    /// its next activation, a backoff or a server's delay.
     pub fn polled(&mut self, feed: usize, next_due: i64) {
         let Some(cadence) = self.cadences.get(feed) else {
             return;
         };
-        let now = self.clock.now_ms();
-        let at = match cadence {
-            Cadence::Cron(_) if next_due < now => cadence.next_activation(now),
-            _ => Some(next_due),
-        };
-        if let Some(at) = at {
+        if let Some(at) = cadence.after_poll(next_due, self.clock.now_ms()) {
             self.timers.set(feed, at);
         }
     }
 
-    /// Sets the next due time of a feed whose poll died without a report,
-    /// so one bad poll never silences a feed: an interval from now, or the
-    /// next activation.
-    pub fn poll_lost(&mut self, feed: usize) {
-        let Some(cadence) = self.cadences.get(feed) else {
-            return;
-        };
+    /// When a feed whose poll died without a report is due again, so one
+    /// bad poll never silences a feed: an interval from now, or the next
+    /// activation.
+    pub fn retry_after_lost(&self, feed: usize) -> Option<i64> {
+        let cadence = self.cadences.get(feed)?;
         let now = self.clock.now_ms();
-        let at = match cadence {
+        match cadence {
             Cadence::Interval(interval) => Some(now.saturating_add(interval.as_millis() as i64)),
             Cadence::Cron(_) => cadence.next_activation(now),
-        };
-        if let Some(at) = at {
+        }
+    }
+
+    /// Sets the next due time of a feed whose poll died without a report
+    /// ([`Scheduler::retry_after_lost`]).
+    pub fn poll_lost(&mut self, feed: usize) {
+        if let Some(at) = self.retry_after_lost(feed) {
             self.timers.set(feed, at);
         }
     }

@@ -45,6 +45,26 @@ pub struct Metrics {
     write_failure: Mutex<Option<(i64, String)>>,
     /// Article fetches (`full_text`) by outcome, in [`ArticleOutcome::ALL`]'s order.
     articles: [AtomicU64; ArticleOutcome::ALL.len()],
+    /// Feeds this instance claimed from the fleet's schedule.
+    feed_claims: AtomicU64,
+    /// This instance's share of the fleet, as its last heartbeat saw it.
+    fleet: Mutex<Option<FleetShare>>,
+}
+
+/// This instance's share of a fleet sharing its database, refreshed on
+/// every heartbeat.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FleetShare {
+    /// This instance's id.
+    pub instance: String,
+    /// Instances alive (this one included).
+    pub alive: u64,
+    /// Feed leases this instance holds.
+    pub feeds_held: i64,
+    /// Delivery leases this instance holds.
+    pub deliveries_held: i64,
+    /// Live instances whose config differs from this one's.
+    pub config_mismatches: u64,
 }
 
 /// One sink's delivery latency histogram.
@@ -93,6 +113,67 @@ pub struct StoreGauges {
 pub fn metrics() -> &'static Metrics {
     static METRICS: OnceLock<Metrics> = OnceLock::new();
     METRICS.get_or_init(Metrics::default)
+}
+
+impl Metrics {
+    /// Counts feeds this instance claimed.
+    pub fn feeds_claimed(&self, count: usize) {
+        self.feed_claims.fetch_add(count as u64, Ordering::Relaxed);
+    }
+
+    /// Sets this instance's share of the fleet.
+    pub fn fleet(&self, share: FleetShare) {
+        *lock(&self.fleet) = Some(share);
+    }
+
+    /// The fleet's families: present once the daemon joined its fleet.
+    fn render_fleet(&self, out: &mut String) {
+        let Some(share) = lock(&self.fleet).clone() else {
+            return;
+        };
+        let claims = self.feed_claims.load(Ordering::Relaxed);
+        let instance = "instance";
+        for (name, kind, help, value) in [
+            (
+                "newswatch_fleet_instances",
+                "gauge",
+                "Instances alive on this database (heartbeat within 15 s), this one included.",
+                share.alive as i64,
+            ),
+            (
+                "newswatch_fleet_config_mismatches",
+                "gauge",
+                "Live instances whose config differs from this one's.",
+                share.config_mismatches as i64,
+            ),
+        ] {
+            family(out, name, kind, help);
+            let _ = writeln!(out, "{name} {value}");
+        }
+        for (name, kind, help, value) in [
+            (
+                "newswatch_fleet_feed_leases",
+                "gauge",
+                "Feed leases this instance holds.",
+                share.feeds_held,
+            ),
+            (
+                "newswatch_fleet_delivery_leases",
+                "gauge",
+                "Delivery leases this instance holds.",
+                share.deliveries_held,
+            ),
+            (
+                "newswatch_feed_claims_total",
+                "counter",
+                "Feeds this instance claimed from the fleet's schedule.",
+                claims as i64,
+            ),
+        ] {
+            family(out, name, kind, help);
+            series(out, name, instance, &share.instance, value);
+        }
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -380,6 +461,7 @@ impl Metrics {
                 latency.sum_seconds
             );
         }
+        self.render_fleet(&mut out);
         family(
             &mut out,
             "newswatch_store_size_bytes",

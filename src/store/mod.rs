@@ -10,6 +10,8 @@ mod article_fetches;
 mod batch;
 mod dedup;
 mod feeds;
+mod instances;
+mod leases;
 mod lock;
 mod outbox;
 mod retention;
@@ -29,6 +31,8 @@ pub use dedup::{NewAlert, NewEvent, PollRecord, Recorded, StoryRules};
 pub use feeds::{
     FeedState, FetchedContent, HealthChange, HealthEventKind, HealthReport, PollFailure,
 };
+pub use instances::{InstanceRow, Membership};
+pub use leases::{ClaimRequest, Claimed, FeedLease, Registration};
 pub use lock::{LockError, StateLock, sqlite_file};
 pub use outbox::{ClaimedDelivery, DeliveryRow, DeliveryState, QueueHead};
 pub use retention::Pruned;
@@ -81,8 +85,12 @@ pub enum Access {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
-    /// Identifies this process's leases on outbox rows.
+    /// Identifies this process's leases on feeds and outbox rows: the
+    /// configured `[daemon] instance`, else random per start.
     instance: String,
+    /// Whether the database is PostgreSQL (the fleet's claims take an
+    /// advisory lock there).
+    postgres: bool,
     /// The SQLite state's lock, for [`Access::Daemon`].
     _lock: Option<std::sync::Arc<StateLock>>,
 }
@@ -158,6 +166,7 @@ impl Store {
         let store = Store {
             pool,
             instance: uuid::Uuid::now_v7().to_string(),
+            postgres: url.starts_with("postgres"),
             _lock: lock.clone(),
         };
         if lock.is_some() {
@@ -167,6 +176,19 @@ impl Store {
             store.release_all_leases().await?;
         }
         Ok(store)
+    }
+
+    /// The same store, leasing as `instance` (a stable `[daemon]
+    /// instance` name) instead of the random id of this start.
+    pub fn with_instance(mut self, instance: &str) -> Store {
+        self.instance = instance.to_string();
+        self
+    }
+
+    /// Whether this process is the only daemon on the state (a SQLite
+    /// file, held by its lock): then no other instance can be alive.
+    pub fn is_sole_daemon(&self) -> bool {
+        self._lock.is_some()
     }
 
     /// Closes the pool, waiting for connections to finish.

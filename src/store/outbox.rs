@@ -296,11 +296,30 @@ impl Store {
         Ok(count)
     }
 
+    /// Gives back the delivery leases this instance holds (a stop, or a
+    /// restart under a stable instance name), so that others take the
+    /// deliveries at once instead of after the lease.
+    pub async fn release_my_deliveries(&self) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET lease_until = NULL, lease_owner = NULL \
+             WHERE lease_until IS NOT NULL AND lease_owner = $1",
+        )
+        .bind(&self.instance)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Voids every lease (SQLite start-up: the previous process is gone).
     pub async fn release_all_leases(&self) -> Result<(), StoreError> {
         sqlx::query("UPDATE deliveries SET lease_until = NULL, lease_owner = NULL WHERE lease_until IS NOT NULL")
             .execute(&self.pool)
             .await?;
+        sqlx::query(
+            "UPDATE feed_leases SET owner = NULL, lease_until = NULL WHERE lease_until IS NOT NULL",
+        )
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

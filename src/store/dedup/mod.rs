@@ -144,6 +144,7 @@ impl Store {
     ) -> Result<Recorded, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut batch = Batch {
+            instance: &self.instance,
             signals,
             touched: BTreeSet::new(),
             signalled: Vec::new(),
@@ -190,6 +191,8 @@ impl Store {
 /// What a batch gathers as it is written: the lists its items brought
 /// (looked at for spikes once the batch is in), and who got a signal.
 struct Batch<'a> {
+    /// Who writes: its lease on each feed is settled.
+    instance: &'a str,
     signals: &'a Signals,
     touched: BTreeSet<String>,
     signalled: Vec<String>,
@@ -202,6 +205,7 @@ async fn write_poll(
     batch: &mut Batch<'_>,
 ) -> Result<Vec<Alert>, StoreError> {
     feeds::save_state(tx, &record.state).await?;
+    super::leases::settle(tx, &record.state, batch.instance, crate::clock::now_ms()).await?;
     let mut fresh = Vec::new();
     // (list, story, item key) of every list an item brought, and (story,
     // sink, alert) of the sinks that get a story started here: written

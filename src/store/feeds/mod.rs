@@ -37,10 +37,18 @@ impl Store {
     /// Forgets a feed's state (for `newswatch feeds --reset`): the next
     /// poll is a first poll again, at its configured URL. Seen items stay seen.
     pub async fn reset_feed(&self, feed_id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query("DELETE FROM feeds WHERE feed_id = $1")
             .bind(feed_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        // Due at once, for whichever instance claims it first.
+        sqlx::query("UPDATE feed_leases SET due_at = $2 WHERE feed_id = $1")
+            .bind(feed_id)
+            .bind(crate::clock::now_ms())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
