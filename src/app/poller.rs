@@ -84,23 +84,26 @@ async fn poll_task(
     let _ = reports.send(report).await;
 }
 
-/// How often the poller claims due feeds from the fleet's schedule when
-/// nothing else prompts it.
+/// The longest the poller goes without claiming due feeds from the
+/// fleet's schedule (another member's expired leases show up this late).
 const CLAIM_EVERY: Duration = Duration::from_secs(1);
 
-/// Feeds due this far ahead are claimed, so that a claimed feed starts on
-/// time (longer than [`CLAIM_EVERY`]).
-const CLAIM_AHEAD: Duration = Duration::from_secs(2);
+/// The shortest time between two claims prompted by due times: a feed
+/// starts at most this late, and a member makes at most four claims a
+/// second for them. Feeds are claimed once due, not ahead: a lease counts
+/// against its host's budget, so it is held only while the feed is polled.
+const CLAIM_GAP: Duration = Duration::from_millis(250);
 
 /// At most this many feeds per claim.
 const CLAIM_BATCH: usize = 512;
 
 /// The daemon's poller. The fleet's schedule in the store says when each
 /// feed is due (store/leases.rs); the poller claims the due feeds it has
-/// room for, in batches, keeps the ones it leased on its one scheduling
-/// engine (interval and cron feeds alike) until their time, launches their
-/// polls, and renews its leases while they run. A written poll settles its
-/// lease (the pipeline's transaction moves the feed's due time on).
+/// room for, in batches, when the next one is due (at most [`CLAIM_GAP`]
+/// late) and at least every [`CLAIM_EVERY`], sets them on its scheduling
+/// engine (the cache of its own leases, which launches them in due
+/// order), and renews its leases while they poll. A written poll settles
+/// its lease (the pipeline's transaction moves the feed's due time on).
 pub struct Poller {
     context: Arc<PollContext>,
     feeds: Vec<FeedSpec>,
@@ -283,8 +286,8 @@ impl Poller {
         let now_ms = crate::clock::now_ms();
         let request = ClaimRequest {
             now_ms,
-            horizon_ms: now_ms + CLAIM_AHEAD.as_millis() as i64,
-            lease_until_ms: now_ms + self.lease.as_millis() as i64,
+            horizon_ms: now_ms,
+            lease_until_ms: self.held_until(now_ms),
             limit: room,
             per_host: self.per_host,
             skip: &self.foreign,
@@ -302,6 +305,10 @@ impl Poller {
         self.eager = claimed.feeds.len() >= room || claimed.host_limited;
         if claimed.feeds.len() >= room {
             self.next_claim = now;
+        } else if let Some(next_due) = claimed.next_due {
+            // Claim again when the next feed is due (within the bounds).
+            let wait = Duration::from_millis(u64::try_from(next_due - now_ms).unwrap_or(0));
+            self.next_claim = now + wait.clamp(CLAIM_GAP, CLAIM_EVERY);
         }
         metrics().feeds_claimed(claimed.feeds.len());
         for (id, due) in claimed.feeds {
@@ -321,6 +328,14 @@ impl Poller {
         }
     }
 
+    /// Until when a lease taken or renewed at `now_ms` holds: the lease
+    /// period less one claim interval, so that the others, claiming at
+    /// least that often, take a dead member's feeds within one lease
+    /// period of its last renewal.
+    fn held_until(&self, now_ms: i64) -> i64 {
+        now_ms + self.lease.saturating_sub(CLAIM_EVERY).as_millis() as i64
+    }
+
     /// Extends the leases of the feeds this instance still holds.
     async fn renew(&mut self) {
         self.next_renewal = tokio::time::Instant::now() + self.lease / 3;
@@ -331,7 +346,7 @@ impl Poller {
         if held.is_empty() {
             return;
         }
-        let until = crate::clock::now_ms() + self.lease.as_millis() as i64;
+        let until = self.held_until(crate::clock::now_ms());
         if let Err(error) = self.context.store.renew_feed_leases(&held, until).await {
             tracing::warn!(error = %error, "cannot renew the feed leases");
         }

@@ -24,6 +24,7 @@ mod feed_http;
 mod feedparser_corpus;
 mod fetch;
 mod file_sink_full;
+mod fleet;
 mod fold_properties;
 mod full_text;
 mod generated_corpus;

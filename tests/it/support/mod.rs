@@ -27,6 +27,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
+use tokio_util::sync::CancellationToken;
 
 /// One request the server saw.
 #[derive(Debug, Clone)]
@@ -101,11 +102,17 @@ struct State {
     seen: Vec<Recorded>,
     in_flight: usize,
     max_in_flight: usize,
+    /// Requests being answered, by the host they were sent to.
+    in_flight_by_host: HashMap<String, usize>,
+    /// The most requests answered at once, by host.
+    max_in_flight_by_host: HashMap<String, usize>,
 }
 
 /// An HTTP/1.1 server on loopback, run on its own thread.
 pub struct TestServer {
     addr: SocketAddr,
+    /// Every address it answers on (`addr` first).
+    addrs: Vec<SocketAddr>,
     state: Arc<Mutex<State>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -119,20 +126,48 @@ impl TestServer {
     /// Starts a server on 127.0.0.1 at `port` (0: any free port).
     pub fn start_on(port: u16) -> TestServer {
         let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind loopback");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let addr = listener.local_addr().expect("local addr");
+        TestServer::serving(vec![listener])
+    }
+
+    /// Starts one server answering on each of these loopback addresses
+    /// (`127.0.0.2` is this machine too), each a host of its own to a
+    /// client: [`TestServer::url_on`] names them.
+    pub fn start_on_hosts(hosts: &[&str]) -> TestServer {
+        let listeners = hosts
+            .iter()
+            .map(|host| std::net::TcpListener::bind((*host, 0)).expect("bind a loopback address"))
+            .collect();
+        TestServer::serving(listeners)
+    }
+
+    fn serving(listeners: Vec<std::net::TcpListener>) -> TestServer {
+        let addrs: Vec<SocketAddr> = listeners
+            .iter()
+            .map(|l| {
+                l.set_nonblocking(true).expect("nonblocking");
+                l.local_addr().expect("local addr")
+            })
+            .collect();
         let state = Arc::new(Mutex::new(State::default()));
-        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("test server runtime");
-            runtime.block_on(serve(listener, shared, stopped));
+            runtime.block_on(async move {
+                let stopping = CancellationToken::new();
+                for listener in listeners {
+                    tokio::spawn(serve(listener, Arc::clone(&shared), stopping.clone()));
+                }
+                let _ = stopped.await;
+                stopping.cancel();
+            });
         });
         TestServer {
-            addr,
+            addr: addrs[0],
+            addrs,
             state,
             stop: Some(stop),
         }
@@ -141,6 +176,23 @@ impl TestServer {
     /// The absolute URL of `path` on this server.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// The absolute URL of `path` at the `index`th address the server
+    /// was started on.
+    pub fn url_on(&self, index: usize, path: &str) -> String {
+        format!("http://{}{}", self.addrs[index], path)
+    }
+
+    /// The most requests answered at once for each host (the host name
+    /// the client sent, without port).
+    pub fn max_in_flight_by_host(&self) -> HashMap<String, usize> {
+        self.lock().max_in_flight_by_host.clone()
+    }
+
+    /// Every request seen, in order.
+    pub fn all_requests(&self) -> Vec<Recorded> {
+        self.lock().seen.clone()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -226,12 +278,12 @@ impl Drop for TestServer {
 async fn serve(
     listener: std::net::TcpListener,
     state: Arc<Mutex<State>>,
-    mut stopped: tokio::sync::oneshot::Receiver<()>,
+    stopped: CancellationToken,
 ) {
     let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
     loop {
         let accepted = tokio::select! {
-            _ = &mut stopped => return,
+            _ = stopped.cancelled() => return,
             accepted = listener.accept() => accepted,
         };
         let Ok((stream, _)) = accepted else { continue };
@@ -264,10 +316,25 @@ async fn respond(
         .await
         .map(|b| b.to_bytes().to_vec())
         .unwrap_or_default();
+    let host = headers
+        .get("host")
+        .map(|h| {
+            h.rsplit_once(':')
+                .map_or(h.as_str(), |(name, _)| name)
+                .to_string()
+        })
+        .unwrap_or_default();
     let reply = {
         let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
         state.in_flight += 1;
         state.max_in_flight = state.max_in_flight.max(state.in_flight);
+        let now = {
+            let count = state.in_flight_by_host.entry(host.clone()).or_default();
+            *count += 1;
+            *count
+        };
+        let most = state.max_in_flight_by_host.entry(host.clone()).or_default();
+        *most = (*most).max(now);
         reply_for(&mut state, &path, &headers)
     };
     if !reply.delay.is_zero() {
@@ -275,6 +342,9 @@ async fn respond(
     }
     let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
     state.in_flight -= 1;
+    if let Some(count) = state.in_flight_by_host.get_mut(&host) {
+        *count -= 1;
+    }
     state.seen.push(Recorded {
         path,
         headers,
