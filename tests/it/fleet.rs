@@ -501,3 +501,109 @@ fn the_fleet_lists_its_members_and_check_compares_a_config_with_theirs() {
     assert!(said.contains("is in use by process"), "{said}");
     assert!(signal_and_wait(&mut first, "TERM").success());
 }
+
+#[tokio::test]
+async fn claims_keep_host_budgets_skip_foreign_feeds_and_take_over_expired_leases() {
+    use newswatch::store::{ClaimRequest, Registration, Store};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = test_store_url(dir.path()).await;
+    let one = Store::open(&url).await.expect("open").with_instance("one");
+    let two = Store::open(&url).await.expect("open").with_instance("two");
+    let now = 1_800_000_000_000_i64;
+    // Five feeds on host a, one on b, one not due, one disabled.
+    let mut rows: Vec<(String, String, Option<i64>)> = (0..5)
+        .map(|n| {
+            (
+                format!("http://a.example/{n}"),
+                "a.example".to_string(),
+                Some(now - 10 + n),
+            )
+        })
+        .collect();
+    rows.push((
+        "http://b.example/".into(),
+        "b.example".into(),
+        Some(now - 20),
+    ));
+    rows.push((
+        "http://b.example/later".into(),
+        "b.example".into(),
+        Some(now + 60_000),
+    ));
+    rows.push(("http://b.example/gone".into(), "b.example".into(), None));
+    one.register_feeds(|members, schedule| {
+        assert!(members.is_empty() && schedule.is_empty());
+        Registration {
+            rows,
+            keep_only: true,
+        }
+    })
+    .await
+    .expect("register");
+    let request = |limit, skip: &'static [String]| ClaimRequest {
+        now_ms: now,
+        horizon_ms: now,
+        lease_until_ms: now + 7_000,
+        limit,
+        per_host: 2,
+        skip,
+    };
+    // Two of host a's five (the earliest due) and host b's due one.
+    let first = one.claim_feeds(&request(10, &[])).await.expect("claim");
+    let ids: Vec<&str> = first.feeds.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "http://b.example/",
+            "http://a.example/0",
+            "http://a.example/1"
+        ]
+    );
+    assert!(first.host_limited);
+    // Host a's budget is spent for the whole fleet; b has nothing due.
+    let second = two.claim_feeds(&request(10, &[])).await.expect("claim");
+    assert!(second.feeds.is_empty(), "{second:?}");
+    assert_eq!(second.next_due, Some(now + 60_000));
+    // A written poll frees its feed and its host's slot.
+    let mut state = newswatch::store::FeedState::fresh("http://a.example/0");
+    state.next_due_at = Some(now + 60_000);
+    one.record_poll(&newswatch::store::PollRecord::state_only(state, now))
+        .await
+        .expect("record");
+    let third = two.claim_feeds(&request(10, &[])).await.expect("claim");
+    let ids: Vec<&str> = third.feeds.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["http://a.example/2"]);
+    // A feed another member does not poll is passed over when skipped.
+    let skip: &'static [String] = Box::leak(Box::new(["http://a.example/3".to_string()]));
+    let later = ClaimRequest {
+        now_ms: now + 8_000,
+        horizon_ms: now + 8_000,
+        lease_until_ms: now + 15_000,
+        ..request(10, skip)
+    };
+    // Once the leases expire (one died; two's own poll hangs), they are
+    // claimed again: one's two feeds and two's own, host a's budget
+    // still kept (a/3 skipped, a/4 left over).
+    let taken = two.claim_feeds(&later).await.expect("claim");
+    let mut ids: Vec<&str> = taken.feeds.iter().map(|(id, _)| id.as_str()).collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "http://a.example/1",
+            "http://a.example/2",
+            "http://b.example/"
+        ]
+    );
+    let held = two.leases_by_instance(now + 8_000).await.expect("held");
+    assert_eq!(held.get("two").map(|h| h.0), Some(3), "{held:?}");
+    assert_eq!(held.get("one"), None, "{held:?}");
+    // A stop gives them all back.
+    assert_eq!(two.release_my_feeds().await.expect("release"), 3);
+    assert!(
+        two.leases_by_instance(now + 8_000)
+            .await
+            .expect("held")
+            .is_empty()
+    );
+}
