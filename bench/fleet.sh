@@ -17,17 +17,23 @@
 #   warm phase   WARM_SECONDS more with the feeds due every 20 s: polls
 #                recorded, nginx requests, the duplicate-fetch ratio
 #                (requests / polls recorded) and queries per poll;
-#   memory       each daemon's peak RSS (VmHWM);
-#   requests     per feed over the whole run, from nginx's access log
-#                (max and mean): a fleet must not fetch a feed more often
-#                than one daemon does.
+#   per daemon   its peak RSS (VmHWM), and its polls in each phase (from
+#                its /metrics, on loopback): how the fleet shares the work;
+#   requests     per feed, from nginx's access log, in the warm phase and
+#                over the whole run (max and mean), and the requests that
+#                came less than half an interval after the same feed's
+#                last: a fleet must not fetch a feed more often than one
+#                daemon does.
 #
 # Usage: bench/fleet.sh [FEEDS] [INSTANCES] [ITEMS] [WARM_SECONDS]
 #                                             (default 10000 3 20 60)
 #        bash bench/fleet.sh 1000 3 10 20     (a quick run)
 #        NEWSWATCH_BENCH_PORT=8091            nginx's port
 #        NEWSWATCH_BENCH_PG_PORT=55432        the private cluster's port
+#        NEWSWATCH_BENCH_METRICS_PORT=9480    daemon i's /metrics on this port + i
 #        NEWSWATCH_BENCH_DEADLINE=600         seconds a cold cycle may take
+#        NEWSWATCH_BENCH_KEEP=1               keep the work directory (logs,
+#                                             configs, nginx's access log)
 #        NEWSWATCH_BENCH_BINARY=/tmp/old/newswatch bench/fleet.sh
 #            (that binary instead of this tree's release build)
 # Needs: nginx, PostgreSQL (initdb, pg_ctl, psql and pg_stat_statements,
@@ -49,8 +55,9 @@ items=${3:-20}
 warm=${4:-60}
 port=${NEWSWATCH_BENCH_PORT:-8091}
 pgport=${NEWSWATCH_BENCH_PG_PORT:-55432}
+metrics_port=${NEWSWATCH_BENCH_METRICS_PORT:-9480}
 deadline=${NEWSWATCH_BENCH_DEADLINE:-600}
-for value in "$feeds" "$instances" "$items" "$warm" "$port" "$pgport" "$deadline"; do
+for value in "$feeds" "$instances" "$items" "$warm" "$port" "$pgport" "$metrics_port" "$deadline"; do
     [[ "$value" =~ ^[0-9]+$ ]] || { echo "bench: $value is not a number" >&2; exit 2; }
 done
 ((instances >= 1 && instances <= 26)) || { echo "bench: INSTANCES must be 1 to 26" >&2; exit 2; }
@@ -86,17 +93,25 @@ fi
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 listening "$port" && { echo "bench: port $port is in use (NEWSWATCH_BENCH_PORT)" >&2; exit 1; }
 listening "$pgport" && { echo "bench: port $pgport is in use (NEWSWATCH_BENCH_PG_PORT)" >&2; exit 1; }
+for ((i = 0; i < instances; i++)); do
+    listening $((metrics_port + i)) && { echo "bench: port $((metrics_port + i)) is in use (NEWSWATCH_BENCH_METRICS_PORT)" >&2; exit 1; }
+done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/newswatch-fleet.XXXXXX")
 chmod 755 "$work"   # nginx's workers and postgres read in it as other users
 pids=()             # the running daemons; the trap stops them
 names=()
+ports=()            # their /metrics ports
 
 cleanup() {
     stop_daemons >/dev/null 2>&1 || true
     [ -s "$work/corpus/.nginx/nginx.pid" ] && bash bench/serve.sh --stop "$work/corpus" 2>/dev/null || true
     [ -s "$work/pg/postmaster.pid" ] && as_pg "$pgbin/pg_ctl" -D "$work/pg" -m fast -w stop >/dev/null 2>&1 || true
-    rm -rf "$work"
+    if [ "${NEWSWATCH_BENCH_KEEP:-0}" = 1 ]; then
+        echo "bench: kept $work" >&2
+    else
+        rm -rf "$work"
+    fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -113,7 +128,8 @@ fi
 
 # psql as the cluster's superuser, on loopback, unaligned and bare.
 sql() {
-    as_pg "$pgbin/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pgport" -U postgres "$@"
+    as_pg env PGOPTIONS="-c client_min_messages=warning" \
+        "$pgbin/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pgport" -U postgres "$@"
 }
 
 # A private cluster in the work directory: loopback only, its socket in
@@ -126,7 +142,7 @@ start_pg() {
     as_pg "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pgsock/postgres.log" -w -t 60 start -o \
         "-c listen_addresses=127.0.0.1 -p $pgport -c unix_socket_directories=$work/pgsock \
          -c shared_preload_libraries=pg_stat_statements -c max_connections=200 \
-         -c pg_stat_statements.track=all" >/dev/null ||
+         -c pg_stat_statements.track=all -c pg_stat_statements.max=20000" >/dev/null ||
         { echo "bench: PostgreSQL did not start:" >&2; tail -5 "$work/pgsock/postgres.log" >&2; exit 1; }
     sql -d postgres -c "CREATE ROLE newswatch LOGIN PASSWORD 'newswatch'"
 }
@@ -176,16 +192,31 @@ seconds_of() { printf '%.2f' "$(echo "scale=4; ($1) / $clk_tck" | bc)"; }
 # themselves, the monitoring queries).
 own="userid = (SELECT oid FROM pg_roles WHERE rolname = 'newswatch') \
      AND query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%last_success_at IS NOT NULL%' \
-     AND query NOT LIKE '%pg_sleep%' AND query NOT LIKE '%to_regclass%'"
+     AND query NOT LIKE '%pg_sleep%' AND query NOT LIKE '%pg_tables%'"
 statements="FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'newswatch') AND $own"
 
-reset_statements() { sql -d newswatch -c "SELECT pg_stat_statements_reset()" >/dev/null; }
+# Windows are bounded by the database's clock: the statement that resets
+# or reads the statistics says when it ran (epoch seconds), and nginx's
+# log is cut at those times (its $msec, the same machine's clock), so
+# that the polls and the requests counted are of the same window.
 
-# Total calls, total execution time (ms), and the polls recorded (each
-# recorded poll upserts its feed's row once).
+# Resets the statistics; prints when.
+reset_statements() {
+    sql -d newswatch -c "SELECT EXTRACT(EPOCH FROM clock_timestamp()) FROM (SELECT pg_stat_statements_reset()) AS reset"
+}
+
+# "time calls exec_ms polls evicted feeds_polled": when it was read, the
+# total calls, the total execution time (ms), the polls recorded (each
+# recorded poll upserts its feed's row once), how many entries
+# pg_stat_statements evicted for room since the reset (then the counts
+# fall short: the batched statements take an entry per row count), and
+# how many feeds were polled since $1 (epoch seconds).
 statement_totals() {
-    sql -d newswatch -F ' ' -c "SELECT COALESCE(SUM(calls), 0), ROUND(COALESCE(SUM(total_exec_time), 0)::numeric), \
-        COALESCE(SUM(calls) FILTER (WHERE query LIKE 'INSERT INTO feeds %'), 0) $statements"
+    sql -d newswatch -F ' ' -c "SELECT EXTRACT(EPOCH FROM clock_timestamp()), \
+        COALESCE(SUM(calls), 0), ROUND(COALESCE(SUM(total_exec_time), 0)::numeric), \
+        COALESCE(SUM(calls) FILTER (WHERE query LIKE 'INSERT INTO feeds %'), 0), \
+        (SELECT dealloc FROM pg_stat_statements_info), \
+        (SELECT COUNT(*) FROM feeds WHERE last_poll_at >= ($1 * 1000)::bigint) $statements"
 }
 
 # The top 8 statements by calls, as Markdown rows.
@@ -195,12 +226,12 @@ top_statements() {
         awk -F '\t' '{gsub(/\|/, "\\|", $1); printf "| `%s` | %s | %s |\n", $1, $2, $3}'
 }
 
-now_ms() { sql -d newswatch -c "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint"; }
-
 # Waits until the SQL condition holds, checking it every 0.2 s within one
 # session (5 s per session, so that the daemons and the deadline are
 # checked between, and the bench costs the database few connections);
-# fails after `limit` seconds.
+# fails after `limit` seconds. Each check is a query of its own, so it
+# sees what was committed meanwhile (to_regclass() would not: within one
+# transaction it keeps its view of the catalog).
 wait_for_sql() {
     local condition=$1 limit=$2 start=$SECONDS holds
     while :; do
@@ -238,37 +269,41 @@ start_nginx() {
     touch "$dir/.nginx/access.log"
 }
 access_log=$work/corpus/.nginx/access.log
-log_mark() { wc -l < "$access_log"; }
-# The log's lines after mark $1 up to mark $2.
-log_between() { sed -n "$(($1 + 1)),$2p" "$access_log"; }
-# "requests 200s 304s others" between two marks.
+# The log's lines of requests answered after time $1 up to time $2.
+log_between() { awk -v from="$1" -v to="$2" '$1 > from && $1 <= to' "$access_log"; }
+# "requests 200s 304s others" between two times.
 request_counts() {
     log_between "$1" "$2" | awk '{n++; s[$3 == 200 ? "ok" : $3 == 304 ? "nm" : "other"]++}
         END {printf "%d %d %d %d\n", n, s["ok"], s["nm"], s["other"]}'
 }
-# "max mean feeds" of requests per feed between two marks.
+# "max mean feeds near" of requests per feed between two times: the
+# most any feed had, the mean, how many feeds had any, and how many
+# requests came less than half an interval after the same feed's last
+# (a feed fetched twice for one due time).
 requests_per_feed() {
-    log_between "$1" "$2" | awk -v feeds="$feeds" '{n[$2]++; total++}
+    log_between "$1" "$2" | awk -v feeds="$feeds" -v half="$((${interval%s} / 2))" '
+        {n[$2]++; total++; if ($2 in last && $1 - last[$2] < half) near++; last[$2] = $1}
         END {for (f in n) {if (n[f] > max) max = n[f]; seen++}
-             printf "%d %.2f %d\n", max, total / feeds, seen}'
+             printf "%d %.2f %d %d\n", max, total / feeds, seen, near}'
 }
 
 # ------------------------------------------------------------------ daemons
 
 # Instance `name`'s config in $work/name: every feed, the shipped watch
-# lists, a file sink. The files differ only in [daemon] instance and
-# [state] (each machine's own, left out of the fleet's config
-# fingerprint); the sink's path is relative, so that each daemon, started
+# lists, a file sink. The files differ only in [daemon] instance, [state]
+# and [http] (each machine's own, left out of the fleet's config
+# fingerprint: the endpoint on loopback, for its /metrics, at port
+# `port`); the sink's path is relative, so that each daemon, started
 # in its own directory, writes its own file while the fleet sees one
 # config. max_server_delay = "0s": the corpus's RSS feeds say <ttl>15</ttl>,
 # which would keep them from being polled again in the warm phase.
 write_config() {
-    local name=$1 dir=$work/$1
+    local name=$1 port=$2 dir=$work/$1
     mkdir -p "$dir"
     {
         printf '[state]\ndirectory = "%s/state"\n' "$dir"
         printf 'database = "postgres://newswatch:newswatch@127.0.0.1:%s/newswatch"\n\n' "$pgport"
-        printf '[daemon]\ninstance = "%s"\n\n[http]\nlisten = ""\n\n' "$name"
+        printf '[daemon]\ninstance = "%s"\n\n[http]\nlisten = "127.0.0.1:%s"\n\n' "$name" "$port"
         printf '[poll]\nconcurrency = %d\nper_host = %d\nbacklog = "all"\n' "$concurrency" "$per_host"
         printf 'interval = "%s"\nstartup_spread = "0s"\nmax_server_delay = "0s"\n\n' "$interval"
         cat "$work/feeds.toml"
@@ -278,10 +313,19 @@ write_config() {
 }
 
 start_daemon() {
-    local name=$1 dir=$work/$1
+    local name=$1 port=$2 dir=$work/$1
+    write_config "$name" "$port"
     (cd "$dir" && exec "$binary" run --config "$dir/newswatch.toml") >"$dir/stdout.log" 2>"$dir/daemon.log" &
     pids+=("$!")
     names+=("$name")
+    ports+=("$port")
+}
+
+# The polls daemon i has made (every outcome), from its /metrics.
+polls_of() {
+    timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" &&
+        printf "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" >&3 && cat <&3' "${ports[$1]}" |
+        awk '/^newswatch_polls_total\{/ {n += $2} END {print n + 0}'
 }
 
 # Whether process $1 is gone (or a zombie waiting to be reaped).
@@ -303,14 +347,8 @@ check_daemons() {
     done
 }
 
-# "name:MB" of each daemon's peak RSS.
-peak_rss() {
-    local i out=()
-    for i in "${!pids[@]}"; do
-        out+=("${names[$i]}: $(awk '/^VmHWM/ {print int($2 / 1024)}' "/proc/${pids[$i]}/status")")
-    done
-    (IFS=,; echo "${out[*]}" | sed 's/,/, /g')
-}
+# Daemon i's peak RSS (MB).
+peak_rss() { awk '/^VmHWM/ {print int($2 / 1024)}' "/proc/${pids[$1]}/status"; }
 
 # SIGTERM to every daemon, and waits for each (60 s at most, then SIGKILL).
 stop_daemons() {
@@ -328,6 +366,7 @@ stop_daemons() {
     done
     pids=()
     names=()
+    ports=()
 }
 
 # ------------------------------------------------------------------ one run
@@ -338,54 +377,61 @@ declare -A R   # results, by "run.key"
 # phase, RSS, the fleet's listing, then the daemons stopped.
 run_phase() {
     local run=$1; shift
-    local t0 t1 pg0 pg1 mark0 mark1 mark2 mark3 start_ms d0 calls exec polls
+    local t0 t1 pg0 pg1 from to d0 d1 calls exec polls evicted polled i
+    local -a cold_polls=() warm_polls=()
     fresh_database
-    for name in "$@"; do write_config "$name"; done
-    reset_statements
-    mark0=$(log_mark); pg0=$(pg_ticks); t0=$(date +%s.%N)
-    for name in "$@"; do start_daemon "$name"; done
+    reset_statements >/dev/null
+    pg0=$(pg_ticks); t0=$(date +%s.%N)
+    i=0; for name in "$@"; do start_daemon "$name" $((metrics_port + i)); i=$((i + 1)); done
 
     # Cold: until every feed has had a successful poll.
-    wait_for_sql "to_regclass('public.feeds') IS NOT NULL" 120
+    wait_for_sql "EXISTS (SELECT FROM pg_tables WHERE schemaname = 'public' AND tablename = 'feeds')" 120
     wait_for_sql "(SELECT COUNT(*) FROM feeds WHERE last_success_at IS NOT NULL) >= $feeds" "$deadline"
-    t1=$(date +%s.%N); pg1=$(pg_ticks); d0=$(daemon_ticks); mark1=$(log_mark)
+    t1=$(date +%s.%N)
+    read -r to calls exec polls evicted polled <<< "$(statement_totals 0)"
+    for i in "${!pids[@]}"; do cold_polls[i]=$(polls_of "$i"); done
+    pg1=$(pg_ticks); d0=$(daemon_ticks)
     R[$run.cold_wall]=$(printf '%.1f' "$(echo "$t1 - $t0" | bc)")
     R[$run.cold_db_cpu]=$(seconds_of "$pg1 - $pg0")
     R[$run.cold_daemon_cpu]=$(seconds_of "$d0")
-    read -r calls exec polls <<< "$(statement_totals)"
-    R[$run.cold_calls]=$calls; R[$run.cold_exec]=$exec; R[$run.cold_polls]=$polls
-    R[$run.cold_qpp]=$(printf '%.1f' "$(echo "scale=3; $calls / $feeds" | bc)")
+    R[$run.cold_calls]=$calls; R[$run.cold_exec]=$exec; R[$run.cold_polls]=$polls; R[$run.cold_evicted]=$evicted
+    R[$run.cold_qpf]=$(printf '%.1f' "$(echo "scale=3; $calls / $feeds" | bc)")
+    R[$run.cold_qpp]=$(printf '%.1f' "$(echo "scale=3; $calls / $polls" | bc)")
     R[$run.cold_top]=$(top_statements)
-    R[$run.cold_requests]=$(request_counts "$mark0" "$mark1")
+    R[$run.cold_requests]=$(request_counts "$t0" "$to")
 
     # Warm: the daemons keep running; the feeds come due every 20 s.
-    reset_statements
-    start_ms=$(now_ms); mark2=$(log_mark); pg0=$(pg_ticks); d0=$(daemon_ticks); t0=$(date +%s.%N)
+    from=$(reset_statements)
+    pg0=$(pg_ticks); d0=$(daemon_ticks)
     for ((s = 0; s < warm; s++)); do sleep 1; check_daemons; done
-    mark3=$(log_mark); pg1=$(pg_ticks); t1=$(date +%s.%N)
-    R[$run.warm_secs]=$(printf '%.1f' "$(echo "$t1 - $t0" | bc)")
-    R[$run.warm_daemon_cpu]=$(seconds_of "$(daemon_ticks) - $d0")
+    read -r to calls exec polls evicted polled <<< "$(statement_totals "$from")"
+    for i in "${!pids[@]}"; do warm_polls[i]=$(($(polls_of "$i") - cold_polls[i])); done
+    pg1=$(pg_ticks); d1=$(daemon_ticks)
+    R[$run.warm_feeds]=$polled
+    R[$run.warm_secs]=$(printf '%.1f' "$(echo "$to - $from" | bc)")
+    R[$run.warm_daemon_cpu]=$(seconds_of "$d1 - $d0")
     R[$run.warm_db_cpu]=$(seconds_of "$pg1 - $pg0")
-    read -r calls exec polls <<< "$(statement_totals)"
-    R[$run.warm_calls]=$calls; R[$run.warm_exec]=$exec; R[$run.warm_polls]=$polls
+    R[$run.warm_calls]=$calls; R[$run.warm_exec]=$exec; R[$run.warm_polls]=$polls; R[$run.warm_evicted]=$evicted
     R[$run.warm_qpp]=$( ((polls > 0)) && printf '%.1f' "$(echo "scale=3; $calls / $polls" | bc)" || echo -)
     R[$run.warm_top]=$(top_statements)
-    R[$run.warm_feeds]=$(sql -d newswatch -c "SELECT COUNT(*) FROM feeds WHERE last_poll_at >= $start_ms")
-    R[$run.warm_requests]=$(request_counts "$mark2" "$mark3")
+    R[$run.warm_requests]=$(request_counts "$from" "$to")
+    R[$run.warm_per_feed]=$(requests_per_feed "$from" "$to")
 
-    R[$run.rss]=$(peak_rss)
+    R[$run.daemons]=$(for i in "${!pids[@]}"; do
+        echo "${names[$i]} $(peak_rss "$i") ${cold_polls[$i]} ${warm_polls[$i]}"
+    done)
     R[$run.listing]=$("$binary" fleet --config "$work/$1/newswatch.toml" 2>&1 || true)
     stop_daemons
-    R[$run.per_feed]=$(requests_per_feed "$mark0" "$(log_mark)")
+    R[$run.per_feed]=$(requests_per_feed "$t0" "$(date +%s.%N)")
 }
 
 # WARN and ERROR lines of the run's daemon logs, counted per message (the
-# time, target and fields cut off).
+# time and the fields cut off).
 log_problems() {
     local name
     for name in "$@"; do cat "$work/$name/daemon.log"; done |
-        sed 's/\x1b\[[0-9;]*m//g' | grep -E ' (WARN|ERROR) ' |
-        sed -E 's/^[^ ]+ +(WARN|ERROR) +[^ ]+: /\1 /; s/ [a-z_.]+=.*$//' |
+        sed 's/\x1b\[[0-9;]*m//g' | { grep -E ' (WARN|ERROR) ' || true; } |
+        sed -E 's/^[^ ]+ +(WARN|ERROR) +/\1 /; s/ [a-z_.]+=.*$//' |
         sort | uniq -c | sort -rn | head -20
 }
 
@@ -418,14 +464,14 @@ echo "Each daemon: concurrency $concurrency, per_host $per_host (the fleet-wide 
 echo
 echo "### Cold cycle: from the start on an empty database until every feed has been polled once"
 echo
-echo "| run | wall (s) | feeds/s | polls recorded | requests (200/304/other) | DB CPU (s) | DB exec time (ms) | queries | queries/poll | daemon CPU (s) |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| run | wall (s) | feeds/s | polls recorded | requests (200/304/other) | DB CPU (s) | DB exec time (ms) | queries | queries/feed | queries/poll | daemon CPU (s) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for run in fleet single; do
     read -r n ok nm other <<< "${R[$run.cold_requests]}"
-    echo "| $(label $run) | ${R[$run.cold_wall]} | $(rate "$feeds" "${R[$run.cold_wall]}") | ${R[$run.cold_polls]} | $n ($ok/$nm/$other) | ${R[$run.cold_db_cpu]} | ${R[$run.cold_exec]} | ${R[$run.cold_calls]} | ${R[$run.cold_qpp]} | ${R[$run.cold_daemon_cpu]} |"
+    echo "| $(label $run) | ${R[$run.cold_wall]} | $(rate "$feeds" "${R[$run.cold_wall]}") | ${R[$run.cold_polls]} | $n ($ok/$nm/$other) | ${R[$run.cold_db_cpu]} | ${R[$run.cold_exec]} | ${R[$run.cold_calls]} | ${R[$run.cold_qpf]} | ${R[$run.cold_qpp]} | ${R[$run.cold_daemon_cpu]} |"
 done
 echo
-echo "queries/poll: statements (pg_stat_statements calls, the bench's own left out) / $feeds feeds. Polls recorded: the feeds' upserts, one per written poll (more than the feeds when some were due again before the cycle ended). DB CPU: the cluster's processes, the monitoring query every 0.2 s included."
+echo "queries: pg_stat_statements calls in the window, the bench's own left out; queries/feed divides them by the $feeds feeds, queries/poll by the polls recorded (the feeds' upserts, one per written poll: more than the feeds when some came due again, every $interval, before the cycle ended). DB CPU: the cluster's processes, the monitoring query every 0.2 s included."
 echo
 echo "### Warm phase: $warm s after the cold cycle, feeds due every $interval"
 echo
@@ -436,15 +482,39 @@ for run in fleet single; do
     echo "| $(label $run) | ${R[$run.warm_polls]} | $(rate "${R[$run.warm_polls]}" "${R[$run.warm_secs]}") | ${R[$run.warm_feeds]} | $n ($ok/$nm/$other) | $(ratio "$n" "${R[$run.warm_polls]}") | ${R[$run.warm_qpp]} | ${R[$run.warm_db_cpu]} | ${R[$run.warm_exec]} | ${R[$run.warm_daemon_cpu]} |"
 done
 echo
-echo "duplicate-fetch ratio: nginx requests / polls recorded in the window (1.000: no fetch without its poll written)."
+echo "duplicate-fetch ratio: nginx requests / polls recorded in the window (1.000: no fetch without its poll written; a poll in flight at either end of the window counts on one side only, which matters when the end falls in a burst of polls). Feeds polled: feeds whose last poll started in the window."
 echo
-echo "### Memory, and requests per feed over the whole run"
+echo "### Per daemon: peak RSS, and its share of the polls"
 echo
-echo "| run | peak RSS per daemon (MB) | requests per feed: max | mean | feeds requested |"
+echo "| run | daemon | peak RSS (MB) | polls, cold cycle | polls, warm phase |"
 echo "|---|---|---|---|---|"
 for run in fleet single; do
-    read -r max mean seen <<< "${R[$run.per_feed]}"
-    echo "| $(label $run) | ${R[$run.rss]} | $max | $mean | $seen of $feeds |"
+    while read -r name rss cold warm_polls; do
+        echo "| $(label $run) | $name | $rss | $cold | $warm_polls |"
+    done <<< "${R[$run.daemons]}"
+done
+echo
+echo "Polls: the daemon's own count (newswatch_polls_total), read when the cold cycle ended and when the warm phase did."
+echo
+echo "### Requests per feed (nginx's access log)"
+echo
+echo "| run | window | max | mean | feeds requested | requests < $((${interval%s} / 2)) s after the feed's last |"
+echo "|---|---|---|---|---|---|"
+for run in fleet single; do
+    read -r max mean seen near <<< "${R[$run.warm_per_feed]}"
+    echo "| $(label $run) | warm phase (${R[$run.warm_secs]} s) | $max | $mean | $seen of $feeds | $near |"
+    read -r max mean seen near <<< "${R[$run.per_feed]}"
+    echo "| $(label $run) | whole run (cold $(printf '%.0f' "${R[$run.cold_wall]}") s + warm) | $max | $mean | $seen of $feeds | $near |"
+done
+echo
+echo "The warm phase is the like-for-like comparison (the same length for both); the whole run lasts as long as its cold cycle did. A feed fetched twice for one due time shows in the last column."
+for run in fleet single; do
+    for phase in cold warm; do
+        if [ "${R[$run.${phase}_evicted]}" != 0 ]; then
+            echo
+            echo "**pg_stat_statements evicted ${R[$run.${phase}_evicted]} entries in the $(label $run) $phase window: its counts there fall short.**"
+        fi
+    done
 done
 for run in fleet single; do
     for phase in cold warm; do
@@ -471,3 +541,6 @@ echo '```'
 echo "fleet:"; echo "${fleet_problems:-  none}"
 echo "single:"; echo "${single_problems:-  none}"
 echo '```'
+if grep -q ERROR <<< "$fleet_problems$single_problems"; then
+    echo "bench: the daemons logged errors; see the report's last section" >&2
+fi
