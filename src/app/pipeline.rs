@@ -23,6 +23,17 @@ const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 const _: () =
     assert!(2 * HEARTBEAT_EVERY.as_millis() <= crate::config::MIN_STUCK_AFTER.as_millis());
 
+/// Word to the poller about a poll the pipeline took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// Written: the feed's lease was settled in the same transaction.
+    Recorded(usize),
+    /// Not written (the store failed): the feed's lease is to be given
+    /// back, due at the time the poll computed, and its items alert on a
+    /// later poll.
+    Failed(usize, Option<i64>),
+}
+
 /// Totals of what the pipeline wrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PipelineReport {
@@ -55,7 +66,7 @@ pub async fn run(
     signals: Signals,
     mut polls: Receiver<PollReport>,
     wakers: HashMap<String, Arc<Notify>>,
-    done: Option<UnboundedSender<usize>>,
+    done: Option<UnboundedSender<Written>>,
     heartbeat: Heartbeat,
 ) -> PipelineReport {
     let mut report = PipelineReport::default();
@@ -88,10 +99,10 @@ pub async fn run(
         }
         let written = store.record_polls(&records, &signals).await;
         metrics().store_write(written.as_ref().map(|_| ()).map_err(ToString::to_string));
-        match written {
+        match &written {
             Ok(recorded) => {
-                for (record, fresh) in records.iter().zip(recorded.alerts) {
-                    announce(&mut report, &fresh);
+                for (record, fresh) in records.iter().zip(&recorded.alerts) {
+                    announce(&mut report, fresh);
                     report.backlog += record.silent.len() as u64;
                     wake_sinks(record, &wakers);
                 }
@@ -107,8 +118,13 @@ pub async fn run(
             }
         }
         if let Some(done) = &done {
-            for feed in feeds {
-                let _ = done.send(feed);
+            let written = written.is_ok();
+            for (feed, record) in feeds.into_iter().zip(&records) {
+                let _ = done.send(if written {
+                    Written::Recorded(feed)
+                } else {
+                    Written::Failed(feed, record.state.next_due_at)
+                });
             }
         }
     }

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::feeds::FeedSpec;
 use super::fleet;
+use super::pipeline::Written;
 use super::poll::{PollContext, PollReport};
 use crate::clock::Clock;
 use crate::config::PollConfig;
@@ -118,8 +119,8 @@ pub struct Poller {
     live_limit: usize,
     task_feeds: HashMap<tokio::task::Id, usize>,
     reports: Sender<PollReport>,
-    /// Each written poll's feed.
-    done: UnboundedReceiver<usize>,
+    /// Word of each poll the pipeline took.
+    done: UnboundedReceiver<Written>,
     lease: Duration,
     per_host: usize,
     /// Feeds claimed that this instance's config does not have (another
@@ -147,7 +148,7 @@ impl Poller {
         feeds: Vec<FeedSpec>,
         poll: &PollConfig,
         reports: Sender<PollReport>,
-        done: UnboundedReceiver<usize>,
+        done: UnboundedReceiver<Written>,
         heartbeat: Heartbeat,
     ) -> anyhow::Result<Poller> {
         let store = context.store.clone();
@@ -232,7 +233,7 @@ impl Poller {
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => break,
-                Some(feed) = self.done.recv() => self.written(feed),
+                Some(written) = self.done.recv() => self.written(written),
                 _ = tokio::time::sleep_until(self.next_claim) => self.claim().await,
                 _ = tokio::time::sleep_until(self.next_renewal) => self.renew().await,
                 due = self.scheduler.due() => {
@@ -249,8 +250,24 @@ impl Poller {
         tasks.abort_all();
     }
 
-    /// A poll of `feed` was written: its lease is settled.
-    fn written(&mut self, feed: usize) {
+    /// The pipeline took a poll: written, its lease was settled with it;
+    /// not written, the lease is given back here, due as the poll computed.
+    fn written(&mut self, written: Written) {
+        let feed = match written {
+            Written::Recorded(feed) => feed,
+            Written::Failed(feed, due) => {
+                if let Some(spec) = self.feeds.get(feed) {
+                    let (store, id) = (self.context.store.clone(), spec.id.clone());
+                    // The store just failed: this may wait; the loop does not.
+                    tokio::spawn(async move {
+                        if let Err(error) = store.release_feed(&id, due).await {
+                            tracing::warn!(feed = %crate::redact::public_url(&id), error = %error, "cannot give back the lease of an unwritten poll; it expires on its own");
+                        }
+                    });
+                }
+                feed
+            }
+        };
         if let Some(flag) = self.in_flight.get_mut(feed) {
             *flag = false;
         }

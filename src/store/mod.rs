@@ -68,6 +68,18 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether the database rolled the transaction back for a conflict
+    /// with another one (PostgreSQL's deadlock and serialization
+    /// failures): written again, it succeeds.
+    pub fn is_conflict(&self) -> bool {
+        let StoreError::Query(sqlx::Error::Database(error)) = self else {
+            return false;
+        };
+        matches!(error.code().as_deref(), Some("40P01" | "40001"))
+    }
+}
+
 /// What a process means to do with the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

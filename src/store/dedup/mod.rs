@@ -124,6 +124,9 @@ impl PollRecord {
 
 type Transaction<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
+/// How many times a batch of polls is written when it keeps conflicting.
+const CONFLICT_ATTEMPTS: u64 = 5;
+
 impl Store {
     /// Records a poll. Returns the alerts that were news; their deliveries,
     /// and those of the poll's events and story updates, are queued.
@@ -136,8 +139,30 @@ impl Store {
     }
 
     /// Records several polls in one transaction (the pipeline batches what
-    /// is waiting), and queues the signals they raise. All or none.
+    /// is waiting), and queues the signals they raise. All or none. Two
+    /// daemons of a fleet writing stories the same batches touch may
+    /// deadlock; the database then rolls one back, and it is written again
+    /// (a few times, after a short random pause).
     pub async fn record_polls(
+        &self,
+        records: &[PollRecord],
+        signals: &Signals,
+    ) -> Result<Recorded, StoreError> {
+        let mut attempt = 1;
+        loop {
+            match self.record_polls_once(records, signals).await {
+                Err(error) if error.is_conflict() && attempt < CONFLICT_ATTEMPTS => {
+                    tracing::debug!(attempt, error = %error, "the polls' write conflicted with another daemon's; writing again");
+                    let pause = fastrand::u64(5..=50) * attempt;
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                    attempt += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn record_polls_once(
         &self,
         records: &[PollRecord],
         signals: &Signals,
