@@ -28,17 +28,22 @@ const LEASE: Duration = Duration::from_secs(7);
 /// A database for a fleet, or `None` (recorded as skipped) without
 /// PostgreSQL.
 fn fleet_database(dir: &Path) -> Option<String> {
-    if std::env::var("NEWSWATCH_TEST_DATABASE_URL")
+    postgres_here().then(|| block_on(test_store_url(dir)))
+}
+
+/// Whether PostgreSQL is there for the fleet tests; if not, they are
+/// recorded as skipped (a failure under CI=true).
+fn postgres_here() -> bool {
+    let here = !std::env::var("NEWSWATCH_TEST_DATABASE_URL")
         .unwrap_or_default()
-        .is_empty()
-    {
+        .is_empty();
+    if !here {
         service_missing(
             "the fleet tests (several daemons on one PostgreSQL database)",
             "apt-get install -y postgresql, then set NEWSWATCH_TEST_DATABASE_URL as .ci/run does",
         );
-        return None;
     }
-    Some(block_on(test_store_url(dir)))
+    here
 }
 
 fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
@@ -606,4 +611,84 @@ async fn claims_keep_host_budgets_skip_foreign_feeds_and_take_over_expired_lease
             .expect("held")
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn a_batch_that_deadlocks_with_another_daemons_write_is_written_again() {
+    use newswatch::store::{FeedState, PollRecord, Store};
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().expect("tempdir");
+    if !postgres_here() {
+        return;
+    }
+    let url = test_store_url(dir.path()).await;
+    let store = Store::open(&url).await.expect("open");
+    let state = |id: &str, failures| FeedState {
+        failures,
+        ..FeedState::fresh(id)
+    };
+    let (first, second) = ("https://one.example/rss", "https://two.example/rss");
+    let batch = |failures| {
+        vec![
+            PollRecord::state_only(state(first, failures), 1),
+            PollRecord::state_only(state(second, failures), 1),
+        ]
+    };
+    let none = newswatch::store::Signals::default();
+    store
+        .record_polls(&batch(0), &none)
+        .await
+        .expect("the feeds exist");
+    // Another daemon's transaction holds the second feed's row...
+    let mut other = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    sqlx::raw_sql("BEGIN")
+        .execute(&mut other)
+        .await
+        .expect("begin");
+    let lock = |id: &str| format!("UPDATE feeds SET failures = 9 WHERE feed_id = '{id}'");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(lock(second)))
+        .execute(&mut other)
+        .await
+        .expect("lock the second");
+    // ...while the batch takes the first and waits for the second...
+    let writer = store.clone();
+    let again = batch(1);
+    let written = tokio::spawn(async move { writer.record_polls(&again, &none).await });
+    let mut watcher = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut watcher)
+        .await
+        .expect("pg_locks");
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the batch never waited for the row"
+        );
+        tokio::task::yield_now().await;
+    }
+    // ...and the other asks for the first: a deadlock. PostgreSQL rolls
+    // back the batch, which waited longest; the other goes on and commits.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(lock(first)))
+        .execute(&mut other)
+        .await
+        .expect("the other transaction is not the one rolled back");
+    sqlx::raw_sql("COMMIT")
+        .execute(&mut other)
+        .await
+        .expect("commit");
+    // The batch was written again, after the other's.
+    written
+        .await
+        .expect("task")
+        .expect("written on a later attempt");
+    let states = store.feed_states().await.expect("states");
+    assert_eq!(states[first].failures, 1);
+    assert_eq!(states[second].failures, 1);
 }
