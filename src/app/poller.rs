@@ -281,10 +281,14 @@ impl Poller {
         }
     }
 
-    /// Room for more leases: enough to keep every poll slot busy, with as
-    /// many again waiting for their time.
+    /// Room for more leases: enough to keep every fetch slot busy, with
+    /// as many again waiting for a slot. No more: a lease holds its host's
+    /// budget for the whole fleet, and one daemon holding more than it can
+    /// fetch would keep the others off a busy host.
     fn room(&self) -> usize {
-        self.live_limit
+        self.context
+            .poll
+            .concurrency
             .saturating_mul(2)
             .saturating_sub(self.held)
             .min(CLAIM_BATCH)

@@ -505,6 +505,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_fleet_members_share_shows_once_it_joined() {
+        let metrics = Metrics::default();
+        let text = metrics.render(&StoreGauges::default(), None);
+        assert!(!text.contains("newswatch_fleet"), "{text}");
+        metrics.feeds_claimed(7);
+        metrics.fleet(FleetShare {
+            instance: "news-1".into(),
+            alive: 3,
+            feeds_held: 4,
+            deliveries_held: 2,
+            config_mismatches: 1,
+        });
+        let text = metrics.render(&StoreGauges::default(), None);
+        for line in [
+            "newswatch_fleet_instances 3\n",
+            "newswatch_fleet_config_mismatches 1\n",
+            "newswatch_fleet_feed_leases{instance=\"news-1\"} 4\n",
+            "newswatch_fleet_delivery_leases{instance=\"news-1\"} 2\n",
+            "# TYPE newswatch_feed_claims_total counter\n",
+            "newswatch_feed_claims_total{instance=\"news-1\"} 7\n",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
+    }
+
+    #[test]
     fn rendering_follows_the_text_format() {
         let metrics = Metrics::default();
         metrics.poll(PollKind::Fetched);

@@ -377,7 +377,7 @@ fn promtool_checks_the_rules_and_the_dashboard_queries() {
         &["check", "rules"],
         &contrib("prometheus-rules.yml"),
     );
-    assert!(said.contains("SUCCESS: 5 rules found"), "{said}");
+    assert!(said.contains("SUCCESS: 6 rules found"), "{said}");
     let said = promtool_succeeds(
         promtool,
         &["test", "rules"],
