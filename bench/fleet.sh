@@ -41,12 +41,8 @@
 # (apt-get install nginx-light postgresql bc procps). Run as root, the
 # cluster runs as the user postgres.
 set -euo pipefail
-# The override may be relative to where the script was started.
-override=${NEWSWATCH_BENCH_BINARY:-}
-case $override in
-    "" | /*) ;;
-    *) override=$PWD/$override ;;
-esac
+# Before changing directory: a binary named relative to where we started.
+source "$(dirname "$0")/binary.sh"
 cd "$(dirname "$0")/.."
 
 feeds=${1:-10000}
@@ -116,13 +112,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ -n "$override" ]; then
-    [ -x "$override" ] || { echo "bench: NEWSWATCH_BENCH_BINARY=$override is not an executable" >&2; exit 1; }
-    binary=$override
-else
-    cargo build --release --locked --quiet
-    binary=$target/release/newswatch
-fi
+binary=$(bench_binary "$target")
 
 # ------------------------------------------------------------------ PostgreSQL
 

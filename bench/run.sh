@@ -13,12 +13,8 @@
 #            two versions on the same corpus)
 # Needs: nginx, hyperfine, GNU time, bc (apt-get install nginx-light hyperfine time bc).
 set -euo pipefail
-# The override may be relative to where the script was started.
-override=${NEWSWATCH_BENCH_BINARY:-}
-case $override in
-    "" | /*) ;;
-    *) override=$PWD/$override ;;
-esac
+# Before changing directory: a binary named relative to where we started.
+source "$(dirname "$0")/binary.sh"
 cd "$(dirname "$0")/.."
 
 feeds=${1:-1000}
@@ -34,13 +30,7 @@ for tool in nginx hyperfine bc /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install nginx-light hyperfine time bc)" >&2; exit 1; }
 done
 
-if [ -n "$override" ]; then
-    [ -x "$override" ] || { echo "bench: NEWSWATCH_BENCH_BINARY=$override is not an executable" >&2; exit 1; }
-    binary=$override
-else
-    cargo build --release --locked --quiet
-    binary=$target/release/newswatch
-fi
+binary=$(bench_binary "$target")
 
 cargo run --release --locked --quiet --example genfeeds -- \
     "$work/corpus" --feeds "$feeds" --items "$items" >/dev/null
