@@ -692,3 +692,77 @@ async fn a_batch_that_deadlocks_with_another_daemons_write_is_written_again() {
     assert_eq!(states[first].failures, 1);
     assert_eq!(states[second].failures, 1);
 }
+
+#[test]
+fn a_named_member_killed_and_restarted_takes_its_feeds_back_at_once() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let Some(database) = fleet_database(work.path()) else {
+        return;
+    };
+    let server = TestServer::start();
+    // A slow feed: its poll holds the lease for seconds.
+    let reply = Reply::status(200)
+        .header("content-type", "application/rss+xml")
+        .body(crate::support::bulletin_feed(1))
+        .delay(Duration::from_millis(1500));
+    server.script("/slow.xml", vec![], reply);
+    let url = server.url("/slow.xml");
+    let feeds = feed_tables(std::slice::from_ref(&url), "");
+    let poll = "interval = \"1s\"\nstartup_spread = \"0s\"";
+    let mut one = member(work.path(), "one", &database, poll, &feeds, "");
+    wait_until(Duration::from_secs(30), "the store made", || {
+        !strings(
+            &database,
+            "SELECT tablename::text FROM pg_tables WHERE tablename = 'feed_leases'",
+        )
+        .is_empty()
+    });
+    let held = || {
+        strings(
+            &database,
+            &format!(
+                "SELECT CAST(lease_until AS TEXT) FROM feed_leases \
+                 WHERE owner = 'one' AND lease_until >= {}",
+                newswatch::clock::now_ms()
+            ),
+        )
+    };
+    wait_until(Duration::from_secs(30), "one polling the slow feed", || {
+        !held().is_empty()
+    });
+    one.kill().expect("SIGKILL one");
+    one.wait().expect("one is gone");
+    let killed_ms = newswatch::clock::now_ms();
+    let until: i64 = held()
+        .first()
+        .expect("the lease outlives the process")
+        .parse()
+        .expect("a time");
+    // The same name on the same machine, its process gone: not a clash.
+    let mut again = member(work.path(), "one", &database, poll, &feeds, "");
+    let last_poll = || -> i64 {
+        strings(
+            &database,
+            &format!("SELECT CAST(last_poll_at AS TEXT) FROM feeds WHERE feed_id = '{url}'"),
+        )
+        .first()
+        .and_then(|at| at.parse().ok())
+        .unwrap_or(0)
+    };
+    // (The killed process's last poll was never written.)
+    wait_until(
+        Duration::from_secs(30),
+        "a poll by the restarted member",
+        || last_poll() > killed_ms,
+    );
+    let started = last_poll();
+    assert!(
+        started < until,
+        "the feed was polled again {} ms after the kill, only once its old lease ran out ({} ms)",
+        started - killed_ms,
+        until - killed_ms
+    );
+    let log = std::fs::read_to_string(work.path().join("one.log")).unwrap_or_default();
+    assert!(log.contains("took back the leases"), "{log}");
+    assert!(signal_and_wait(&mut again, "TERM").success());
+}
