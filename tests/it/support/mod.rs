@@ -337,14 +337,17 @@ async fn respond(
         *most = (*most).max(now);
         reply_for(&mut state, &path, &headers)
     };
+    // Counted out when answered, or when the client gave up and the
+    // answer was dropped unsent.
+    let answering = Answering {
+        state: Arc::clone(&state),
+        host,
+    };
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
+    drop(answering);
     let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-    state.in_flight -= 1;
-    if let Some(count) = state.in_flight_by_host.get_mut(&host) {
-        *count -= 1;
-    }
     state.seen.push(Recorded {
         path,
         headers,
@@ -360,6 +363,22 @@ async fn respond(
         .body(Full::new(Bytes::from(reply.body)))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())));
     Ok(response)
+}
+
+/// A request being answered, for the counts of requests in flight.
+struct Answering {
+    state: Arc<Mutex<State>>,
+    host: String,
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.in_flight -= 1;
+        if let Some(count) = state.in_flight_by_host.get_mut(&self.host) {
+            *count -= 1;
+        }
+    }
 }
 
 /// The answer for a request, from the feed, hook or script routes.
