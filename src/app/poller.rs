@@ -74,6 +74,39 @@ fn disabled<'a>(stored: &'a HashMap<String, FeedState>, feed: &FeedSpec) -> Opti
         .and_then(|s| s.disabled_reason.as_deref())
 }
 
+/// A feed's row as this daemon registers it: its host, and its due time,
+/// `scheduled` (the fleet's) kept while other members are alive, else its
+/// first due time after a start from the stored one; none while disabled
+/// (410) or when its cron schedule never fires again.
+fn registration_row(
+    feed: &FeedSpec,
+    stored: &HashMap<String, FeedState>,
+    scheduled: Option<i64>,
+    alone: bool,
+    scheduler: &Scheduler,
+    startup: &Startup,
+) -> (String, String, Option<i64>) {
+    let state = stored.get(&feed.id);
+    let url = state.map_or(feed.id.as_str(), |s| s.current_url.as_str());
+    let host = crate::http::host_key(url);
+    if let Some(reason) = disabled(stored, feed) {
+        tracing::info!(feed = %feed.name, reason, "feed disabled; not polled");
+        return (feed.id.clone(), host, None);
+    }
+    let due = match scheduled {
+        Some(due) if !alone => Some(due),
+        kept => {
+            let stored_due = kept.or_else(|| state.and_then(|s| s.next_due_at));
+            let first = scheduler.first_due(feed.index, stored_due, startup);
+            if first.is_none() {
+                tracing::warn!(feed = %feed.name, "the feed's cron schedule never fires again; not polled");
+            }
+            first
+        }
+    };
+    (feed.id.clone(), host, due)
+}
+
 async fn poll_task(
     context: Arc<PollContext>,
     feed: FeedSpec,
@@ -169,30 +202,12 @@ impl Poller {
                     || !members
                         .iter()
                         .any(|m| m.instance_id != me && fleet::is_alive(m, now, &this_host));
-                let mut rows = Vec::with_capacity(feeds.len());
-                for feed in &feeds {
-                    let state = stored.get(&feed.id);
-                    let url = state.map_or(feed.id.as_str(), |s| s.current_url.as_str());
-                    let host = crate::http::host_key(url);
-                    if let Some(reason) = disabled(&stored, feed) {
-                        tracing::info!(feed = %feed.name, reason, "feed disabled; not polled");
-                        rows.push((feed.id.clone(), host, None));
-                        continue;
-                    }
-                    let row = schedule.get(&feed.id);
-                    let due = match row.and_then(|r| r.due_at) {
-                        Some(due) if !alone => Some(due),
-                        kept => {
-                            let stored_due = kept.or_else(|| state.and_then(|s| s.next_due_at));
-                            let first = scheduler.first_due(feed.index, stored_due, &startup);
-                            if first.is_none() {
-                                tracing::warn!(feed = %feed.name, "the feed's cron schedule never fires again; not polled");
-                            }
-                            first
-                        }
-                    };
-                    rows.push((feed.id.clone(), host, due));
-                }
+                let rows = (feeds.iter())
+                    .map(|feed| {
+                        let row = schedule.get(&feed.id).and_then(|r| r.due_at);
+                        registration_row(feed, &stored, row, alone, &scheduler, &startup)
+                    })
+                    .collect();
                 Registration {
                     rows,
                     keep_only: alone,
@@ -307,7 +322,6 @@ impl Poller {
         let now_ms = crate::clock::now_ms();
         let request = ClaimRequest {
             now_ms,
-            horizon_ms: now_ms,
             lease_until_ms: self.held_until(now_ms),
             limit: room,
             per_host: self.per_host,

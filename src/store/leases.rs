@@ -46,11 +46,8 @@ impl FeedLease {
 /// What an instance asks for when it claims feeds.
 #[derive(Debug, Clone, Copy)]
 pub struct ClaimRequest<'a> {
-    /// The time of the claim (ms).
+    /// The time of the claim (ms): feeds due by then are claimed.
     pub now_ms: i64,
-    /// Feeds due up to this time are claimed (a little ahead of now, so
-    /// that a claimed feed starts on time).
-    pub horizon_ms: i64,
     /// The leases hold until then, unless renewed.
     pub lease_until_ms: i64,
     /// At most this many feeds.
@@ -154,10 +151,7 @@ impl Store {
             return Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?);
         }
         let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(CLAIM_LOCK)
-            .execute(&mut *tx)
-            .await?;
+        super::take_turn(&mut tx, CLAIM_LOCK).await?;
         Ok(tx)
     }
 
@@ -202,7 +196,7 @@ impl Store {
              WHERE due_at <= $1 AND (lease_until IS NULL OR lease_until < $2){exclusions} \
              ORDER BY due_at LIMIT ${next}"
         )))
-        .bind(request.horizon_ms)
+        .bind(request.now_ms)
         .bind(request.now_ms);
         for host in &full {
             candidates = candidates.bind(host.as_str());
@@ -250,7 +244,7 @@ impl Store {
                 "SELECT MIN(due_at) AS next FROM feed_leases \
                  WHERE due_at > $1 AND (lease_until IS NULL OR lease_until < $2)",
             )
-            .bind(request.horizon_ms)
+            .bind(request.now_ms)
             .bind(request.now_ms)
             .fetch_one(&mut *tx)
             .await?;

@@ -215,6 +215,16 @@ impl Store {
     }
 }
 
+/// Holds a PostgreSQL advisory lock under `key` until `tx` ends: the
+/// daemons of a fleet take turns at what it guards (claims, item writes).
+async fn take_turn(tx: &mut sqlx::Transaction<'_, sqlx::Any>, key: i64) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(key)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// A SQLite URL opened read-only: `mode=ro` in place of any `mode=`.
 fn read_only_url(url: &str) -> String {
     let (base, query) = url.split_once('?').unwrap_or((url, ""));

@@ -85,6 +85,21 @@ fn member(dir: &Path, name: &str, database: &str, poll: &str, feeds: &str, tail:
     Daemon::run(&config.to_string_lossy(), log)
 }
 
+/// Starts the members a, b and c of one fleet, alike ([`member`]).
+fn three_members(dir: &Path, database: &str, poll: &str, feeds: &str, tail: &str) -> Vec<Daemon> {
+    ["a", "b", "c"]
+        .iter()
+        .map(|name| member(dir, name, database, poll, feeds, tail))
+        .collect()
+}
+
+/// Stops each daemon with SIGTERM; each must exit cleanly.
+fn stop_cleanly<'a>(daemons: impl IntoIterator<Item = &'a mut Daemon>) {
+    for daemon in daemons {
+        assert!(signal_and_wait(daemon, "TERM").success(), "a clean stop");
+    }
+}
+
 fn feed_tables(urls: &[String], extra: &str) -> String {
     urls.iter()
         .map(|url| format!("[[feed]]\nurl = {url:?}\n{extra}\n"))
@@ -191,10 +206,7 @@ fn three_daemons_fetch_each_feed_once_per_due_time_deliver_everything_and_outliv
     let fleet_hook = webhook("/fleet-hook", &server);
     let dir = work.path();
     let started = Instant::now();
-    let mut members: Vec<Daemon> = ["a", "b", "c"]
-        .iter()
-        .map(|name| member(dir, name, &fleet_db, poll, &fleet_feeds, &fleet_hook))
-        .collect();
+    let mut members = three_members(dir, &fleet_db, poll, &fleet_feeds, &fleet_hook);
     let solo_feeds = feed_tables(&urls("solo"), "");
     let mut solo = member(
         dir,
@@ -296,9 +308,7 @@ fn three_daemons_fetch_each_feed_once_per_due_time_deliver_everything_and_outliv
         let solo = stories_delivered(&server, "/solo-hook", &truth);
         !solo.is_empty() && stories_delivered(&server, "/fleet-hook", &truth) == solo
     });
-    for daemon in members.iter_mut().take(2).chain([&mut solo]) {
-        assert!(signal_and_wait(daemon, "TERM").success(), "a clean stop");
-    }
+    stop_cleanly(members.iter_mut().take(2).chain([&mut solo]));
     let ran = started.elapsed();
 
     // About as many fetches as one daemon: each feed once per due time.
@@ -351,16 +361,11 @@ fn a_cron_feed_fires_once_per_activation_across_three_daemons() {
     let urls: Vec<String> = paths.iter().map(|p| server.url(p)).collect();
     // Every two seconds.
     let feeds = feed_tables(&urls, "schedule = \"*/2 * * * * *\"");
-    let mut members: Vec<Daemon> = ["a", "b", "c"]
-        .iter()
-        .map(|name| member(work.path(), name, &database, "", &feeds, ""))
-        .collect();
+    let mut members = three_members(work.path(), &database, "", &feeds, "");
     wait_until(Duration::from_secs(60), "six firings of every feed", || {
         paths.iter().all(|p| server.requests(p).len() >= 6)
     });
-    for daemon in &mut members {
-        assert!(signal_and_wait(daemon, "TERM").success());
-    }
+    stop_cleanly(&mut members);
     // Two instances running one firing would fetch within moments of
     // each other; firings are two seconds apart.
     for path in &paths {
@@ -399,10 +404,7 @@ fn per_host_is_a_budget_for_the_whole_fleet() {
     }
     let poll = "interval = \"1s\"\nstartup_spread = \"0s\"\nper_host = 2\nconcurrency = 16";
     let feeds = feed_tables(&urls, "");
-    let mut members: Vec<Daemon> = ["a", "b", "c"]
-        .iter()
-        .map(|name| member(work.path(), name, &database, poll, &feeds, ""))
-        .collect();
+    let mut members = three_members(work.path(), &database, poll, &feeds, "");
     wait_until(Duration::from_secs(60), "three polls of every feed", || {
         let counts = counts(&server.all_requests(), "/h");
         counts.len() == urls.len() && counts.values().all(|n| *n >= 3)
@@ -411,9 +413,7 @@ fn per_host_is_a_budget_for_the_whole_fleet() {
     // gives their leases back before the server has noticed the client
     // is gone.
     let most = server.max_in_flight_by_host();
-    for daemon in &mut members {
-        assert!(signal_and_wait(daemon, "TERM").success());
-    }
+    stop_cleanly(&mut members);
     eprintln!("most requests at once per host: {most:?}");
     assert_eq!(most.len(), 3, "{most:?}");
     for (host, at_once) in &most {
@@ -550,7 +550,6 @@ async fn claims_keep_host_budgets_skip_foreign_feeds_and_take_over_expired_lease
     .expect("register");
     let request = |limit, skip: &'static [String]| ClaimRequest {
         now_ms: now,
-        horizon_ms: now,
         lease_until_ms: now + 7_000,
         limit,
         per_host: 2,
@@ -585,7 +584,6 @@ async fn claims_keep_host_budgets_skip_foreign_feeds_and_take_over_expired_lease
     let skip: &'static [String] = Box::leak(Box::new(["http://a.example/3".to_string()]));
     let later = ClaimRequest {
         now_ms: now + 8_000,
-        horizon_ms: now + 8_000,
         lease_until_ms: now + 15_000,
         ..request(10, skip)
     };

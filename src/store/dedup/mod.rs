@@ -183,10 +183,7 @@ impl Store {
             .iter()
             .any(|r| !r.alerts.is_empty() || !r.silent.is_empty() || !r.archive.is_empty());
         if self.postgres && shares_items {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(ITEM_WRITES_LOCK)
-                .execute(&mut *tx)
-                .await?;
+            super::take_turn(&mut tx, ITEM_WRITES_LOCK).await?;
         }
         let mut batch = Batch {
             instance: &self.instance,
